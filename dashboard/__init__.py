@@ -1,0 +1,68 @@
+"""The Dash app. ``create_app(bundle)`` is the factory; it reads no globals."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import dash
+from urllib.parse import urlsplit
+
+from flask import request
+
+from geodata.bundle import Bundle
+
+from .callbacks import register_callbacks
+from .data import DataContext
+from .layout import page
+from .state import ViewState
+
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
+
+
+def _page_query() -> str:
+    """Query string of the page being laid out.
+
+    The browser asks for the layout at ``/_dash-layout``; the page's own query
+    is then read from the same-origin Referer. Where it is missing, the
+    page's initial callbacks bring the view in line with the URL.
+    """
+    try:
+        if request.path.endswith("/_dash-layout"):
+            ref = request.referrer or ""
+            parsed = urlsplit(ref)
+            if parsed.netloc and parsed.netloc != request.host:
+                return ""
+            return parsed.query
+        return request.query_string.decode("utf-8", errors="replace")
+    except RuntimeError:  # outside a request
+        return ""
+
+
+def create_app(bundle: Bundle, **dash_kwargs) -> dash.Dash:
+    """Build the app for a loaded bundle.
+
+    Parameters
+    ----------
+    bundle : geodata.bundle.Bundle
+    **dash_kwargs
+        Passed to :class:`dash.Dash` (e.g. ``requests_pathname_prefix``).
+    """
+    ctx = DataContext(bundle)
+    app = dash.Dash(
+        __name__,
+        title="Territoires d'industrie — carte des lauréats",
+        assets_folder=str(ASSETS),
+        suppress_callback_exceptions=True,
+        serve_locally=True,
+        update_title=None,
+        **dash_kwargs,
+    )
+    app._ti_context = ctx  # for the server routes and tests; read-only
+
+    def layout():
+        query = _page_query()
+        state, ignored = ViewState.from_query(query, ctx.choices)
+        return page(ctx, state, ignored)
+
+    app.layout = layout
+    register_callbacks(app, ctx)
+    return app

@@ -1,0 +1,221 @@
+"""Selections and aggregates: pure functions of (data, state). No Dash here.
+
+:class:`DataContext` holds what is computed once per process (plain frames,
+look-ups, GeoJSON strings); nothing is joined in a callback.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from geodata.bundle import Bundle
+
+from .state import Choices, ViewState
+
+ZONE_COLUMNS = ("qpv", "afr", "zrr", "acv")
+METRIC_COLUMN = {"laureats": None, "investissement": "investissement_eur", "aide": "montant_aide_eur",
+                 "emplois": "emplois"}
+METRIC_LABEL = {"laureats": "Lauréats", "investissement": "Investissement (€)", "aide": "Aide publique (€)",
+                "emplois": "Emplois prévus"}
+ZONE_LABEL = {"toute": "toute zone prioritaire", "qpv": "QPV", "afr": "zone AFR", "zrr": "ZRR",
+              "acv": "Action Cœur de Ville"}
+#: Overseas jump menu: name -> (lon, lat, zoom).
+VIEWS = {
+    "metropole": ("France métropolitaine", 2.6, 46.6, 4.6),
+    "971": ("Guadeloupe", -61.55, 16.2, 8.3),
+    "972": ("Martinique", -61.02, 14.65, 8.8),
+    "973": ("Guyane", -53.2, 4.0, 6.2),
+    "974": ("La Réunion", 55.53, -21.13, 8.6),
+    "976": ("Mayotte", 45.15, -12.82, 9.4),
+}
+
+
+def geojson(gdf, id_col: str, precision: float = 0.001) -> dict:
+    """GeoJSON FeatureCollection with feature ids and no properties (compact)."""
+    geoms = shapely.set_precision(gdf.geometry.to_numpy(), precision)
+    feats = []
+    for fid, g in zip(gdf[id_col], geoms):
+        if g is None or g.is_empty:
+            continue
+        feats.append({"type": "Feature", "id": str(fid), "properties": {},
+                      "geometry": json.loads(shapely.to_geojson(g))})
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def bounds_view(bounds) -> tuple[float, float, float]:
+    """(lon, lat, zoom) that shows a bounding box in a ~900x600 px map."""
+    x0, y0, x1, y1 = bounds
+    span = max(x1 - x0, (y1 - y0) * 1.6, 0.05)
+    zoom = float(np.clip(np.log2(360 / span) - 0.2, 3, 11))
+    return (x0 + x1) / 2, (y0 + y1) / 2, zoom
+
+
+@dataclass
+class DataContext:
+    """Everything the app reads, prepared once per process from a bundle."""
+
+    bundle: Bundle
+
+    def __post_init__(self):
+        b = self.bundle
+        lau = pd.DataFrame(b.laureats.drop(columns="geometry"))
+        for c in ("in_ti_2019_2022", "in_ti_2023_2027", *ZONE_COLUMNS, "zone_prioritaire"):
+            lau[c] = lau[c].astype("boolean")
+        lau["mois"] = lau["date"].str.slice(0, 7)
+        self.laureats = lau.reset_index(drop=True)
+        self.manifest = b.manifest
+        self.demonstration = b.demonstration
+        self.has_ti = b.has("ti") and len(b.territoires) > 0
+        self.has_zones = b.has("zones")
+        self.has_amounts = bool(lau["investissement_eur"].notna().any())
+        self.regions = b.regions.drop(columns="geometry").set_index("code_region")["nom_region"].sort_index()
+        deps = b.departements.drop(columns="geometry")
+        self.departements = deps.set_index("code_departement").sort_index()
+        self.epci = pd.DataFrame(b.epci.drop(columns=["geometry", "geometry_detail"])).set_index("epci_siren")
+        self.territoires = pd.DataFrame(b.territoires.drop(columns=["geometry", "geometry_detail"]))
+        self.communes = pd.DataFrame(b.communes.drop(columns="geometry"))
+        self.region_bounds = dict(zip(b.regions["code_region"], b.regions.geometry.bounds.to_numpy()))
+        self.dep_bounds = dict(zip(b.departements["code_departement"], b.departements.geometry.bounds.to_numpy()))
+        months = sorted(m for m in lau["mois"].dropna().unique())
+        self.choices = Choices(
+            regions=frozenset(self.regions.index),
+            departements=frozenset(self.departements.index),
+            filieres=frozenset(lau["filiere"].dropna().unique()),
+            mesures=frozenset(lau["mesure"].dropna().unique()),
+            tailles=frozenset(lau["type_entreprise"].dropna().unique()),
+            territoires=frozenset(self.epci.index) | frozenset(self.territoires["ti_id"]),
+            has_amounts=self.has_amounts, has_ti=self.has_ti, has_zones=self.has_zones,
+            months=tuple(months),
+        )
+
+    # GeoJSON, built lazily once per process and reused by every figure.
+    @cached_property
+    def epci_geojson(self) -> dict:
+        return geojson(self.bundle.epci, "epci_siren")
+
+    def ti_geojson(self, phase: str) -> dict:
+        return self._ti_geojson[phase]
+
+    @cached_property
+    def _ti_geojson(self) -> dict:
+        t = self.bundle.territoires
+        return {p: geojson(t[t["phase"] == p], "ti_id") for p in ("2019-2022", "2023-2027")}
+
+    @cached_property
+    def region_lines(self) -> tuple[list, list]:
+        """Region boundaries as line coordinates (lon, lat lists with None breaks)."""
+        return _lines(self.bundle.regions.geometry)
+
+    def ti_table(self, phase: str) -> pd.DataFrame:
+        return self.territoires[self.territoires["phase"] == phase].set_index("ti_id")
+
+    def population(self, level: str, phase: str) -> pd.Series:
+        if level == "ti":
+            return self.ti_table(phase)["population"]
+        return self.epci["population"]
+
+    def territory_names(self, level: str, phase: str) -> pd.Series:
+        if level == "ti":
+            return self.ti_table(phase)["ti_nom"]
+        return self.epci["nom"]
+
+    def view_for(self, state: ViewState) -> tuple[float, float, float]:
+        if state.departement and state.departement in self.dep_bounds:
+            return bounds_view(self.dep_bounds[state.departement])
+        if state.region and state.region in self.region_bounds:
+            return bounds_view(self.region_bounds[state.region])
+        return VIEWS["metropole"][1:]
+
+
+def _lines(geoms) -> tuple[list, list]:
+    lons, lats = [], []
+    for g in geoms:
+        if g is None:
+            continue
+        for ring in shapely.get_rings(shapely.get_parts(g)) if g.geom_type != "LineString" else [g]:
+            xy = np.round(np.asarray(ring.coords), 3)
+            lons += xy[:, 0].tolist() + [None]
+            lats += xy[:, 1].tolist() + [None]
+    return lons, lats
+
+
+# --------------------------------------------------------------------------- pure selections
+def filter_laureates(lau: pd.DataFrame, state: ViewState) -> pd.DataFrame:
+    """Rows of ``lau`` matching every filter of ``state``. The same function serves
+    the page, the KPI cards and the exports."""
+    m = np.ones(len(lau), dtype=bool)
+    if state.region:
+        m &= (lau["code_region"] == state.region).to_numpy()
+    if state.departement:
+        m &= (lau["code_departement"] == state.departement).to_numpy()
+    for col, vals in (("filiere", state.filiere), ("mesure", state.mesure), ("type_entreprise", state.taille)):
+        if vals:
+            m &= lau[col].isin(vals).to_numpy()
+    if state.zone:
+        col = "zone_prioritaire" if state.zone == "toute" else state.zone
+        m &= lau[col].fillna(False).to_numpy(dtype=bool)
+    if state.ti:
+        col = f"in_ti_{state.phase.replace('-', '_')}"
+        inside = lau[col].fillna(False).to_numpy(dtype=bool)
+        m &= inside if state.ti == "dans" else ~inside
+    if state.debut:
+        m &= (lau["mois"] >= state.debut).fillna(False).to_numpy(dtype=bool)
+    if state.fin:
+        m &= (lau["mois"] <= state.fin).fillna(False).to_numpy(dtype=bool)
+    return lau[m]
+
+
+def kpis(sel: pd.DataFrame, has_amounts: bool) -> dict:
+    """Figures of the KPI cards (None where the data has no amounts)."""
+    zone = sel["zone_prioritaire"]
+    return {
+        "laureats": int(len(sel)),
+        "investissement": float(sel["investissement_eur"].sum()) if has_amounts else None,
+        "aide": float(sel["montant_aide_eur"].sum()) if has_amounts else None,
+        "emplois": int(sel["emplois"].sum()) if has_amounts else None,
+        "part_zone_prioritaire": (float(zone.fillna(False).astype(bool).mean()) if len(sel) and zone.notna().any()
+                                  else None),
+    }
+
+
+def territory_key(state: ViewState) -> str:
+    return "epci_siren" if state.niveau == "epci" else f"ti_id_{state.phase.replace('-', '_')}"
+
+
+def aggregate(sel: pd.DataFrame, state: ViewState, population: pd.Series) -> pd.Series:
+    """Metric per territory (EPCI or TI) for the selected laureates, over all
+    territories of the level (0 where none)."""
+    key = territory_key(state)
+    col = METRIC_COLUMN[state.indicateur]
+    grouped = sel.groupby(key)
+    values = grouped.size() if col is None else grouped[col].sum()
+    out = values.reindex(population.index).fillna(0).astype(float)
+    if state.par_hab:
+        pop = population.replace(0, np.nan)
+        out = (out / pop * 10_000).fillna(0)
+    return out
+
+
+def territories_in_scope(ctx: DataContext, state: ViewState) -> pd.Index:
+    """Territories shown for the region/département filter (all when none)."""
+    if state.niveau == "ti":
+        t = ctx.ti_table(state.phase)
+        if state.region:
+            t = t[t["code_region"] == state.region]
+        if state.departement:
+            ids = ctx.bundle.ti_membres
+            com = ctx.communes[ctx.communes["code_departement"] == state.departement]["insee_com"]
+            keep = ids[(ids["phase"] == state.phase) & ids["insee_com"].isin(com)]["ti_id"].unique()
+            t = t[t.index.isin(keep)]
+        return t.index
+    e = ctx.epci
+    if state.region:
+        e = e[e["code_region"] == state.region]
+    if state.departement:
+        e = e[e["code_departement"] == state.departement]
+    return e.index

@@ -1,0 +1,166 @@
+"""Pure figure builders: ``(data, state) -> go.Figure`` (or a Patch of it).
+
+The map uses Plotly's MapLibre traces with the ``white-bg`` style: no map
+token, no tile server; region lines and outlines come from our own geometry.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from dash import Patch
+
+from . import fmt
+from .data import METRIC_LABEL, DataContext, aggregate, territories_in_scope
+from .state import ViewState
+
+# Okabe-Ito, colour-blind safe.
+COLOR_IN_TI = "#0072B2"
+COLOR_OUT_TI = "#E69F00"
+COLORSCALE = [[0.0, "#f2f0f7"], [0.25, "#cbc9e2"], [0.5, "#9e9ac8"], [0.75, "#756bb1"], [1.0, "#54278f"]]
+OUTLINE = "#222222"
+SEPARATORS = ", "  # decimal comma, thousands space
+
+TRACE_CHORO, TRACE_TI, TRACE_REGIONS, TRACE_IN, TRACE_OUT = range(5)
+
+
+def metric_title(state: ViewState) -> str:
+    t = METRIC_LABEL[state.indicateur]
+    return f"{t}<br>pour 10 000 hab." if state.par_hab else t
+
+
+def _z_format(state: ViewState) -> str:
+    if state.par_hab:
+        return ",.2f"
+    return ",.0f"
+
+
+def choropleth_values(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> tuple[list, list, float]:
+    """(locations, z, zmax): every territory of the level, z = None outside the scope."""
+    pop = ctx.population(state.niveau, state.phase)
+    values = aggregate(sel, state, pop)
+    scope = territories_in_scope(ctx, state)
+    z = values.where(values.index.isin(scope))
+    zmax = float(np.nanmax(z.to_numpy())) if z.notna().any() else 1.0
+    return list(values.index), [None if pd.isna(v) else round(float(v), 4) for v in z], max(zmax, 1e-9)
+
+
+def pin_trace_data(sel: pd.DataFrame, state: ViewState, inside: bool | None) -> dict:
+    """lat/lon/hover text of the pins inside (True), outside (False) a TI, or all (None)."""
+    if inside is not None:
+        col = f"in_ti_{state.phase.replace('-', '_')}"
+        flag = sel[col].fillna(False).astype(bool)
+        sel = sel[flag] if inside else sel[~flag]
+    text = [_pin_text(r) for r in sel.itertuples(index=False)]
+    return {"lat": sel["lat"].round(5).tolist(), "lon": sel["lon"].round(5).tolist(), "hovertext": text}
+
+
+def _pin_text(r) -> str:
+    parts = [f"<b>{_esc(r.entreprise)}</b>", f"{_esc(r.nom_commune)} ({r.code_departement})",
+             f"{_esc(r.filiere or 'filière n.c.')} · {_esc(r.mesure)}"]
+    if not pd.isna(r.investissement_eur):
+        parts.append(f"Investissement {fmt.euros(r.investissement_eur)} · aide {fmt.euros(r.montant_aide_eur)}"
+                     f" · {fmt.integer(r.emplois)} emplois")
+    return "<br>".join(parts)
+
+
+def _esc(s) -> str:
+    """Escape text shown in Plotly hover labels (which interpret a subset of HTML)."""
+    return str(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def map_figure(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> go.Figure:
+    """The whole map, geometry included (sent once per page load)."""
+    locations, z, zmax = choropleth_values(ctx, state, sel)
+    names = ctx.territory_names(state.niveau, state.phase).reindex(locations).fillna("").tolist()
+    geo = ctx.epci_geojson if state.niveau == "epci" else ctx.ti_geojson(state.phase)
+    fig = go.Figure()
+    fig.add_trace(go.Choroplethmap(
+        geojson=geo, locations=locations, z=z, customdata=names, zmin=0, zmax=zmax,
+        colorscale=COLORSCALE, marker={"line": {"width": 0.3, "color": "#ffffff"}, "opacity": 0.85},
+        colorbar={"title": {"text": metric_title(state)}, "thickness": 12, "len": 0.5, "x": 0.99,
+                  "y": 0.72, "tickformat": _z_format(state)},
+        hovertemplate="<b>%{customdata}</b><br>%{z:" + _z_format(state) + "}<extra></extra>",
+        name="territoires", showlegend=False,
+    ))
+    if ctx.has_ti:
+        ti_geo = ctx.ti_geojson(state.phase)
+        ti_ids = [f["id"] for f in ti_geo["features"]]
+        fig.add_trace(go.Choroplethmap(
+            geojson=ti_geo, locations=ti_ids, z=[0] * len(ti_ids), showscale=False,
+            colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
+            marker={"line": {"width": 1.6, "color": OUTLINE}}, hoverinfo="skip",
+            name=f"Territoires d'industrie {state.phase}", showlegend=True,
+        ))
+    else:
+        fig.add_trace(go.Scattermap(lat=[], lon=[], mode="lines", showlegend=False, hoverinfo="skip"))
+    rl_lon, rl_lat = ctx.region_lines
+    fig.add_trace(go.Scattermap(lon=rl_lon, lat=rl_lat, mode="lines", line={"width": 1, "color": "#8a8a8a"},
+                                hoverinfo="skip", name="Régions", showlegend=False))
+    marker = {"size": 8, "opacity": 0.9}
+    if ctx.has_ti:
+        fig.add_trace(go.Scattermap(**pin_trace_data(sel, state, True), mode="markers",
+                                    marker={**marker, "color": COLOR_IN_TI}, hoverinfo="text",
+                                    name="Lauréat dans un TI"))
+        fig.add_trace(go.Scattermap(**pin_trace_data(sel, state, False), mode="markers",
+                                    marker={**marker, "color": COLOR_OUT_TI}, hoverinfo="text",
+                                    name="Lauréat hors TI"))
+    else:
+        fig.add_trace(go.Scattermap(**pin_trace_data(sel, state, None), mode="markers",
+                                    marker={**marker, "color": COLOR_IN_TI}, hoverinfo="text", name="Lauréat"))
+        fig.add_trace(go.Scattermap(lat=[], lon=[], mode="markers", showlegend=False))
+    lon, lat, zoom = ctx.view_for(state)
+    fig.update_layout(
+        map={"style": "white-bg", "center": {"lon": lon, "lat": lat}, "zoom": zoom},
+        margin={"l": 0, "r": 0, "t": 0, "b": 0}, height=620, separators=SEPARATORS,
+        uirevision=_uirevision(state), paper_bgcolor="#ffffff",
+        legend={"x": 0.01, "y": 0.02, "bgcolor": "rgba(255,255,255,0.85)", "font": {"size": 12}},
+        hoverlabel={"bgcolor": "white", "font": {"size": 12}},
+    )
+    return fig
+
+
+def _uirevision(state: ViewState) -> str:
+    """Changes only when the view must move (region/département); otherwise the
+    user's zoom and pan are kept across updates."""
+    return f"{state.region or 'fr'}-{state.departement or ''}"
+
+
+def map_patch(ctx: DataContext, state: ViewState, before: ViewState | None, sel: pd.DataFrame) -> Patch:
+    """Only what changed since ``before``: values and pins; geometry only when the
+    level or the phase changed; the view only when the region/département changed."""
+    p = Patch()
+    locations, z, zmax = choropleth_values(ctx, state, sel)
+    geometry_changed = before is None or (before.niveau, before.phase) != (state.niveau, state.phase)
+    if geometry_changed:
+        p["data"][TRACE_CHORO]["geojson"] = ctx.epci_geojson if state.niveau == "epci" else ctx.ti_geojson(state.phase)
+        p["data"][TRACE_CHORO]["locations"] = locations
+        p["data"][TRACE_CHORO]["customdata"] = ctx.territory_names(state.niveau, state.phase).reindex(
+            locations).fillna("").tolist()
+        if ctx.has_ti and (before is None or before.phase != state.phase):
+            ti_geo = ctx.ti_geojson(state.phase)
+            ti_ids = [f["id"] for f in ti_geo["features"]]
+            p["data"][TRACE_TI]["geojson"] = ti_geo
+            p["data"][TRACE_TI]["locations"] = ti_ids
+            p["data"][TRACE_TI]["z"] = [0] * len(ti_ids)
+            p["data"][TRACE_TI]["name"] = f"Territoires d'industrie {state.phase}"
+    p["data"][TRACE_CHORO]["z"] = z
+    p["data"][TRACE_CHORO]["zmax"] = zmax
+    if before is None or (before.indicateur, before.par_hab) != (state.indicateur, state.par_hab):
+        p["data"][TRACE_CHORO]["colorbar"]["title"]["text"] = metric_title(state)
+        p["data"][TRACE_CHORO]["colorbar"]["tickformat"] = _z_format(state)
+        p["data"][TRACE_CHORO]["hovertemplate"] = "<b>%{customdata}</b><br>%{z:" + _z_format(state) + \
+            "}<extra></extra>"
+    if ctx.has_ti:
+        for idx, inside in ((TRACE_IN, True), (TRACE_OUT, False)):
+            for k, v in pin_trace_data(sel, state, inside).items():
+                p["data"][idx][k] = v
+    else:
+        for k, v in pin_trace_data(sel, state, None).items():
+            p["data"][TRACE_IN][k] = v
+    if before is None or (before.region, before.departement) != (state.region, state.departement):
+        lon, lat, zoom = ctx.view_for(state)
+        p["layout"]["map"]["center"] = {"lon": lon, "lat": lat}
+        p["layout"]["map"]["zoom"] = zoom
+        p["layout"]["uirevision"] = _uirevision(state)
+    return p

@@ -1,0 +1,57 @@
+"""French number formatting for everything a user reads."""
+from __future__ import annotations
+
+import math
+
+NBSP = "\u202f"  # narrow no-break space, the French thousands separator
+
+
+def _is_missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def integer(n) -> str:
+    """``1416 -> "1 416"``."""
+    if _is_missing(n):
+        return "n.d."
+    return f"{int(round(n)):,}".replace(",", NBSP)
+
+
+def decimal(x, digits: int = 1) -> str:
+    """``1234.56 -> "1 234,6"``."""
+    if _is_missing(x):
+        return "n.d."
+    s = f"{x:,.{digits}f}"
+    return s.replace(",", "\x00").replace(".", ",").replace("\x00", NBSP)
+
+
+def euros(x) -> str:
+    """``5.4e9 -> "5,40 Md€"``, ``3.249e8 -> "324,9 M€"``, ``12345 -> "12 345 €"``."""
+    if _is_missing(x):
+        return "n.d."
+    if abs(x) >= 1e9:
+        return f"{decimal(x / 1e9, 2)} Md€"
+    if abs(x) >= 1e6:
+        return f"{decimal(x / 1e6, 1)} M€"
+    return f"{integer(x)} €"
+
+
+def percent(share) -> str:
+    """``0.6912 -> "69,1 %"``."""
+    if _is_missing(share):
+        return "n.d."
+    return f"{decimal(share * 100, 1)}{NBSP}%"
+
+
+def month(ym: str) -> str:
+    """``"2021-03" -> "mars 2021"``."""
+    names = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+             "novembre", "décembre"]
+    y, m = ym.split("-")[:2]
+    return f"{names[int(m) - 1]} {y}"
+
+
+def date_fr(iso: str) -> str:
+    """``"2021-09-24" -> "24 septembre 2021"``."""
+    y, m, d = iso[:10].split("-")
+    return f"{int(d)} {month(f'{y}-{m}').split()[0]} {y}"

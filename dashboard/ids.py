@@ -1,0 +1,29 @@
+"""Component ids, shared by the layout, the callbacks and the browser tests."""
+
+URL = "url"
+MAP = "carte"
+NOTICE = "avis-parametres"
+DEMO_BANNER = "bandeau-demonstration"
+MISSING_BANNER = "bandeau-sources-absentes"
+FILTER_PANEL = "panneau-filtres"
+SUMMARY = "resume-filtres"
+SHARE_LINK = "lien-partage"
+GOTO = "aller-a"
+RESET = "reinitialiser"
+LEGEND = "legende"
+TABLE = "tableau-territoires"
+RENDERED = "etat-rendu"
+
+KPI_LAUREATS = "kpi-laureats"
+KPI_INVESTISSEMENT = "kpi-investissement"
+KPI_AIDE = "kpi-aide"
+KPI_EMPLOIS = "kpi-emplois"
+KPI_ZONE = "kpi-part-zone-prioritaire"
+KPIS = (KPI_LAUREATS, KPI_INVESTISSEMENT, KPI_AIDE, KPI_EMPLOIS, KPI_ZONE)
+
+FILTER_TYPE = "filtre"
+
+
+def filter_id(name: str) -> dict:
+    """Pattern-matching id of a filter control (``{"type": "filtre", "name": name}``)."""
+    return {"type": FILTER_TYPE, "name": name}

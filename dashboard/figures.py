@@ -78,19 +78,19 @@ def map_figure(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> go.Figu
     fig.add_trace(go.Choroplethmap(
         geojson=geo, locations=locations, z=z, customdata=names, zmin=0, zmax=zmax,
         colorscale=COLORSCALE, marker={"line": {"width": 0.3, "color": "#ffffff"}, "opacity": 0.85},
-        colorbar={"title": {"text": metric_title(state)}, "thickness": 12, "len": 0.5, "x": 0.99,
-                  "y": 0.72, "tickformat": _z_format(state)},
+        colorbar={"title": {"text": metric_title(state)}, "thickness": 12, "len": 0.55, "x": 0.99,
+                  "y": 0.45, "tickformat": _z_format(state)},
         hovertemplate="<b>%{customdata}</b><br>%{z:" + _z_format(state) + "}<extra></extra>",
         name="territoires", showlegend=False,
     ))
     if ctx.has_ti:
         ti_geo = ctx.ti_geojson(state.phase)
-        ti_ids = [f["id"] for f in ti_geo["features"]]
+        ti_ids = ti_outline_ids(ctx, state)
         fig.add_trace(go.Choroplethmap(
             geojson=ti_geo, locations=ti_ids, z=[0] * len(ti_ids), showscale=False,
             colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
             marker={"line": {"width": 1.6, "color": OUTLINE}}, hoverinfo="skip",
-            name=f"Territoires d'industrie {state.phase}", showlegend=True,
+            name=f"Territoires d'industrie {state.phase}", showlegend=False,
         ))
     else:
         fig.add_trace(go.Scattermap(lat=[], lon=[], mode="lines", showlegend=False, hoverinfo="skip"))
@@ -114,10 +114,17 @@ def map_figure(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> go.Figu
         map={"style": "white-bg", "center": {"lon": lon, "lat": lat}, "zoom": zoom},
         margin={"l": 0, "r": 0, "t": 0, "b": 0}, height=620, separators=SEPARATORS,
         uirevision=_uirevision(state), paper_bgcolor="#ffffff",
+        showlegend=False,
         legend={"x": 0.01, "y": 0.02, "bgcolor": "rgba(255,255,255,0.85)", "font": {"size": 12}},
         hoverlabel={"bgcolor": "white", "font": {"size": 12}},
     )
     return fig
+
+
+def ti_outline_ids(ctx: DataContext, state: ViewState) -> list[str]:
+    """TI outlines drawn: those of the phase within the region/département scope."""
+    scope_state = state.with_(niveau="ti")
+    return [str(i) for i in territories_in_scope(ctx, scope_state)]
 
 
 def _uirevision(state: ViewState) -> str:
@@ -138,12 +145,14 @@ def map_patch(ctx: DataContext, state: ViewState, before: ViewState | None, sel:
         p["data"][TRACE_CHORO]["customdata"] = ctx.territory_names(state.niveau, state.phase).reindex(
             locations).fillna("").tolist()
         if ctx.has_ti and (before is None or before.phase != state.phase):
-            ti_geo = ctx.ti_geojson(state.phase)
-            ti_ids = [f["id"] for f in ti_geo["features"]]
-            p["data"][TRACE_TI]["geojson"] = ti_geo
-            p["data"][TRACE_TI]["locations"] = ti_ids
-            p["data"][TRACE_TI]["z"] = [0] * len(ti_ids)
+            p["data"][TRACE_TI]["geojson"] = ctx.ti_geojson(state.phase)
             p["data"][TRACE_TI]["name"] = f"Territoires d'industrie {state.phase}"
+    scope_changed = before is None or (before.region, before.departement, before.phase) != (
+        state.region, state.departement, state.phase)
+    if ctx.has_ti and scope_changed:
+        ti_ids = ti_outline_ids(ctx, state)
+        p["data"][TRACE_TI]["locations"] = ti_ids
+        p["data"][TRACE_TI]["z"] = [0] * len(ti_ids)
     p["data"][TRACE_CHORO]["z"] = z
     p["data"][TRACE_CHORO]["zmax"] = zmax
     if before is None or (before.indicateur, before.par_hab) != (state.indicateur, state.par_hab):

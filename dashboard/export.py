@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -65,7 +66,7 @@ def filters_query(state: ViewState) -> str:
 def _one_line(text) -> str:
     """Text on one line, without the CSV separator (for the comment line)."""
     s = "" if text is None else str(text)
-    return " ".join(s.replace(CSV_SEPARATOR, ",").split())
+    return " ".join(re.sub(r"\s*;\s*", ", ", s).split())
 
 
 def _as_of(ctx) -> str | None:

@@ -41,7 +41,10 @@ def choropleth_values(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> 
     values = aggregate(sel, state, pop)
     scope = territories_in_scope(ctx, state)
     z = values.where(values.index.isin(scope))
-    zmax = float(np.nanmax(z.to_numpy())) if z.notna().any() else 1.0
+    # Colour scale capped at the 95th percentile of the non-zero values, so one
+    # very large territory (e.g. the Métropole du Grand Paris) does not wash out the rest.
+    positive = z[z > 0]
+    zmax = float(np.nanpercentile(positive.to_numpy(dtype=float), 95)) if len(positive) else 1.0
     return list(values.index), [None if pd.isna(v) else round(float(v), 4) for v in z], max(zmax, 1e-9)
 
 

@@ -20,10 +20,14 @@ GRAPH_CONFIG = {
 }
 
 MISSING_SOURCES_TEXT = (
-    "Certaines sources sont absentes ({which}) : {features} sont indisponibles. Pour les obtenir, lancez "
+    "Sources absentes ({which}) : {features} sont indisponibles. Pour les obtenir, lancez "
     "« python -m geodata fetch » (avec un accès à internet) ou indiquez un dossier contenant les fichiers "
     "dans la variable TI_SOURCE_DIR, puis relancez l'application."
 )
+SOURCE_LABEL = {"ti_2019_2022": "liste des TI 2019-2022", "ti_2023_2027": "liste des TI 2023-2027", "qpv": "QPV",
+                "afr": "AFR", "zrr": "ZRR", "acv_2018": "Action Cœur de Ville 2018",
+                "acv_2025": "Action Cœur de Ville 2025", "barometre": "baromètre France Relance",
+                "chiffres_regionaux": "chiffres régionaux publiés (table embarquée utilisée)"}
 FEATURE_LABEL = {"ti": "les contours et le filtre Territoires d'industrie", "zones": "les zones prioritaires",
                  "barometre": "le baromètre France Relance"}
 
@@ -198,7 +202,7 @@ def page(ctx: DataContext, state: ViewState, ignored: list[str]):
     missing = ctx.manifest.get("fonctionnalites_indisponibles", [])
     if missing:
         banners.append(dbc.Alert(MISSING_SOURCES_TEXT.format(
-            which=", ".join(ctx.manifest.get("sources_absentes", [])),
+            which=", ".join(SOURCE_LABEL.get(k, k) for k in ctx.manifest.get("sources_absentes", [])),
             features=", ".join(FEATURE_LABEL[f] for f in missing)), id=ids.MISSING_BANNER, color="info",
             className="py-2 mb-2"))
     notice = dbc.Alert("Paramètres d'adresse ignorés : " + " ; ".join(ignored), color="secondary",

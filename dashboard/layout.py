@@ -8,6 +8,8 @@ from dash import dcc, html
 from . import fmt
 from . import ids
 from .data import VIEWS, ZONE_LABEL, DataContext, filter_laureates, kpis
+from .fiche import fiche_panel, ranking_table
+from .panels import barometre_figure, barometre_months, regional_table, time_figure
 from .figures import COLOR_IN_TI, COLOR_OUT_TI, map_figure
 from .state import ViewState
 
@@ -188,6 +190,26 @@ def source_line(ctx: DataContext):
         f"{fmt.date_fr(ctx.manifest['donnees_arretees_au'])}{demo}", className="small text-muted source-line")
 
 
+def barometre_block(ctx: DataContext, state: ViewState):
+    """Barometer map with its month slider (or the unavailability notice)."""
+    months = barometre_months(ctx.barometre)
+    if not months:
+        return dcc.Graph(id=ids.BAROMETRE, figure=barometre_figure(ctx.barometre, None, None),
+                         config={"displaylogo": False})
+    marks = {i: fmt.month(m).split()[0][:4] + ". " + m[:4] if m.endswith(("-01", "-07")) else ""
+             for i, m in enumerate(months)}
+    marks = {i: v for i, v in marks.items() if v}
+    default = months.index("2021-09") if "2021-09" in months else len(months) - 1
+    return html.Div([
+        html.H3("Baromètre France Relance : entreprises industrielles bénéficiaires, par département",
+                className="h6 mt-3"),
+        dcc.Slider(id=ids.BAROMETRE_MONTH, min=0, max=len(months) - 1, step=1, value=default, marks=marks,
+                   tooltip={"always_visible": False}),
+        # drawn when the tab is opened (keeps the first page light)
+        dcc.Graph(id=ids.BAROMETRE, config={"displaylogo": False, "scrollZoom": True}),
+    ])
+
+
 def page(ctx: DataContext, state: ViewState, ignored: list[str]):
     sel = filter_laureates(ctx.laureats, state)
     k = kpis(sel, ctx.has_amounts)
@@ -223,11 +245,35 @@ def page(ctx: DataContext, state: ViewState, ignored: list[str]):
             *stores, header, *banners, html.Div(id=ids.NOTICE, children=notice), *main])
     goto = dcc.Dropdown(id=ids.GOTO, options=[{"label": v[0], "value": k} for k, v in VIEWS.items()],
                         placeholder="Aller à : métropole, outre-mer…", clearable=True, className="mb-2")
+    search = dcc.Dropdown(id=ids.SEARCH, options=[], placeholder="Chercher une commune, un EPCI, un territoire…",
+                          searchable=True, clearable=True, className="mb-2")
+    query = state.to_query(include_embed=False)
+    tools = html.Div(className="d-flex flex-wrap gap-2 align-items-center my-2", children=[
+        html.A("Exporter les lauréats (CSV)", id=ids.EXPORT_CSV, href="export.csv" + query,
+               className="btn btn-sm btn-outline-primary", download="laureats-territoires-industrie.csv"),
+        html.A("GeoJSON", id=ids.EXPORT_GEOJSON, href="export.geojson" + query,
+               className="btn btn-sm btn-outline-primary", download="laureats-territoires-industrie.geojson"),
+        html.Button("Image pour diapositive (PNG 16:9)", id=ids.SLIDE, className="btn btn-sm btn-outline-secondary"),
+        html.Span(id="statut-diapositive", className="small text-muted", **{"aria-live": "polite"}),
+    ])
+    tabs = dbc.Tabs(id=ids.TABS, active_tab="fiche" if state.territoire else "classement", className="mt-3",
+                    children=[
+        dbc.Tab(html.Div(fiche_panel(ctx, state, sel), id=ids.FICHE, className="pt-2"), label="Fiche du territoire",
+                tab_id="fiche"),
+        dbc.Tab(html.Div(ranking_table(ctx, state, sel), id=ids.RANKING, className="pt-2"),
+                label="Classement (tableau accessible)", tab_id="classement"),
+        dbc.Tab(html.Div(regional_table(ctx, state, sel), id=ids.REGIONS, className="pt-2"), label="Régions",
+                tab_id="regions"),
+        dbc.Tab(html.Div([dcc.Graph(id=ids.TIME, figure=time_figure(ctx, state, sel),
+                                    config={"displaylogo": False, "locale": "fr"}),
+                          barometre_block(ctx, state)], className="pt-2"), label="Évolution", tab_id="temps"),
+    ])
     return html.Div(className="container-fluid p-3", lang="fr", children=[
         *stores, header, *banners, html.Div(id=ids.NOTICE, children=notice),
         dbc.Row([
             dbc.Col(filter_panel(ctx, state), xs=12, md=3, xl=2),
-            dbc.Col([goto, *main], xs=12, md=9, xl=10),
+            dbc.Col([dbc.Row([dbc.Col(search, md=8), dbc.Col(goto, md=4)], className="g-2"),
+                     *main, tools, tabs], xs=12, md=9, xl=10),
         ]),
         sources_footer(ctx),
     ])

@@ -13,7 +13,6 @@ summarised (percent-encoded) in the ``X-Parametres-Ignores`` header.
 from __future__ import annotations
 
 import json
-import threading
 from urllib.parse import quote
 
 from flask import Response, request
@@ -78,15 +77,8 @@ def register_routes(app, ctx) -> None:
     if not prefix.endswith("/"):
         prefix += "/"
 
-    lock = threading.Lock()
-    holder: dict = {}
-
     def index() -> SearchIndex:
-        if "index" not in holder:
-            with lock:
-                if "index" not in holder:
-                    holder["index"] = SearchIndex(ctx)
-        return holder["index"]
+        return ctx.search_index
 
     def recherche():
         q = request.args.get("q", "", type=str) or ""

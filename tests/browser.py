@@ -118,3 +118,10 @@ def map_pixels(driver, path: Path) -> dict:
 def console_errors(driver) -> list[str]:
     logs = driver.get_log("browser")
     return [entry["message"] for entry in logs if entry["level"] == "SEVERE"]
+
+
+def assert_no_server_error(log_path: Path) -> None:
+    """The served app's log has no 5xx response and no traceback."""
+    text = Path(log_path).read_text(encoding="utf-8", errors="replace")
+    bad = [line for line in text.splitlines() if '" 50' in line or "Traceback" in line or "ERROR in app" in line]
+    assert not bad, "erreurs serveur :\n" + "\n".join(bad[:10])

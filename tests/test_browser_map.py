@@ -11,7 +11,7 @@ from dashboard.data import DataContext, filter_laureates, kpis
 from dashboard.layout import kpi_values
 from dashboard.state import ViewState
 
-from .browser import chrome, console_errors, map_pixels, serve, wait_map, wait_text
+from .browser import assert_no_server_error, chrome, console_errors, map_pixels, serve, wait_map, wait_text
 from .conftest import ARTIFACTS, SHARED
 
 pytestmark = pytest.mark.browser
@@ -22,6 +22,7 @@ def base_url(demo_bundle_dir):
     with serve({"TI_BUNDLE_DIR": str(demo_bundle_dir), "TI_SOURCE_DIR": str(SHARED),
                 "TI_LOG": str(ARTIFACTS / "app_browser.log")}) as url:
         yield url
+    assert_no_server_error(ARTIFACTS / "app_browser.log")
 
 
 @pytest.fixture(scope="module")

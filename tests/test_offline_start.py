@@ -9,15 +9,10 @@ import sys
 import pytest
 import requests
 
-from .browser import ROOT, chrome, console_errors, map_pixels, serve, wait_map
+from .browser import ROOT, assert_no_server_error, chrome, console_errors, map_pixels, serve, wait_map
 from .conftest import ARTIFACTS, SHARED
 
 pytestmark = pytest.mark.browser
-
-
-def _no_500(log_path):
-    text = log_path.read_text(encoding="utf-8", errors="replace")
-    return '" 500 ' not in text and "Traceback" not in text
 
 
 def test_start_without_sources_then_upgrade(tmp_path):
@@ -55,7 +50,7 @@ def test_start_without_sources_then_upgrade(tmp_path):
             wait_map(driver)
             assert "indisponible" in driver.find_element("id", "avis-parametres").text
             assert console_errors(driver) == []
-        assert _no_500(log1)
+        assert_no_server_error(log1)
         # the sources appear: the next start rebuilds and the full map is back
         log2 = ARTIFACTS / "offline_upgrade.log"
         with serve({**env, "TI_SOURCE_DIR": str(SHARED), "TI_LOG": str(log2)}, cmd=cmd, cwd=work) as base:
@@ -68,6 +63,6 @@ def test_start_without_sources_then_upgrade(tmp_path):
             assert px["blue"] > 100 and px["orange"] < 20, px
             assert driver.find_element("id", "avis-parametres").text == ""
             assert console_errors(driver) == []
-        assert _no_500(log2)
+        assert_no_server_error(log2)
     finally:
         driver.quit()

@@ -1,0 +1,136 @@
+"""Territory fiche, search, map click and exports in headless Chromium."""
+from __future__ import annotations
+
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.keys import Keys
+
+from dashboard.data import DataContext, filter_laureates
+from dashboard.state import ViewState
+
+from .browser import assert_no_server_error, chrome, console_errors, serve, wait_map
+from .conftest import ARTIFACTS, SHARED
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def base_url(demo_bundle_dir):
+    with serve({"TI_BUNDLE_DIR": str(demo_bundle_dir), "TI_SOURCE_DIR": str(SHARED),
+                "TI_LOG": str(ARTIFACTS / "app_fiche.log")}) as url:
+        yield url
+    assert_no_server_error(ARTIFACTS / "app_fiche.log")
+
+
+@pytest.fixture(scope="module")
+def driver():
+    d = chrome(1400, 1600)
+    yield d
+    d.quit()
+
+
+def _wait(driver, cond, timeout=30):
+    from selenium.webdriver.support.ui import WebDriverWait
+    return WebDriverWait(driver, timeout, poll_frequency=0.2).until(cond)
+
+
+def test_ti_fiche_from_deep_link(base_url, driver, demo_bundle):
+    driver.get(base_url + "/?territoire=ti-2406")
+    wait_map(driver)
+    fiche = _wait(driver, lambda d: d.find_element("id", "fiche"))
+    text = fiche.text
+    assert "Pithiviers" in text and "Territoire d'industrie 2019-2022" in text
+    assert "Chiffres pour les filtres actuels" in text and "France" in text
+    ctx = DataContext(demo_bundle)
+    n = int((filter_laureates(ctx.laureats, ViewState())["ti_id_2019_2022"] == "ti-2406").sum())
+    assert f"Lauréats ({n})" in text
+    driver.find_element("id", "fiche").screenshot(str(ARTIFACTS / "fiche_ti_pithiviers.png"))
+    assert console_errors(driver) == []
+
+
+def test_compare_two_territories(base_url, driver):
+    driver.get(base_url + "/?territoire=ti-2406&comparer=200071850")
+    wait_map(driver)
+    text = _wait(driver, lambda d: d.find_element("id", "fiche")).text
+    assert "Pithiviers" in text and "Pithiverais" in text
+    assert len(driver.find_elements("css selector", "#fiche section.fiche")) == 2
+
+
+def test_search_selects_epci_of_commune(base_url, driver):
+    driver.get(base_url + "/")
+    wait_map(driver)
+    driver.find_element("id", "recherche").click()  # Dash 4 dropdown: a button opening a search popover
+    time.sleep(0.3)
+    driver.switch_to.active_element.send_keys("le malesherbois")
+    option = _wait(driver, lambda d: [o for o in d.find_elements("css selector", "[role=option]")
+                                      if "Malesherbois" in o.text])[0]
+    assert "Pithiviers" in option.text
+    option.click()
+    _wait(driver, lambda d: "territoire=" in d.current_url)
+    q = parse_qs(urlsplit(driver.current_url).query)
+    assert q["territoire"] == ["200071850"] and q["region"] == ["24"]
+    text = _wait(driver, lambda d: "Pithiverais" in d.find_element("id", "fiche").text and
+                 d.find_element("id", "fiche").text)
+    assert "Pithiviers" in text  # its TI (2019-2022)
+    wait_map(driver)
+    driver.save_screenshot(str(ARTIFACTS / "recherche_malesherbois.png"))
+    assert console_errors(driver) == []
+
+
+def test_click_on_map_opens_fiche(base_url, driver):
+    driver.get(base_url + "/?region=24&niveau=ti")
+    wait_map(driver)
+    gd = driver.find_element("css selector", "#carte .js-plotly-plot")
+    # candidate pixels inside a TI polygon: between its centroid and its vertices (pins may cover the centroid)
+    cands = driver.execute_script("""
+        const gd = arguments[0]; const m = gd._fullLayout.map._subplot.map;
+        const t = gd.data[0]; const out = [];
+        t.locations.forEach((loc, i) => {
+          if (t.z[i] === null || out.length > 40) return;
+          const f = t.geojson.features.find(f => f.id === loc);
+          const ring = f.geometry.type === 'Polygon' ? f.geometry.coordinates[0] : f.geometry.coordinates[0][0];
+          let x = 0, y = 0; ring.forEach(c => { x += c[0]; y += c[1]; }); x /= ring.length; y /= ring.length;
+          for (let k = 0; k < ring.length; k += Math.max(1, Math.floor(ring.length / 4))) {
+            const p = m.project([(x * 2 + ring[k][0]) / 3, (y * 2 + ring[k][1]) / 3]);
+            out.push([p.x, p.y]);
+          }
+        });
+        const r = m.getCanvas().getBoundingClientRect();
+        return [out, r.width, r.height];
+    """, gd)
+    canvas = driver.find_element("css selector", "#carte canvas.maplibregl-canvas")
+    for x, y in cands[0][:30]:
+        if not (5 < x < cands[1] - 60 and 5 < y < cands[2] - 5):
+            continue
+        ActionChains(driver).move_to_element_with_offset(canvas, int(x - cands[1] / 2), int(y - cands[2] / 2)) \
+            .pause(0.4).click().perform()
+        time.sleep(0.8)
+        if "territoire=" in driver.current_url:
+            break
+    q = parse_qs(urlsplit(driver.current_url).query)
+    assert q["territoire"][0].startswith("ti-")
+    time.sleep(2)
+    driver.save_screenshot(str(ARTIFACTS / "clic_carte.png"))
+    text = _wait(driver, lambda d: d.find_element("id", "fiche").text)
+    assert "Territoire d'industrie" in text
+    assert console_errors(driver) == []
+
+
+def test_export_links_follow_the_view(base_url, driver, demo_bundle):
+    driver.get(base_url + "/?region=27")
+    wait_map(driver)
+    href = driver.find_element("id", "export-csv").get_attribute("href")
+    assert urlsplit(href).path.endswith("/export.csv") and parse_qs(urlsplit(href).query) == {"region": ["27"]}
+    body = requests.get(href, timeout=30).content.decode("utf-8-sig")
+    rows = [line for line in body.splitlines() if line and not line.startswith("#")]
+    kpi = driver.find_element("id", "kpi-laureats").text
+    assert len(rows) - 1 == int(kpi.replace("\u202f", ""))
+    # the ranking table is keyboard-navigable: links in reading order, selecting a territory
+    first = driver.find_element("css selector", "#classement table a")
+    first.send_keys(Keys.ENTER)
+    _wait(driver, lambda d: "territoire=" in d.current_url)
+    assert console_errors(driver) == []

@@ -1,0 +1,222 @@
+"""Secondary panels on the real bundle: regional table, time chart, barometer."""
+import dataclasses
+
+import pandas as pd
+import pytest
+from dash import html
+
+from dashboard import panels
+from dashboard.data import DataContext, filter_laureates
+from dashboard.state import ViewState
+from geodata.published import OUTRE_MER_REGIONS
+
+
+@pytest.fixture(scope="module")
+def ctx(demo_bundle):
+    return DataContext(demo_bundle)
+
+
+@pytest.fixture(scope="module")
+def baro(ctx):
+    return panels.BarometreData(ctx)
+
+
+def _regions(df):
+    return df[df["niveau"] == "region"].set_index("code_region")
+
+
+# --------------------------------------------------------------------------- regional table
+def test_regional_table_matches_published_figures_without_filters(ctx):
+    state = ViewState()
+    sel = filter_laureates(ctx.laureats, state)
+    df = panels.regional_table_data(ctx, state, sel)
+    reg = _regions(df)
+    assert set(reg.index) == set(ctx.regions.index) and len(reg) == 18
+    # Group the computed rows like the brochure (overseas regions as "OM").
+    key = reg.index.to_series().where(~reg.index.isin(OUTRE_MER_REGIONS), "OM")
+    computed = reg.groupby(key)[["laureats", "investissement_eur", "aide_eur", "emplois"]].sum()
+    pub = ctx.bundle.chiffres_regionaux.set_index("code_region")
+    assert set(computed.index) == set(pub.index)
+    pd.testing.assert_series_equal(computed["laureats"].sort_index(), pub["laureats"].sort_index(),
+                                   check_names=False, check_dtype=False)
+    pd.testing.assert_series_equal(computed["emplois"].sort_index(), pub["emplois"].sort_index(),
+                                   check_names=False, check_dtype=False)
+    assert (computed["investissement_eur"].sort_index()
+            == (pub["investissement_meur"] * 1e6).round().sort_index()).all()
+    assert (computed["aide_eur"].sort_index() == (pub["aide_publique_meur"] * 1e6).round().sort_index()).all()
+    # The published columns sit beside them, equal without filters.
+    metro = reg[~reg.index.isin(OUTRE_MER_REGIONS)]
+    assert (metro["laureats"] == metro["laureats_publies"]).all()
+    assert reg.loc[list(OUTRE_MER_REGIONS), "laureats_publies"].isna().all()
+    om = df.set_index("code_region").loc[panels.OM_CODE]
+    assert om["region"] == "Outre-mer (total publié)" and om["niveau"] == "groupe"
+    assert om["laureats"] == om["laureats_publies"] == pub.loc["OM", "laureats"]
+    france = df.set_index("code_region").loc[panels.FRANCE_CODE]
+    assert france["laureats"] == len(sel) == france["laureats_publies"] == pub["laureats"].sum()
+
+
+@pytest.mark.parametrize("phase", ["2019-2022", "2023-2027"])
+def test_ti_counts_per_region(ctx, phase):
+    df = panels.regional_table_data(ctx, ViewState(phase=phase), ctx.laureats)
+    reg = _regions(df)
+    expected = ctx.territoires[ctx.territoires["phase"] == phase].groupby("code_region").size()
+    assert reg["n_ti"].sum() == {"2019-2022": 149, "2023-2027": 183}[phase] == expected.sum()
+    assert (reg["n_ti"] == expected.reindex(reg.index).fillna(0)).all()
+    assert df.set_index("code_region").loc[panels.FRANCE_CODE, "n_ti"] == expected.sum()
+
+
+def test_region_filter_keeps_one_non_zero_row(ctx):
+    state = ViewState(region="27", filiere=("Agroalimentaire",))
+    sel = filter_laureates(ctx.laureats, state)
+    assert 0 < len(sel)
+    df = panels.regional_table_data(ctx, state, sel)
+    reg = _regions(df)
+    assert list(reg.index[reg["laureats"] > 0]) == ["27"]
+    assert reg.loc["27", "laureats"] == len(sel)
+    assert df.set_index("code_region").loc[panels.FRANCE_CODE, "laureats"] == len(sel)
+    assert reg.loc["27", "investissement_eur"] == pytest.approx(float(sel["investissement_eur"].sum()))
+
+
+def test_regional_table_component(ctx):
+    state = ViewState(region="53")
+    comp = panels.regional_table(ctx, state, filter_laureates(ctx.laureats, state))
+    tables = _find(comp, html.Table)
+    assert len(tables) == 1 and tables[0].className.startswith("table table-sm")
+    assert _find(comp, html.Caption)
+    col_headers = [th for th in _find(comp, html.Th) if getattr(th, "scope", None) in ("col", "colgroup")]
+    assert col_headers and all(th.scope in ("col", "colgroup") for th in col_headers)
+    text = _text(comp)
+    assert "24 septembre 2021" in text and "ANCT" in text and "fictifs" in text and "aucun filtre" in text
+    assert "1\u202f416" in text  # French thousands separator
+    active = [tr for tr in _find(comp, html.Tr) if "table-active" in (getattr(tr, "className", None) or "")]
+    assert len(active) == 1 and "Bretagne" in _text(active[0])
+
+
+def test_regional_table_official_file_without_amounts(official_bundle):
+    ctx = DataContext(official_bundle)
+    assert not ctx.has_amounts and not ctx.demonstration
+    assert panels.published_applicable(ctx)  # every date before October 2021: the 2021 set
+    df = panels.regional_table_data(ctx, ViewState(), ctx.laureats)
+    assert df["investissement_eur"].isna().all() and df["aide_eur"].isna().all() and df["emplois"].isna().all()
+    france = df.set_index("code_region").loc[panels.FRANCE_CODE]
+    assert france["laureats"] == len(ctx.laureats)
+    assert france["laureats_publies"] == ctx.bundle.chiffres_regionaux["laureats"].sum()
+    text = _text(panels.regional_table(ctx, ViewState(), ctx.laureats))
+    assert "n.d." in text and "fictifs" not in text and "24 septembre 2021" in text
+
+
+def test_published_columns_hidden_after_2021(ctx):
+    later = ctx.laureats.assign(date="2022-03-01", mois="2022-03")
+    fake = dataclasses.replace(ctx)
+    fake.__dict__.update(laureats=later, demonstration=False)
+    assert not panels.published_applicable(fake)
+    df = panels.regional_table_data(fake, ViewState(), fake.laureats)
+    assert panels.OM_CODE not in set(df["code_region"]) and df["laureats_publies"].isna().all()
+    assert "publié" not in _text(panels.regional_table(fake, ViewState(), fake.laureats))
+
+
+# --------------------------------------------------------------------------- time chart
+def test_monthly_counts(ctx):
+    mc = panels.monthly_counts(ctx.laureats)
+    assert mc["laureats"].sum() == len(ctx.laureats)
+    assert list(mc["mois"]) == sorted(mc["mois"]) and mc["mois"].is_unique
+    state = ViewState(region="84", debut="2021-01", fin="2021-03")
+    sel = filter_laureates(ctx.laureats, state)
+    mc = panels.monthly_counts(sel)
+    assert mc["laureats"].sum() == len(sel)
+    assert mc["mois"].min() >= "2021-01" and mc["mois"].max() <= "2021-03"
+    assert mc["investissement_eur"].sum() == pytest.approx(float(sel["investissement_eur"].sum()))
+    assert panels.monthly_counts(sel.iloc[0:0]).empty
+
+
+def test_time_figure_highlights_period(ctx):
+    state = ViewState(debut="2021-01", fin="2021-03")
+    sel = filter_laureates(ctx.laureats, state)
+    fig = panels.time_figure(ctx, state, sel)
+    bar = fig.data[0]
+    colors = dict(zip(bar.x, bar.marker.color))
+    assert colors["2021-02"] == panels.COLOR_PERIOD and colors["2020-11"] == panels.COLOR_OUTSIDE
+    counts = dict(zip(bar.x, bar.y))
+    assert sum(counts[m] for m in ("2021-01", "2021-02", "2021-03")) == len(sel)
+    assert sum(bar.y) == len(ctx.laureats)  # months outside the period are shown (grey)
+    assert "oct. 2020" in fig.layout.xaxis.ticktext
+    assert fig.layout.separators == ", "
+    assert "janvier 2021" in fig.layout.title.subtitle.text
+
+
+def test_time_figure_empty_selection(ctx):
+    fig = panels.time_figure(ctx, ViewState(), ctx.laureats.iloc[0:0])
+    assert any(a.text == "Aucun lauréat pour ces filtres" for a in fig.layout.annotations)
+    assert sum(fig.data[0].y) == 0
+
+
+# --------------------------------------------------------------------------- barometer
+def test_barometre_months(ctx, baro):
+    months = panels.barometre_months(baro)
+    assert months[0] == "2020-01" and months[-1] == "2022-12" and len(months) == 36
+    assert months == sorted(months)
+
+
+def test_barometre_figure(ctx, baro):
+    source = ctx.bundle.barometre
+    fig = panels.barometre_figure(baro, "2021-09", None)
+    choro = fig.data[0]
+    assert choro.type == "choroplethmap"
+    present = set(source["code_departement"])
+    assert len(choro.locations) == len(present) and set(choro.locations) == present
+    z = dict(zip(choro.locations, choro.z))
+    for dep in ("69", "29"):
+        expected = source[(source["code_departement"] == dep) & (source["date"] == "2021-09")]["valeur"].item()
+        assert z[dep] == expected
+    assert fig.layout.map.style == "white-bg" and "mapbox" not in fig.to_json()
+    assert fig.layout.separators == ", "
+    ids = {f["id"] for f in choro.geojson["features"]}
+    assert present <= ids
+    assert "somme des départements dépasse le chiffre national" in fig.layout.title.subtitle.text.replace("<br>", " ")
+    assert "septembre 2021" in fig.layout.title.text
+    # Colour scale fixed over months; zoom on a region.
+    later = panels.barometre_figure(baro, "2022-12", "84")
+    assert later.data[0].zmax == choro.zmax and later.data[0].zmin == choro.zmin == 0
+    assert later.layout.map.zoom > fig.layout.map.zoom
+    hover = dict(zip(later.data[0].locations, later.data[0].customdata))
+    assert "Rhône (69)" in hover["69"] and "entreprises bénéficiaires" in hover["69"]
+    with pytest.raises(ValueError):
+        baro.values("1999-01")
+
+
+def test_barometre_accepts_data_context(ctx):
+    assert panels.barometre_months(ctx)[-1] == "2022-12"
+
+
+def test_barometre_unavailable(demo_bundle):
+    empty = demo_bundle.barometre.iloc[0:0]
+    bundle = dataclasses.replace(demo_bundle, barometre=empty, manifest={
+        **demo_bundle.manifest, "fonctionnalites_indisponibles": ["barometre"]})
+    ctx = DataContext(bundle)
+    assert panels.barometre_months(ctx) == []
+    fig = panels.barometre_figure(ctx, None, None)
+    texts = [a.text for a in fig.layout.annotations]
+    assert "Baromètre indisponible : source absente (python -m geodata fetch ou TI_SOURCE_DIR)" in texts
+    assert not fig.data
+
+
+# --------------------------------------------------------------------------- helpers
+def _find(comp, kind) -> list:
+    out = [comp] if isinstance(comp, kind) else []
+    children = getattr(comp, "children", None)
+    if children is None:
+        return out
+    for c in children if isinstance(children, (list, tuple)) else [children]:
+        out += _find(c, kind)
+    return out
+
+
+def _text(comp) -> str:
+    if isinstance(comp, str):
+        return comp
+    if isinstance(comp, (int, float)):
+        return str(comp)
+    children = getattr(comp, "children", None)
+    if children is None:
+        return ""
+    return " ".join(_text(c) for c in (children if isinstance(children, (list, tuple)) else [children]))

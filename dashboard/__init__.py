@@ -14,6 +14,7 @@ from .callbacks import register_callbacks
 from .data import DataContext
 from .layout import page
 from .routes import register_routes
+from .security import harden
 from .state import ViewState
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
@@ -29,7 +30,10 @@ def _page_query() -> str:
     try:
         if request.path.endswith("/_dash-layout"):
             ref = request.referrer or ""
-            parsed = urlsplit(ref)
+            try:
+                parsed = urlsplit(ref)
+            except ValueError:  # malformed Referer
+                return ""
             if parsed.netloc and parsed.netloc != request.host:
                 return ""
             return parsed.query
@@ -67,4 +71,5 @@ def create_app(bundle: Bundle, **dash_kwargs) -> dash.Dash:
     app.layout = layout
     register_callbacks(app, ctx)
     register_routes(app, ctx)
+    harden(app)
     return app

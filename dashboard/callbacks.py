@@ -48,11 +48,11 @@ def register_callbacks(app, ctx: DataContext) -> None:
         if trig == ids.URL or trig is None:
             return [control_value(url_state, n) for n in names], no_update, _notice(ignored)
         if not isinstance(values, list) or len(values) != len(names):
-            return no_update, no_update, no_update
+            return [no_update] * len(names), no_update, no_update
         state, bad = state_from_controls(dict(zip(names, values)), url_state, choices)
         query = state.to_query()
         if query == (search or ""):
-            return no_update, no_update, _notice(bad) if bad else no_update
+            return [no_update] * len(names), no_update, _notice(bad) if bad else no_update
         return [control_value(state, n) for n in names], query, _notice(bad) if bad else None
 
     @app.callback(

@@ -115,6 +115,31 @@ class DataContext:
             months=tuple(months),
         )
 
+    @cached_property
+    def geo_version(self) -> str:
+        """Changes with every bundle: appended to the GeoJSON URLs so browsers may cache them for good."""
+        import hashlib
+        key = f"{self.manifest.get('empreinte_sources')}|{self.manifest.get('date_construction')}"
+        return hashlib.sha256(key.encode()).hexdigest()[:12]
+
+    def geo_url(self, level: str, phase: str) -> str:
+        """Relative URL of the GeoJSON of a level (served by ``/geo/<name>.geojson``)."""
+        name = "epci" if level == "epci" else f"ti-{phase}"
+        return f"geo/{name}.geojson?v={self.geo_version}"
+
+    def geo_bytes(self, name: str) -> bytes | None:
+        """Compact GeoJSON bytes for ``epci``, ``ti-2019-2022`` or ``ti-2023-2027`` (None otherwise)."""
+        cache = self.__dict__.setdefault("_geo_bytes", {})
+        if name not in cache:
+            if name == "epci":
+                fc = self.epci_geojson
+            elif name in ("ti-2019-2022", "ti-2023-2027") and self.has_ti:
+                fc = self.ti_geojson(name[3:])
+            else:
+                return None
+            cache[name] = json.dumps(fc, separators=(",", ":")).encode()
+        return cache[name]
+
     # GeoJSON, built lazily once per process and reused by every figure.
     @cached_property
     def epci_geojson(self) -> dict:
@@ -130,8 +155,9 @@ class DataContext:
 
     @cached_property
     def region_lines(self) -> tuple[list, list]:
-        """Region boundaries as line coordinates (lon, lat lists with None breaks)."""
-        return _lines(self.bundle.regions.geometry)
+        """Region boundaries as line coordinates (lon, lat lists with None breaks), simplified
+        (~2 km: a context line, not a boundary of record)."""
+        return _lines(self.bundle.regions.geometry.simplify(0.02, preserve_topology=True), digits=2)
 
     def ti_table(self, phase: str) -> pd.DataFrame:
         return self.territoires[self.territoires["phase"] == phase].set_index("ti_id")
@@ -154,13 +180,13 @@ class DataContext:
         return VIEWS["metropole"][1:]
 
 
-def _lines(geoms) -> tuple[list, list]:
+def _lines(geoms, digits: int = 3) -> tuple[list, list]:
     lons, lats = [], []
     for g in geoms:
         if g is None:
             continue
         for ring in shapely.get_rings(shapely.get_parts(g)) if g.geom_type != "LineString" else [g]:
-            xy = np.round(np.asarray(ring.coords), 3)
+            xy = np.round(np.asarray(ring.coords), digits)
             lons += xy[:, 0].tolist() + [None]
             lats += xy[:, 1].tolist() + [None]
     return lons, lats

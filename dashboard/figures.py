@@ -29,6 +29,13 @@ def metric_title(state: ViewState) -> str:
     return f"{t}<br>pour 10 000 hab." if state.par_hab else t
 
 
+def _colorbar_dtick(state: ViewState, zmax: float):
+    """One tick per unit for small counts (no repeated rounded labels), else automatic."""
+    if not state.par_hab and state.indicateur in ("laureats", "emplois") and zmax <= 10:
+        return 1
+    return None
+
+
 def _z_format(state: ViewState) -> str:
     if state.par_hab:
         return ",.2f"
@@ -45,17 +52,39 @@ def choropleth_values(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> 
     # very large territory (e.g. the Métropole du Grand Paris) does not wash out the rest.
     positive = z[z > 0]
     zmax = float(np.nanpercentile(positive.to_numpy(dtype=float), 95)) if len(positive) else 1.0
+    if not state.par_hab and state.indicateur in ("laureats", "emplois"):
+        zmax = float(np.ceil(zmax))  # whole counts on the colour bar
     return list(values.index), [None if pd.isna(v) else round(float(v), 4) for v in z], max(zmax, 1e-9)
 
 
+def pin_partition(lau: pd.DataFrame, state: ViewState, inside: bool | None) -> pd.DataFrame:
+    """All laureates inside (True) or outside (False) a TI of the phase, or all (None)."""
+    if inside is None:
+        return lau
+    flag = lau[f"in_ti_{state.phase.replace('-', '_')}"].fillna(False).astype(bool)
+    return lau[flag] if inside else lau[~flag]
+
+
+def pin_static(part: pd.DataFrame) -> dict:
+    """Hover text of every pin of a trace (sent with the page, not on filter changes)."""
+    return {"hovertext": [_pin_text(r) for r in part.itertuples(index=False)]}
+
+
+def pin_visibility(part: pd.DataFrame, sel: pd.DataFrame) -> dict:
+    """Positions of the pins the filters keep; the others get no position (not drawn,
+    not hoverable). Index-aligned with the static hover text, so only numbers travel."""
+    keep = part.index.isin(sel.index)
+    lat = part["lat"].round(3).to_numpy(dtype=object)  # ~100 m: enough for a pin
+    lon = part["lon"].round(3).to_numpy(dtype=object)
+    lat[~keep] = None
+    lon[~keep] = None
+    return {"lat": lat.tolist(), "lon": lon.tolist()}
+
+
 def pin_trace_data(sel: pd.DataFrame, state: ViewState, inside: bool | None) -> dict:
-    """lat/lon/hover text of the pins inside (True), outside (False) a TI, or all (None)."""
-    if inside is not None:
-        col = f"in_ti_{state.phase.replace('-', '_')}"
-        flag = sel[col].fillna(False).astype(bool)
-        sel = sel[flag] if inside else sel[~flag]
-    text = [_pin_text(r) for r in sel.itertuples(index=False)]
-    return {"lat": sel["lat"].round(5).tolist(), "lon": sel["lon"].round(5).tolist(), "hovertext": text}
+    """lat/lon/hover text of the selected pins inside, outside a TI, or all."""
+    part = pin_partition(sel, state, inside)
+    return {**pin_static(part), **pin_visibility(part, part)}
 
 
 def _pin_text(r) -> str:
@@ -76,19 +105,20 @@ def map_figure(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> go.Figu
     """The whole map, geometry included (sent once per page load)."""
     locations, z, zmax = choropleth_values(ctx, state, sel)
     names = ctx.territory_names(state.niveau, state.phase).reindex(locations).fillna("").tolist()
-    geo = ctx.epci_geojson if state.niveau == "epci" else ctx.ti_geojson(state.phase)
+    # Geometry by URL: fetched once by the browser and cached, never inside a callback response.
+    geo = ctx.geo_url(state.niveau, state.phase)
     fig = go.Figure()
     fig.add_trace(go.Choroplethmap(
         geojson=geo, locations=locations, z=z, customdata=names, zmin=0, zmax=zmax,
         colorscale=COLORSCALE, marker={"line": {"width": 0.3, "color": "#ffffff"}, "opacity": 0.85},
         colorbar={"title": {"text": metric_title(state)}, "thickness": 12, "len": 0.55, "x": 0.99,
-                  "y": 0.45, "tickformat": _z_format(state)},
+                  "y": 0.45, "tickformat": _z_format(state), "dtick": _colorbar_dtick(state, zmax)},
         hovertemplate="<b>%{customdata}</b><br>%{z:" + _z_format(state) + "}<extra></extra>",
         name="territoires", showlegend=False, selectedpoints=selected_points(locations, state),
         selected={"marker": {"opacity": 1}}, unselected={"marker": {"opacity": 0.4}},
     ))
     if ctx.has_ti:
-        ti_geo = ctx.ti_geojson(state.phase)
+        ti_geo = ctx.geo_url("ti", state.phase)
         ti_ids = ti_outline_ids(ctx, state)
         fig.add_trace(go.Choroplethmap(
             geojson=ti_geo, locations=ti_ids, z=[0] * len(ti_ids), showscale=False,
@@ -101,17 +131,12 @@ def map_figure(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> go.Figu
     rl_lon, rl_lat = ctx.region_lines
     fig.add_trace(go.Scattermap(lon=rl_lon, lat=rl_lat, mode="lines", line={"width": 1, "color": "#8a8a8a"},
                                 hoverinfo="skip", name="Régions", showlegend=False))
-    marker = {"size": 8, "opacity": 0.9}
-    if ctx.has_ti:
-        fig.add_trace(go.Scattermap(**pin_trace_data(sel, state, True), mode="markers",
-                                    marker={**marker, "color": COLOR_IN_TI}, hoverinfo="text",
-                                    name="Lauréat dans un TI"))
-        fig.add_trace(go.Scattermap(**pin_trace_data(sel, state, False), mode="markers",
-                                    marker={**marker, "color": COLOR_OUT_TI}, hoverinfo="text",
-                                    name="Lauréat hors TI"))
-    else:
-        fig.add_trace(go.Scattermap(**pin_trace_data(sel, state, None), mode="markers",
-                                    marker={**marker, "color": COLOR_IN_TI}, hoverinfo="text", name="Lauréat"))
+    for inside, color, name in _pin_traces(ctx):
+        part = pin_partition(ctx.laureats, state, inside)
+        fig.add_trace(go.Scattermap(**pin_static(part), **pin_visibility(part, sel), mode="markers",
+                                    hoverinfo="text", marker={"size": 8, "color": color, "opacity": 0.95},
+                                    name=name))
+    if not ctx.has_ti:
         fig.add_trace(go.Scattermap(lat=[], lon=[], mode="markers", showlegend=False))
     lon, lat, zoom = ctx.view_for(state)
     fig.update_layout(
@@ -123,6 +148,19 @@ def map_figure(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> go.Figu
         hoverlabel={"bgcolor": "white", "font": {"size": 12}},
     )
     return fig
+
+
+def _pin_traces(ctx: DataContext):
+    if ctx.has_ti:
+        return [(True, COLOR_IN_TI, "Lauréat dans un TI"), (False, COLOR_OUT_TI, "Lauréat hors TI")]
+    return [(None, COLOR_IN_TI, "Lauréat")]
+
+
+FILTER_FIELDS = ("region", "departement", "filiere", "mesure", "taille", "zone", "ti", "phase", "debut", "fin")
+
+
+def selection_changed(before: ViewState | None, state: ViewState) -> bool:
+    return before is None or any(getattr(before, f) != getattr(state, f) for f in FILTER_FIELDS)
 
 
 def selected_points(locations: list, state: ViewState):
@@ -149,14 +187,15 @@ def map_patch(ctx: DataContext, state: ViewState, before: ViewState | None, sel:
     level or the phase changed; the view only when the region/département changed."""
     p = Patch()
     locations, z, zmax = choropleth_values(ctx, state, sel)
-    geometry_changed = before is None or (before.niveau, before.phase) != (state.niveau, state.phase)
+    geometry_changed = before is None or before.niveau != state.niveau or (
+        state.niveau == "ti" and before.phase != state.phase)
     if geometry_changed:
-        p["data"][TRACE_CHORO]["geojson"] = ctx.epci_geojson if state.niveau == "epci" else ctx.ti_geojson(state.phase)
+        p["data"][TRACE_CHORO]["geojson"] = ctx.geo_url(state.niveau, state.phase)
         p["data"][TRACE_CHORO]["locations"] = locations
         p["data"][TRACE_CHORO]["customdata"] = ctx.territory_names(state.niveau, state.phase).reindex(
             locations).fillna("").tolist()
         if ctx.has_ti and (before is None or before.phase != state.phase):
-            p["data"][TRACE_TI]["geojson"] = ctx.ti_geojson(state.phase)
+            p["data"][TRACE_TI]["geojson"] = ctx.geo_url("ti", state.phase)
             p["data"][TRACE_TI]["name"] = f"Territoires d'industrie {state.phase}"
     scope_changed = before is None or (before.region, before.departement, before.phase) != (
         state.region, state.departement, state.phase)
@@ -166,6 +205,7 @@ def map_patch(ctx: DataContext, state: ViewState, before: ViewState | None, sel:
         p["data"][TRACE_TI]["z"] = [0] * len(ti_ids)
     p["data"][TRACE_CHORO]["z"] = z
     p["data"][TRACE_CHORO]["zmax"] = zmax
+    p["data"][TRACE_CHORO]["colorbar"]["dtick"] = _colorbar_dtick(state, zmax)
     if geometry_changed or before.territoire != state.territoire:
         p["data"][TRACE_CHORO]["selectedpoints"] = selected_points(locations, state)
     if before is None or (before.indicateur, before.par_hab) != (state.indicateur, state.par_hab):
@@ -173,13 +213,15 @@ def map_patch(ctx: DataContext, state: ViewState, before: ViewState | None, sel:
         p["data"][TRACE_CHORO]["colorbar"]["tickformat"] = _z_format(state)
         p["data"][TRACE_CHORO]["hovertemplate"] = "<b>%{customdata}</b><br>%{z:" + _z_format(state) + \
             "}<extra></extra>"
-    if ctx.has_ti:
-        for idx, inside in ((TRACE_IN, True), (TRACE_OUT, False)):
-            for k, v in pin_trace_data(sel, state, inside).items():
+    if selection_changed(before, state):
+        phase_changed = before is None or before.phase != state.phase
+        for idx, (inside, _, _) in zip((TRACE_IN, TRACE_OUT), _pin_traces(ctx)):
+            part = pin_partition(ctx.laureats, state, inside)
+            if phase_changed:  # the inside/outside split moves: pins are sent again
+                for k, v in pin_static(part).items():
+                    p["data"][idx][k] = v
+            for k, v in pin_visibility(part, sel).items():
                 p["data"][idx][k] = v
-    else:
-        for k, v in pin_trace_data(sel, state, None).items():
-            p["data"][TRACE_IN][k] = v
     if before is None or (before.region, before.departement) != (state.region, state.departement):
         lon, lat, zoom = ctx.view_for(state)
         p["layout"]["map"]["center"] = {"lon": lon, "lat": lat}

@@ -193,9 +193,12 @@ def source_line(ctx: DataContext):
 def barometre_block(ctx: DataContext, state: ViewState):
     """Barometer map with its month slider (or the unavailability notice)."""
     months = barometre_months(ctx.barometre)
-    if not months:
-        return dcc.Graph(id=ids.BAROMETRE, figure=barometre_figure(ctx.barometre, None, None),
-                         config={"displaylogo": False})
+    if not months:  # the slider stays (hidden, disabled) so the callback's inputs exist
+        return html.Div([
+            html.Div(dcc.Slider(id=ids.BAROMETRE_MONTH, min=0, max=0, step=1, value=0, disabled=True),
+                     style={"display": "none"}),
+            dcc.Graph(id=ids.BAROMETRE, figure=barometre_figure(ctx.barometre, None, None),
+                      config={"displaylogo": False})])
     marks = {i: fmt.month(m).split()[0][:4] + ". " + m[:4] if m.endswith(("-01", "-07")) else ""
              for i, m in enumerate(months)}
     marks = {i: v for i, v in marks.items() if v}

@@ -3,6 +3,7 @@
 ``register_routes(app, ctx)`` adds, under the app's ``routes_pathname_prefix``
 (``/`` by default):
 
+- ``GET /geo/<epci|ti-2019-2022|ti-2023-2027>.geojson`` -> map geometry (cached by the browser);
 - ``GET /api/recherche?q=…&limite=…`` -> ``{"q": …, "resultats": […]}``;
 - ``GET /export.csv?<query of the page>`` and ``GET /export.geojson?<query of the page>``:
   exactly ``filter_laureates(ctx.laureats, ViewState.from_query(query, ctx.choices)[0])``.
@@ -25,7 +26,8 @@ CSV_FILENAME = "laureats-territoires-industrie.csv"
 GEOJSON_FILENAME = "laureats-territoires-industrie.geojson"
 IGNORED_HEADER = "X-Parametres-Ignores"
 MAX_IGNORED_SUMMARY = 400  # characters before percent-encoding
-ENDPOINTS = ("ti_api_recherche", "ti_export_csv", "ti_export_geojson")
+ENDPOINTS = ("ti_api_recherche", "ti_export_csv", "ti_export_geojson", "ti_geo")
+GEO_NAMES = ("epci", "ti-2019-2022", "ti-2023-2027")
 
 
 def _query_string() -> str:
@@ -100,6 +102,20 @@ def register_routes(app, ctx) -> None:
         body = json.dumps(fc, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
         return _attachment(body.encode("utf-8"), "application/geo+json", GEOJSON_FILENAME, ignored)
 
+    def geo(name):
+        """Map geometry (GeoJSON), by fixed name only; versioned URL, cacheable for good."""
+        body = ctx.geo_bytes(name) if name in GEO_NAMES else None
+        if body is None:
+            return Response("Géométrie inconnue.", status=404, mimetype="text/plain")
+        resp = Response(body, status=200, mimetype="application/geo+json")
+        if request.args.get("v") == ctx.geo_version:
+            resp.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        else:
+            resp.headers["Cache-Control"] = "public, max-age=300"
+        resp.headers["X-Content-Type-Options"] = "nosniff"
+        return resp
+
+    server.add_url_rule(f"{prefix}geo/<name>.geojson", ENDPOINTS[3], geo, methods=["GET"])
     server.add_url_rule(f"{prefix}api/recherche", ENDPOINTS[0], recherche, methods=["GET"])
     server.add_url_rule(f"{prefix}export.csv", ENDPOINTS[1], export_csv, methods=["GET"])
     server.add_url_rule(f"{prefix}export.geojson", ENDPOINTS[2], export_geojson, methods=["GET"])

@@ -50,6 +50,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from dash import _callback as _dash_callback
 from dash.exceptions import DependencyException
 from dash.fingerprint import check_fingerprint
 from flask import Flask, Response, jsonify, request
@@ -237,12 +238,17 @@ def _spec_id(raw):
     return raw
 
 
+def _base_prop(prop):
+    """Property name without Dash's ``@<hash>`` suffix (outputs with ``allow_duplicate``)."""
+    return prop.split("@", 1)[0] if isinstance(prop, str) else prop
+
+
 def _check_entry(entry, spec: Mapping, where: str) -> str | None:
     """Check one item of ``outputs``/``inputs``/``state`` against its spec; a message or None."""
     sid = _spec_id(spec.get("id"))
-    prop = spec.get("property")
+    prop = _base_prop(spec.get("property"))
     if not isinstance(sid, dict):
-        if not isinstance(entry, dict) or entry.get("id") != sid or entry.get("property") != prop:
+        if not isinstance(entry, dict) or entry.get("id") != sid or _base_prop(entry.get("property")) != prop:
             return f"{where} : composant inattendu"
         return None
     wild = {k for k, v in sid.items() if isinstance(v, list) and len(v) == 1 and v[0] in _WILDCARDS}
@@ -256,7 +262,7 @@ def _check_entry(entry, spec: Mapping, where: str) -> str | None:
     else:
         items = [entry]
     for item in items:
-        if not isinstance(item, dict) or item.get("property") != prop:
+        if not isinstance(item, dict) or _base_prop(item.get("property")) != prop:
             return f"{where} : composant inattendu"
         cid = item.get("id")
         if not isinstance(cid, dict) or set(cid) != set(sid):
@@ -392,10 +398,14 @@ class _Hardening:
     # ---------------------------------------------------------------- CSP
     def csp(self) -> str:
         """The CSP, recomputed only when Dash's inline scripts change."""
-        key = (tuple(self.app._inline_scripts), self.app.renderer)  # noqa: SLF001 (cheap change check)
+        # cheap change check: app-level and dash.clientside_callback inline scripts, renderer
+        key = (tuple(self.app._inline_scripts), tuple(_dash_callback.GLOBAL_INLINE_SCRIPTS),  # noqa: SLF001
+               self.app.renderer)
         if key != self._csp_key:
             self._csp_value = build_csp(self.app.csp_hashes(), self.settings.frame_ancestors)
-            self._csp_key = (tuple(self.app._inline_scripts), self.app.renderer)
+            # csp_hashes() moves the global scripts into the app's list
+            self._csp_key = (tuple(self.app._inline_scripts), tuple(_dash_callback.GLOBAL_INLINE_SCRIPTS),  # noqa
+                             self.app.renderer)
         return self._csp_value
 
     # ---------------------------------------------------------------- caching
@@ -442,7 +452,7 @@ class _Hardening:
                 return _error(400, "Corps de requête illisible.")
             msg = check_callback_body(body, self.app.callback_map)
             if msg:
-                log.info("Requête de callback refusée : %s", msg)
+                log.warning("Requête de callback refusée (%s) : %s", str(body.get("output") if isinstance(body, dict) else "")[:200], msg)
                 return _error(400, f"Requête de callback refusée : {msg}.")
         return None
 

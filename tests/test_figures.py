@@ -29,8 +29,13 @@ def test_map_figure_traces(ctx):
     z = dict(zip(choro.locations, choro.z))
     assert all((z[e] is not None) == (e in in_region) for e in z)
     assert sum(v for v in z.values() if v) == len(sel)  # every laureate counted once
-    assert len(fig.data[TRACE_IN].lat) + len(fig.data[TRACE_OUT].lat) == len(sel)
-    assert len(fig.data[TRACE_IN].lat) == int(sel["in_ti_2019_2022"].sum())
+    shown_in = sum(v is not None for v in fig.data[TRACE_IN].lat)
+    shown_out = sum(v is not None for v in fig.data[TRACE_OUT].lat)
+    assert shown_in + shown_out == len(sel)
+    assert shown_in == int(sel["in_ti_2019_2022"].sum())
+    # every laureate has its (hidden or shown) pin, aligned with its hover text
+    assert len(fig.data[TRACE_IN].lat) + len(fig.data[TRACE_OUT].lat) == len(ctx.laureats)
+    assert len(fig.data[TRACE_IN].hovertext) == len(fig.data[TRACE_IN].lat)
     assert fig.layout.map.style == "white-bg"  # no token, no tile server
     assert "mapbox" not in fig.to_json()
     assert fig.data[TRACE_TI].name == "Territoires d'industrie 2019-2022"
@@ -52,16 +57,18 @@ def test_patch_for_filter_change_sends_no_geometry(ctx):
     p = map_patch(ctx, after, before, filter_laureates(ctx.laureats, after))
     body = _json(p.to_plotly_json())
     assert "geojson" not in body and "FeatureCollection" not in body
+    assert "hovertext" not in body  # pins' text already on the page: only positions of kept pins travel
     assert len(body) < 30_000
+    # the naive way re-sends the whole figure with its polygons
     full = map_figure(ctx, after, filter_laureates(ctx.laureats, after)).to_json()
-    assert len(body) * 20 < len(full)
+    assert len(body) * 20 < len(full) + len(ctx.geo_bytes("epci"))
 
 
 def test_patch_for_level_change_sends_new_geometry(ctx):
     before = ViewState()
     after = ViewState(niveau="ti")
     body = _json(map_patch(ctx, after, before, filter_laureates(ctx.laureats, after)).to_plotly_json())
-    assert "FeatureCollection" in body
+    assert "geo/ti-2019-2022.geojson" in body and "FeatureCollection" not in body
 
 
 def test_patch_moves_view_only_when_region_changes(ctx):

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-import pytest
 import brotli
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from dashboard import create_app
@@ -506,6 +506,9 @@ FORGED_VALUES = {
     "clickData": {"points": [{"location": "<script>", "customdata": ["javascript:alert(1)", {"x": 1}],
                               "pointIndex": 10 ** 12}]},
     "relayout": {"map.center": {"lon": "x", "lat": None}, "map.zoom": -1e9, "autosize": "yes"},
+    "clickData odd": {"points": [{"location": ["27"], "customdata": None}, None]},
+    "clickData long": {"points": [{"location": "2" * 10_000}]},
+    "clickData not list": {"points": "javascript:alert(1)"},
 }
 
 
@@ -670,3 +673,15 @@ def test_csp_in_browser(demo_bundle_dir):
     refused = [line for line in served.splitlines()
                if "/_dash-" in line and re.search(r'" [45]\d\d ', line)]
     assert refused == [], refused
+
+
+def test_allow_duplicate_outputs_as_the_browser_sends_them(app, client, callbacks):
+    """Dash's renderer keeps the ``@<hash>`` suffix of ``allow_duplicate`` outputs in the body."""
+    dup = [b for b in callbacks if "@" in b["output"]]
+    assert dup, "the app has callbacks with allow_duplicate outputs"
+    for body in dup:
+        prop = body["output"].strip(".").rsplit(".", 1)[1]
+        outputs = dict(body["outputs"], property=prop) if isinstance(body["outputs"], dict) else body["outputs"]
+        real = dict(body, outputs=outputs)
+        assert check_callback_body(real, app.callback_map) is None, body["output"]
+        assert _post(client, real).status_code in (200, 204)

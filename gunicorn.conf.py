@@ -1,0 +1,75 @@
+"""Gunicorn settings: ``gunicorn app:server`` (this file is read from the current directory).
+
+Environment variables
+---------------------
+HOST, PORT
+    Listening address (default ``127.0.0.1:8050``; ``HOST=0.0.0.0`` in a container).
+WEB_CONCURRENCY
+    Worker processes (default 2).
+GUNICORN_THREADS
+    Threads per worker (default 4).
+GUNICORN_TIMEOUT
+    Seconds before a silent worker is restarted (default 60).
+FORWARDED_ALLOW_IPS
+    Proxies whose ``X-Forwarded-*`` headers are trusted (default ``127.0.0.1``).
+LOG_LEVEL
+    Gunicorn's log level (default ``info``).
+
+The data bundle is loaded once in the master (``preload_app``) and shared by
+the forked workers; ``app.py`` builds it first when it is missing or stale.
+"""
+import logging
+import os
+
+_log = logging.getLogger("gunicorn.error")
+
+
+def _int(name: str, default: int, minimum: int = 1) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = minimum - 1
+    if value < minimum:
+        _log.warning("%s=%r invalide : %d utilisé.", name, raw, default)
+        return default
+    return value
+
+
+_host = os.environ.get("HOST", "").strip() or "127.0.0.1"
+if ":" in _host and not _host.startswith("["):  # IPv6 literal
+    _host = f"[{_host}]"
+
+wsgi_app = "app:server"
+bind = [f"{_host}:{_int('PORT', 8050)}"]
+workers = _int("WEB_CONCURRENCY", 2)
+worker_class = "gthread"
+threads = _int("GUNICORN_THREADS", 4)
+preload_app = True  # the bundle is read once, before fork
+
+timeout = _int("GUNICORN_TIMEOUT", 60)
+graceful_timeout = 30
+keepalive = 5
+max_requests = 2000  # recycle workers now and then (memory), staggered
+max_requests_jitter = 200
+
+# Request limits (the app's own limit on bodies is TI_MAX_CONTENT_LENGTH).
+limit_request_line = 8190
+limit_request_fields = 100
+limit_request_field_size = 8190
+
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+proxy_allow_ips = forwarded_allow_ips
+
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info")
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+
+if os.path.isdir("/dev/shm"):
+    worker_tmp_dir = "/dev/shm"  # heartbeat file in memory (containers with a slow /tmp)
+
+control_socket_disable = True  # no runtime control socket (gunicornc) in production
+proc_name = "territoires-industrie"

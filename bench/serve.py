@@ -117,7 +117,6 @@ def bench_callbacks(app, naive, n=60):
 def first_page(app, base_url):
     c = app.server.test_client()
     layout = c.get("/_dash-layout").data
-    fig_start = layout.find(b'"figure":')
     from dashboard.figures import map_figure
     from dashboard.data import filter_laureates
     from dashboard.state import ViewState

@@ -32,6 +32,10 @@ def control_value(state: ViewState, name: str):
 def register_callbacks(app, ctx: DataContext) -> None:
     choices = ctx.choices
 
+    def url_state(query) -> tuple[ViewState, list[str]]:
+        """State of a query string coming from the browser (anything else counts as empty)."""
+        return ViewState.from_query(query if isinstance(query, str) else "", choices)
+
     @app.callback(
         Output(FILTER, "value"),
         Output(ids.URL, "search"),
@@ -43,13 +47,13 @@ def register_callbacks(app, ctx: DataContext) -> None:
         """The URL is the state: controls -> URL (shareable, back button works), and
         URL (back/forward, pasted link) -> controls."""
         names = [o["id"]["name"] for o in dash_ctx.outputs_list[0]]
-        url_state, ignored = ViewState.from_query(search if isinstance(search, str) else "", choices)
+        from_url, ignored = url_state(search)
         trig = dash_ctx.triggered_id
         if trig == ids.URL or trig is None:
-            return [control_value(url_state, n) for n in names], no_update, _notice(ignored)
+            return [control_value(from_url, n) for n in names], no_update, _notice(ignored)
         if not isinstance(values, list) or len(values) != len(names):
             return [no_update] * len(names), no_update, no_update
-        state, bad = state_from_controls(dict(zip(names, values)), url_state, choices)
+        state, bad = state_from_controls(dict(zip(names, values)), from_url, choices)
         query = state.to_query()
         if query == (search or ""):
             return [no_update] * len(names), no_update, _notice(bad) if bad else no_update
@@ -66,8 +70,8 @@ def register_callbacks(app, ctx: DataContext) -> None:
     )
     def render(search, rendered):
         """Recompute the map (as a Patch) and the KPI cards for the URL's state."""
-        state, _ = ViewState.from_query(search if isinstance(search, str) else "", choices)
-        before, _ = ViewState.from_query(rendered if isinstance(rendered, str) else "", choices)
+        state, _ = url_state(search)
+        before, _ = url_state(rendered)
         if state.to_query() == (rendered or ""):
             return (no_update,) * (3 + 2 * len(ids.KPIS))
         sel = filter_laureates(ctx.laureats, state)
@@ -91,8 +95,8 @@ def register_callbacks(app, ctx: DataContext) -> None:
     def render_panels(search, rendered):
         """Panels of the full page (absent from the embed view): fiche, ranking, regions,
         time chart, export links. Opens the fiche tab when a territory gets selected."""
-        state, _ = ViewState.from_query(search if isinstance(search, str) else "", choices)
-        before, _ = ViewState.from_query(rendered if isinstance(rendered, str) else "", choices)
+        state, _ = url_state(search)
+        before, _ = url_state(rendered)
         sel = filter_laureates(ctx.laureats, state)
         query = state.to_query(include_embed=False)
         new_tab = "fiche" if state.territoire and state.territoire != before.territoire else no_update
@@ -112,7 +116,7 @@ def register_callbacks(app, ctx: DataContext) -> None:
         months = barometre_months(ctx.barometre)
         if not months or not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(months):
             return no_update
-        state, _ = ViewState.from_query(search if isinstance(search, str) else "", choices)
+        state, _ = url_state(search)
         return barometre_figure(ctx.barometre, months[index], state.region)
 
     @app.callback(
@@ -124,7 +128,7 @@ def register_callbacks(app, ctx: DataContext) -> None:
     def select_on_map(click, search):
         """A click on an EPCI or a TI opens its fiche (the URL gets ``territoire``)."""
         code = _clicked_location(click)
-        state, _ = ViewState.from_query(search if isinstance(search, str) else "", choices)
+        state, _ = url_state(search)
         if code is None or code not in choices.territoires or code == state.territoire:
             return no_update
         return state.with_(territoire=code).to_query()
@@ -148,7 +152,7 @@ def register_callbacks(app, ctx: DataContext) -> None:
     )
     def select_from_search(value, search):
         """A commune selects its EPCI (and region); an EPCI or a TI selects itself."""
-        state, _ = ViewState.from_query(search if isinstance(search, str) else "", choices)
+        state, _ = url_state(search)
         target = _parse_search_value(ctx, value)
         if target is None:
             return no_update
@@ -197,7 +201,7 @@ def register_callbacks(app, ctx: DataContext) -> None:
         prevent_initial_call=True,
     )
     def reset(n, search):
-        state, _ = ViewState.from_query(search if isinstance(search, str) else "", choices)
+        state, _ = url_state(search)
         return ViewState(embed=state.embed).to_query() or "?"
 
 

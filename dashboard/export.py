@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import re
 
 import numpy as np
@@ -15,6 +14,7 @@ import pandas as pd
 
 from . import fmt
 from .data import filter_laureates
+from .search import json_scalar
 from .state import ViewState
 
 #: Columns of an export, in order (those absent from the data are skipped).
@@ -189,30 +189,8 @@ def to_csv_text(df: pd.DataFrame, ctx, state: ViewState) -> str:
 
 
 # --------------------------------------------------------------------------- GeoJSON
-def _json_value(value):
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        f = float(value)
-        if math.isnan(f) or math.isinf(f):
-            return None
-        return f
-    if isinstance(value, str):
-        return value
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return str(value)
-
-
 def _point(lon, lat):
-    lon, lat = _json_value(lon), _json_value(lat)
+    lon, lat = json_scalar(lon), json_scalar(lat)
     if isinstance(lon, (int, float)) and isinstance(lat, (int, float)):
         return {"type": "Point", "coordinates": [float(lon), float(lat)]}
     return None
@@ -257,7 +235,7 @@ def to_geojson(df: pd.DataFrame, ctx, state: ViewState) -> dict:
     lat_i = cols.index("lat") if "lat" in cols else None
     features = []
     for row in df.itertuples(index=False, name=None):
-        props = {str(c): _json_value(v) for c, v in zip(cols, row)}
+        props = {str(c): json_scalar(v) for c, v in zip(cols, row)}
         geom = _point(row[lon_i], row[lat_i]) if lon_i is not None and lat_i is not None else None
         features.append({"type": "Feature", "geometry": geom, "properties": props})
     return {"type": "FeatureCollection", "metadata": metadata(ctx, state, len(features)), "features": features}

@@ -8,8 +8,7 @@ import pandas as pd
 from dash import dash_table, dcc, html
 
 from . import fmt
-from .data import METRIC_COLUMN, METRIC_LABEL, DataContext, aggregate, filter_laureates, kpis, \
-    territories_in_scope
+from .data import METRIC_COLUMN, METRIC_LABEL, DataContext, aggregate, kpis, territories_in_scope
 from .state import PHASES, ViewState
 
 RANKING_ROWS = 50

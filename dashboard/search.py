@@ -37,7 +37,7 @@ _EPCI_FORM = re.compile(
 )
 
 
-def _plain(value):
+def json_scalar(value):
     """A JSON-serialisable scalar: None for missing values, Python int/float/str/bool."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
@@ -127,7 +127,7 @@ class SearchIndex:
         data = {c: (communes[c].tolist() if c in communes else [None] * len(communes)) for c in cols}
         out = []
         for i in range(len(communes)):
-            row = {c: _plain(data[c][i]) for c in cols}
+            row = {c: json_scalar(data[c][i]) for c in cols}
             nom = row["nom"] or ""
             pop = row["population"] or 0
             result = {"type": "commune", "code": row["insee_com"], "nom": nom,
@@ -139,12 +139,12 @@ class SearchIndex:
     def _epci(epci: pd.DataFrame) -> list[_Entry]:
         out = []
         for siren, row in epci.iterrows():
-            nom = _plain(row.get("nom")) or ""
-            pop = _plain(row.get("population")) or 0
+            nom = json_scalar(row.get("nom")) or ""
+            pop = json_scalar(row.get("population")) or 0
             keys = tuple(k for k in dict.fromkeys((name_key(nom), epci_short_key(nom))) if k)
-            result = {"type": "epci", "code": _plain(siren), "nom": nom, "type_epci": _plain(row.get("type")),
-                      "code_region": _plain(row.get("code_region")),
-                      "code_departement": _plain(row.get("code_departement")), "population": pop}
+            result = {"type": "epci", "code": json_scalar(siren), "nom": nom, "type_epci": json_scalar(row.get("type")),
+                      "code_region": json_scalar(row.get("code_region")),
+                      "code_departement": json_scalar(row.get("code_departement")), "population": pop}
             out.append(_Entry(keys, str(siren).lower(), int(pop), nom, result))
         return out
 
@@ -152,11 +152,11 @@ class SearchIndex:
     def _territoires(territoires: pd.DataFrame) -> list[_Entry]:
         out = []
         for row in territoires.to_dict("records"):
-            nom = _plain(row.get("ti_nom")) or ""
-            pop = _plain(row.get("population")) or 0
-            result = {"type": "ti", "code": _plain(row.get("ti_id")), "nom": nom, "phase": _plain(row.get("phase")),
-                      "code_region": _plain(row.get("code_region")), "population": pop,
-                      "n_membres": _plain(row.get("n_membres"))}
+            nom = json_scalar(row.get("ti_nom")) or ""
+            pop = json_scalar(row.get("population")) or 0
+            result = {"type": "ti", "code": json_scalar(row.get("ti_id")), "nom": nom, "phase": json_scalar(row.get("phase")),
+                      "code_region": json_scalar(row.get("code_region")), "population": pop,
+                      "n_membres": json_scalar(row.get("n_membres"))}
             out.append(_Entry((name_key(nom),), str(row.get("ti_id") or "").lower(), int(pop), nom, result))
         return out
 

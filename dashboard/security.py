@@ -48,7 +48,7 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Mapping
 
 from dash import _callback as _dash_callback
 from dash.exceptions import DependencyException

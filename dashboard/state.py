@@ -7,7 +7,7 @@ reported (in French) so the page can say which were ignored.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import Iterable, Mapping
 from urllib.parse import parse_qsl, urlencode
 

@@ -22,6 +22,7 @@ import pandas as pd
 
 from . import demo as demo_mod
 from . import join, readers, validate
+from .download import sha256_file
 from .errors import GeodataError, SourceFormatError
 from .laureates import CommuneIndex, load_laureates
 from .published import AS_OF as PUBLISHED_AS_OF
@@ -60,14 +61,6 @@ class Progress:
         if not self.quiet:
             now = time.perf_counter()
             print(f" {now - self.t:5.1f} s\nConstruction terminée en {now - self.t0:.1f} s", file=self.stream)
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def source_fingerprint(source_dir: Path | None, laureates: Path | None = None) -> str:

@@ -86,7 +86,8 @@ def download(url: str, dest: Path, expected_sha256: str | None = None, retries: 
     raise FetchError(f"{url} : échec après {retries} tentative(s) ({last})")
 
 
-def _file_sha(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """SHA-256 of a file, read in 1 MiB chunks."""
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -126,7 +127,7 @@ def fetch(dest: Path = DEFAULT_RAW, from_dir: Path | None = None, sources: list[
             tmp = target.with_name(target.name + ".part")
             shutil.copyfile(origin, tmp)
             os.replace(tmp, target)
-            sums[src.path] = _file_sha(target)
+            sums[src.path] = sha256_file(target)
             continue
         url = f"{base_url.rstrip('/')}/{src.path}" if base_url else src.url
         if not url:

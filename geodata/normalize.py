@@ -60,14 +60,20 @@ def siren(value) -> str | None:
     return s.zfill(9)
 
 
-def insee_com(value) -> str | None:
-    """Normalise an INSEE commune code to 5 characters ("1001" -> "01001")."""
+def _code_text(value) -> str | None:
+    """Upper-case text of a code as read from a file ("45.0" -> "45"); None when empty."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
     s = str(value).strip().upper()
     if s.endswith(".0"):
         s = s[:-2]
-    if not s:
+    return s or None
+
+
+def insee_com(value) -> str | None:
+    """Normalise an INSEE commune code to 5 characters ("1001" -> "01001")."""
+    s = _code_text(value)
+    if s is None:
         return None
     if s.isdigit():
         return s.zfill(5)
@@ -76,12 +82,8 @@ def insee_com(value) -> str | None:
 
 def departement(value) -> str | None:
     """Normalise a département code ("1" -> "01", "2a" -> "2A", "971" kept)."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return None
-    s = str(value).strip().upper()
-    if s.endswith(".0"):
-        s = s[:-2]
-    if not s:
+    s = _code_text(value)
+    if s is None:
         return None
     if s.isdigit():
         return s.zfill(2) if len(s) <= 2 else s
@@ -89,12 +91,11 @@ def departement(value) -> str | None:
 
 
 def region(value) -> str | None:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    """Normalise a région code ("1" -> "01"; "OM" kept)."""
+    s = _code_text(value)
+    if s is None:
         return None
-    s = str(value).strip()
-    if s.endswith(".0"):
-        s = s[:-2]
-    return s.zfill(2) if s.isdigit() else s or None
+    return s.zfill(2) if s.isdigit() else s
 
 
 def postal_code(value) -> str | None:

@@ -55,3 +55,13 @@ def official_bundle(tmp_path_factory):
     out = tmp_path_factory.mktemp("bundle_off") / "processed"
     build(SHARED, FIXTURES / "laureats_officiel.csv", out, quiet=True)
     return load_bundle(out)
+
+
+@pytest.fixture(scope="session")
+def base_url(demo_bundle_dir):
+    """The app served once for the browser tests (python app.py on the demonstration bundle)."""
+    from .browser import assert_no_server_error, serve
+    log = ARTIFACTS / "app_navigateur.log"
+    with serve({"TI_BUNDLE_DIR": str(demo_bundle_dir), "TI_SOURCE_DIR": str(SHARED), "TI_LOG": str(log)}) as url:
+        yield url
+    assert_no_server_error(log)

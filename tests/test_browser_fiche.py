@@ -12,18 +12,10 @@ from selenium.webdriver.common.keys import Keys
 from dashboard.data import DataContext, filter_laureates
 from dashboard.state import ViewState
 
-from .browser import assert_no_server_error, chrome, console_errors, serve, wait_map
-from .conftest import ARTIFACTS, SHARED
+from .browser import chrome, console_errors, wait_map
+from .conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def base_url(demo_bundle_dir):
-    with serve({"TI_BUNDLE_DIR": str(demo_bundle_dir), "TI_SOURCE_DIR": str(SHARED),
-                "TI_LOG": str(ARTIFACTS / "app_fiche.log")}) as url:
-        yield url
-    assert_no_server_error(ARTIFACTS / "app_fiche.log")
 
 
 @pytest.fixture(scope="module")

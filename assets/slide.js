@@ -18,7 +18,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
                       wrap(text('resume-filtres'), 150) + "</span>", x: 0.01, xanchor: 'left', y: 0.97, font: {size: 26}};
       layout.annotations = [{text: source ? source.textContent.trim() : '', showarrow: false, xref: 'paper',
                              yref: 'paper', x: 0, y: -0.06, xanchor: 'left', font: {size: 14, color: '#555'}}];
-      const data = gd.data.map((t, i) => Object.assign({}, t, i >= 3 ? {showlegend: true} : {}));
+      const data = gd.data.map((t, i) => Object.assign({}, t, (i === 3 || i === 4) && t.lat && t.lat.length ? {showlegend: true} : {}));
       window.Plotly.toImage({data: data, layout: layout}, {format: 'png', width: 1600, height: 900})
         .then(function (url) {
           const a = document.createElement('a');

@@ -8,7 +8,8 @@ import pandas as pd
 from dash import dash_table, dcc, html
 
 from . import fmt
-from .data import METRIC_COLUMN, METRIC_LABEL, DataContext, aggregate, kpis, territories_in_scope
+from .data import METRIC_COLUMN, METRIC_LABEL, DataContext, aggregate, filter_laureates, kpis, \
+    territories_in_scope
 from .state import PHASES, ViewState
 
 RANKING_ROWS = 50
@@ -79,14 +80,15 @@ def _figures_row(label, k, pop):
                     html.Td(fmt.integer(k["emplois"])), html.Td(fmt.percent(k["part_zone_prioritaire"]))])
 
 
-def comparison_table(ctx: DataContext, terr: Territory, sel: pd.DataFrame):
-    """Figures for the current filters: the territory vs its region vs France."""
-    rows = [_figures_row(terr.nom, kpis(laureates_of(sel, terr), ctx.has_amounts), terr.population)]
+def comparison_table(ctx: DataContext, state: ViewState, terr: Territory):
+    """Figures for the current filters (other than the place): the territory vs its region vs France."""
+    wide = filter_laureates(ctx.laureats, state.with_(region=None, departement=None))
+    rows = [_figures_row(terr.nom, kpis(laureates_of(wide, terr), ctx.has_amounts), terr.population)]
     if terr.code_region in ctx.regions.index:
         reg_pop = int(ctx.communes.loc[ctx.communes["code_region"] == terr.code_region, "population"].sum())
         rows.append(_figures_row(f"Région {ctx.regions.loc[terr.code_region]}",
-                                 kpis(sel[sel["code_region"] == terr.code_region], ctx.has_amounts), reg_pop))
-    rows.append(_figures_row("France", kpis(sel, ctx.has_amounts), int(ctx.communes["population"].sum())))
+                                 kpis(wide[wide["code_region"] == terr.code_region], ctx.has_amounts), reg_pop))
+    rows.append(_figures_row("France", kpis(wide, ctx.has_amounts), int(ctx.communes["population"].sum())))
     head = html.Thead(html.Tr([html.Th(h, scope="col") for h in (
         "", "Lauréats", "pour 10 000 hab.", "Investissement", "Aide", "Emplois", "En zone prioritaire")]))
     return html.Table([html.Caption("Chiffres pour les filtres actuels"), head, html.Tbody(rows)],
@@ -128,9 +130,10 @@ def laureates_table(ctx: DataContext, lau: pd.DataFrame, table_id: str):
     )
 
 
-def fiche(ctx: DataContext, state: ViewState, terr: Territory, sel: pd.DataFrame, suffix: str = ""):
-    """The territory's fiche for the current filters."""
-    lau = laureates_of(sel, terr)
+def fiche(ctx: DataContext, state: ViewState, terr: Territory, suffix: str = ""):
+    """The territory's fiche for the current filters (the region/département filter aside:
+    a fiche is about its own territory)."""
+    lau = laureates_of(filter_laureates(ctx.laureats, state.with_(region=None, departement=None)), terr)
     communes = member_communes(ctx, terr)
     kind = ("EPCI" if terr.kind == "epci" else f"Territoire d'industrie {terr.phase}")
     if terr.kind == "epci":
@@ -156,7 +159,7 @@ def fiche(ctx: DataContext, state: ViewState, terr: Territory, sel: pd.DataFrame
         html.Details([html.Summary(f"Membres : {members_label}", className="small"),
                       html.P(members_text, className="small")]),
         html.Div([html.Strong("Territoire d'industrie : ", className="small"), html.Ul(ti_lines, className="small")]),
-        comparison_table(ctx, terr, sel),
+        comparison_table(ctx, state, terr),
         html.Div(className="d-flex flex-wrap gap-3", children=[
             breakdown(lau, "filiere", "Lauréats par filière"),
             breakdown(lau, "mesure", "Lauréats par mesure"),
@@ -176,10 +179,10 @@ def fiche_panel(ctx: DataContext, state: ViewState, sel: pd.DataFrame):
     close = dcc.Link("Fermer la fiche", href=state.with_(territoire=None, comparer=None).to_query() or "?",
                      className="small")
     if other is None:
-        return html.Div([close, fiche(ctx, state, terr, sel)])
+        return html.Div([close, fiche(ctx, state, terr)])
     return html.Div([close, html.Div(className="row", children=[
-        html.Div(fiche(ctx, state, terr, sel, "-1"), className="col-md-6"),
-        html.Div(fiche(ctx, state, other, sel, "-2"), className="col-md-6"),
+        html.Div(fiche(ctx, state, terr, "-1"), className="col-md-6"),
+        html.Div(fiche(ctx, state, other, "-2"), className="col-md-6"),
     ])])
 
 

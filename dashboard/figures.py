@@ -21,7 +21,8 @@ COLORSCALE = [[0.0, "#f2f0f7"], [0.25, "#cbc9e2"], [0.5, "#9e9ac8"], [0.75, "#75
 OUTLINE = "#222222"
 SEPARATORS = ", "  # decimal comma, thousands space
 
-TRACE_CHORO, TRACE_TI, TRACE_REGIONS, TRACE_IN, TRACE_OUT = range(5)
+TRACE_CHORO, TRACE_TI, TRACE_REGIONS, TRACE_IN, TRACE_OUT, TRACE_SELECTED = range(6)
+COLOR_SELECTED = "#CC0000"
 
 
 def metric_title(state: ViewState) -> str:
@@ -138,6 +139,11 @@ def map_figure(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> go.Figu
                                     name=name))
     if not ctx.has_ti:
         fig.add_trace(go.Scattermap(lat=[], lon=[], mode="markers", showlegend=False))
+    fig.add_trace(go.Choroplethmap(
+        geojson=geo, locations=selected_location(locations, state), z=[0] * len(selected_location(locations, state)),
+        showscale=False, colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
+        marker={"line": {"width": 3, "color": COLOR_SELECTED}}, hoverinfo="skip", name="territoire sélectionné",
+        showlegend=False))
     lon, lat, zoom = ctx.view_for(state)
     fig.update_layout(
         map={"style": "white-bg", "center": {"lon": lon, "lat": lat}, "zoom": zoom},
@@ -161,6 +167,11 @@ FILTER_FIELDS = ("region", "departement", "filiere", "mesure", "taille", "zone",
 
 def selection_changed(before: ViewState | None, state: ViewState) -> bool:
     return before is None or any(getattr(before, f) != getattr(state, f) for f in FILTER_FIELDS)
+
+
+def selected_location(locations: list, state: ViewState) -> list:
+    """The selected territory as the locations of the outline trace ([] when none on this level)."""
+    return [state.territoire] if state.territoire and state.territoire in locations else []
 
 
 def selected_points(locations: list, state: ViewState):
@@ -208,6 +219,11 @@ def map_patch(ctx: DataContext, state: ViewState, before: ViewState | None, sel:
     p["data"][TRACE_CHORO]["colorbar"]["dtick"] = _colorbar_dtick(state, zmax)
     if geometry_changed or before.territoire != state.territoire:
         p["data"][TRACE_CHORO]["selectedpoints"] = selected_points(locations, state)
+        sel_loc = selected_location(locations, state)
+        if geometry_changed:
+            p["data"][TRACE_SELECTED]["geojson"] = ctx.geo_url(state.niveau, state.phase)
+        p["data"][TRACE_SELECTED]["locations"] = sel_loc
+        p["data"][TRACE_SELECTED]["z"] = [0] * len(sel_loc)
     if before is None or (before.indicateur, before.par_hab) != (state.indicateur, state.par_hab):
         p["data"][TRACE_CHORO]["colorbar"]["title"]["text"] = metric_title(state)
         p["data"][TRACE_CHORO]["colorbar"]["tickformat"] = _z_format(state)

@@ -137,3 +137,22 @@ def test_export_links_follow_the_view(base_url, driver, demo_bundle):
     first.send_keys(Keys.ENTER)
     _wait(driver, lambda d: "territoire=" in d.current_url)
     assert console_errors(driver) == []
+
+
+def test_slide_png_export(base_url, driver, tmp_path):
+    """The 16:9 slide image is generated in the browser and downloaded."""
+    from PIL import Image
+    driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})
+    driver.get(base_url + "/?region=28&ti=dans")
+    wait_map(driver)
+    driver.find_element("id", "export-diapositive").click()
+    target = tmp_path / "carte-territoires-industrie.png"
+    _wait(driver, lambda d: target.exists() and target.stat().st_size > 10_000, timeout=40)
+    time.sleep(0.5)
+    img = Image.open(target)
+    assert img.size == (1600, 900)
+    (ARTIFACTS / "diapositive_normandie.png").write_bytes(target.read_bytes())
+    colours = img.convert("RGB").getcolors(maxcolors=1 << 20)
+    assert len(colours) > 50  # a drawn map with legend and text, not a blank image
+    assert "Image 16:9" in driver.find_element("id", "statut-diapositive").text
+    assert console_errors(driver) == []

@@ -1,6 +1,7 @@
 """The Dash app. ``create_app(bundle)`` is the factory; it reads no globals."""
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import dash
@@ -59,14 +60,20 @@ def create_app(bundle: Bundle, **dash_kwargs) -> dash.Dash:
         suppress_callback_exceptions=True,
         serve_locally=True,
         update_title=None,
+        use_async=False,  # plain WSGI dispatch: no event loop and thread per callback request
         **dash_kwargs,
     )
     app._ti_context = ctx  # for the server routes and tests; read-only
 
+    @functools.lru_cache(maxsize=256)
+    def cached_page(state: ViewState, ignored: tuple):
+        # A pure function of (data, state): memoised per process, bounded, never mutated.
+        return page(ctx, state, list(ignored))
+
     def layout():
         query = _page_query()
         state, ignored = ViewState.from_query(query, ctx.choices)
-        return page(ctx, state, ignored)
+        return cached_page(state, tuple(ignored))
 
     app.layout = layout
     register_callbacks(app, ctx)

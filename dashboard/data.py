@@ -89,6 +89,11 @@ class DataContext:
         for c in ("in_ti_2019_2022", "in_ti_2023_2027", *ZONE_COLUMNS, "zone_prioritaire"):
             lau[c] = lau[c].astype("boolean")
         lau["mois"] = lau["date"].str.slice(0, 7)
+        # Plain Python strings: faster than Arrow-backed strings for the small, repeated
+        # selections of the callbacks (isin, groupby on a few thousand rows).
+        for c in lau.columns:
+            if pd.api.types.is_string_dtype(lau[c]) and not isinstance(lau[c].dtype, pd.CategoricalDtype):
+                lau[c] = lau[c].astype(object).where(lau[c].notna(), None)
         self.laureats = lau.reset_index(drop=True)
         self.manifest = b.manifest
         self.demonstration = b.demonstration
@@ -98,7 +103,9 @@ class DataContext:
         self.regions = b.regions.drop(columns="geometry").set_index("code_region")["nom_region"].sort_index()
         deps = b.departements.drop(columns="geometry")
         self.departements = deps.set_index("code_departement").sort_index()
-        self.epci = pd.DataFrame(b.epci.drop(columns=["geometry", "geometry_detail"])).set_index("epci_siren")
+        epci = pd.DataFrame(b.epci.drop(columns=["geometry", "geometry_detail"]))
+        epci["epci_siren"] = epci["epci_siren"].astype(object)
+        self.epci = epci.set_index("epci_siren")
         self.territoires = pd.DataFrame(b.territoires.drop(columns=["geometry", "geometry_detail"]))
         self.communes = pd.DataFrame(b.communes.drop(columns="geometry"))
         self.region_bounds = dict(zip(b.regions["code_region"], b.regions.geometry.bounds.to_numpy()))

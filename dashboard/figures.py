@@ -55,7 +55,8 @@ def choropleth_values(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> 
     zmax = float(np.nanpercentile(positive.to_numpy(dtype=float), 95)) if len(positive) else 1.0
     if not state.par_hab and state.indicateur in ("laureats", "emplois"):
         zmax = float(np.ceil(zmax))  # whole counts on the colour bar
-    return list(values.index), [None if pd.isna(v) else round(float(v), 4) for v in z], max(zmax, 1e-9)
+    zs = np.round(z.to_numpy(dtype=float), 4).tolist()
+    return list(values.index), [None if v != v else v for v in zs], max(zmax, 1e-9)  # NaN -> None
 
 
 def pin_partition(lau: pd.DataFrame, state: ViewState, inside: bool | None) -> pd.DataFrame:

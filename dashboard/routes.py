@@ -19,6 +19,7 @@ from urllib.parse import quote
 from flask import Response, request
 
 from .export import export_rows, to_csv_text, to_geojson
+from .security import get_cache
 from .search import MAX_QUERY_LENGTH, SearchIndex, clamp_limit
 from .state import ViewState
 
@@ -93,14 +94,30 @@ def register_routes(app, ctx) -> None:
 
     def export_csv():
         state, ignored = view_state_from_request(ctx)
-        text = to_csv_text(export_rows(ctx, state), ctx, state)
-        return _attachment(text.encode("utf-8"), "text/csv", CSV_FILENAME, ignored)
+        return _attachment(csv_body(state), "text/csv", CSV_FILENAME, ignored)
 
     def export_geojson():
         state, ignored = view_state_from_request(ctx)
-        fc = to_geojson(export_rows(ctx, state), ctx, state)
-        body = json.dumps(fc, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-        return _attachment(body.encode("utf-8"), "application/geo+json", GEOJSON_FILENAME, ignored)
+        return _attachment(geojson_body(state), "application/geo+json", GEOJSON_FILENAME, ignored)
+
+    # Export bodies are pure functions of (data, state): kept in the shared cache (Redis when
+    # REDIS_URL is set, so every worker and machine benefits; in-process otherwise).
+    def cached(kind: str, state: ViewState, make) -> bytes:
+        cache = get_cache(app)
+        key = f"export:{kind}:{ctx.geo_version}:{state.to_query(include_embed=False)}"
+        body = cache.get(key)
+        if not isinstance(body, bytes):
+            body = make()
+            cache.set(key, body, timeout=3600)
+        return body
+
+    def csv_body(state: ViewState) -> bytes:
+        return cached("csv", state, lambda: to_csv_text(export_rows(ctx, state), ctx, state).encode("utf-8"))
+
+    def geojson_body(state: ViewState) -> bytes:
+        return cached("geojson", state, lambda: json.dumps(
+            to_geojson(export_rows(ctx, state), ctx, state), ensure_ascii=False, allow_nan=False,
+            separators=(",", ":")).encode("utf-8"))
 
     def geo(name):
         """Map geometry (GeoJSON), by fixed name only; versioned URL, cacheable for good."""

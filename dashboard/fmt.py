@@ -55,3 +55,36 @@ def date_fr(iso: str) -> str:
     """``"2021-09-24" -> "24 septembre 2021"``."""
     y, m, d = iso[:10].split("-")
     return f"{int(d)} {month(f'{y}-{m}').split()[0]} {y}"
+
+
+#: Plotly's French locale, given with each figure's config (no global registration, no CDN).
+PLOTLY_LOCALE_FR = {
+    "dictionary": {
+        "Zoom in": "Zoom avant", "Zoom out": "Zoom arrière", "Reset view": "Réinitialiser la vue",
+        "Reset axes": "Réinitialiser les axes", "Autoscale": "Échelle automatique", "Pan": "Déplacer",
+        "Zoom": "Zoom", "Download plot as a png": "Télécharger en PNG",
+        "Download plot as a PNG": "Télécharger en PNG", "Download plot": "Télécharger",
+        "Box Select": "Sélection rectangulaire", "Lasso Select": "Sélection au lasso",
+        "Show closest data on hover": "Valeur la plus proche au survol",
+        "Compare data on hover": "Comparer au survol", "Toggle Spike Lines": "Lignes de repère",
+        "Produced with Plotly.js": "Réalisé avec Plotly.js", "Click to enter Colorscale title":
+            "Titre de l'échelle", "Taking snapshot - this may take a few seconds": "Capture en cours…",
+    },
+    "format": {
+        "days": ["dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"],
+        "shortDays": ["dim.", "lun.", "mar.", "mer.", "jeu.", "ven.", "sam."],
+        "months": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+                   "octobre", "novembre", "décembre"],
+        "shortMonths": ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
+                        "nov.", "déc."],
+        "date": "%d/%m/%Y", "decimal": ",", "thousands": "\u202f",
+    },
+}
+
+
+def graph_config(**extra) -> dict:
+    """A dcc.Graph config in French (locale given inline), without the Plotly logo."""
+    remove = ["sendChartToCloud", "sendDataToCloud", *extra.pop("modeBarButtonsToRemove", [])]
+    # No "share to the cloud" button: nothing of the view leaves for a third-party service.
+    return {"displaylogo": False, "locale": "fr", "locales": {"fr": PLOTLY_LOCALE_FR},
+            "modeBarButtonsToRemove": remove, **extra}

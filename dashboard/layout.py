@@ -13,13 +13,11 @@ from .panels import barometre_figure, barometre_months, regional_table, time_fig
 from .figures import COLOR_IN_TI, COLOR_OUT_TI, map_figure
 from .state import ViewState
 
-GRAPH_CONFIG = {
-    "displaylogo": False,
-    "scrollZoom": True,
-    "locale": "fr",
-    "modeBarButtonsToRemove": ["select2d", "lasso2d"],
-    "toImageButtonOptions": {"format": "png", "width": 1600, "height": 900, "filename": "carte-territoires-industrie"},
-}
+GRAPH_CONFIG = fmt.graph_config(
+    scrollZoom=True,
+    modeBarButtonsToRemove=["select2d", "lasso2d"],
+    toImageButtonOptions={"format": "png", "width": 1600, "height": 900, "filename": "carte-territoires-industrie"},
+)
 
 MISSING_SOURCES_TEXT = (
     "Sources absentes ({which}) : {features} sont indisponibles. Pour les obtenir, lancez "
@@ -198,7 +196,7 @@ def barometre_block(ctx: DataContext, state: ViewState):
             html.Div(dcc.Slider(id=ids.BAROMETRE_MONTH, min=0, max=0, step=1, value=0, disabled=True),
                      style={"display": "none"}),
             dcc.Graph(id=ids.BAROMETRE, figure=barometre_figure(ctx.barometre, None, None),
-                      config={"displaylogo": False})])
+                      config=fmt.graph_config())])
     marks = {i: fmt.month(m).split()[0][:4] + ". " + m[:4] if m.endswith(("-01", "-07")) else ""
              for i, m in enumerate(months)}
     marks = {i: v for i, v in marks.items() if v}
@@ -209,7 +207,7 @@ def barometre_block(ctx: DataContext, state: ViewState):
         dcc.Slider(id=ids.BAROMETRE_MONTH, min=0, max=len(months) - 1, step=1, value=default, marks=marks,
                    tooltip={"always_visible": False}),
         # drawn when the tab is opened (keeps the first page light)
-        dcc.Graph(id=ids.BAROMETRE, config={"displaylogo": False, "scrollZoom": True}),
+        dcc.Graph(id=ids.BAROMETRE, config=fmt.graph_config(scrollZoom=True)),
     ])
 
 
@@ -268,7 +266,7 @@ def page(ctx: DataContext, state: ViewState, ignored: list[str]):
         dbc.Tab(html.Div(regional_table(ctx, state, sel), id=ids.REGIONS, className="pt-2"), label="Régions",
                 tab_id="regions"),
         dbc.Tab(html.Div([dcc.Graph(id=ids.TIME, figure=time_figure(ctx, state, sel),
-                                    config={"displaylogo": False, "locale": "fr"}),
+                                    config=fmt.graph_config()),
                           barometre_block(ctx, state)], className="pt-2"), label="Évolution", tab_id="temps"),
     ])
     return html.Div(className="container-fluid p-3", lang="fr", children=[

@@ -44,6 +44,9 @@ def test_page_loads_with_drawn_map(base_url, driver, ctx):
     for kid, text in exp.items():
         assert driver.find_element("id", kid).text == text, kid
     assert "Données de démonstration" in driver.find_element("id", "bandeau-demonstration").text
+    titles = [b.get_attribute("data-title") for b in driver.find_elements("css selector", "#carte .modebar-btn")]
+    assert "Zoom avant" in titles and "Télécharger en PNG" in titles  # Plotly's French locale
+    assert not [t for t in titles if "Share" in t or "Cloud" in t]   # nothing sent to a third party
     assert console_errors(driver) == []
 
 

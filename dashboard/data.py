@@ -108,6 +108,10 @@ class DataContext:
         self.epci = epci.set_index("epci_siren")
         self.territoires = pd.DataFrame(b.territoires.drop(columns=["geometry", "geometry_detail"]))
         self.communes = pd.DataFrame(b.communes.drop(columns="geometry"))
+        # EPCI touching each region / département (an EPCI may straddle a boundary)
+        c = self.communes.dropna(subset=["epci_siren"])
+        self.epci_by_region = {k: frozenset(v) for k, v in c.groupby("code_region")["epci_siren"]}
+        self.epci_by_departement = {k: frozenset(v) for k, v in c.groupby("code_departement")["epci_siren"]}
         self.region_bounds = dict(zip(b.regions["code_region"], b.regions.geometry.bounds.to_numpy()))
         self.dep_bounds = dict(zip(b.departements["code_departement"], b.departements.geometry.bounds.to_numpy()))
         months = sorted(m for m in lau["mois"].dropna().unique())
@@ -270,7 +274,7 @@ def territories_in_scope(ctx: DataContext, state: ViewState) -> pd.Index:
         return t.index
     e = ctx.epci
     if state.region:
-        e = e[e["code_region"] == state.region]
+        e = e[e.index.isin(ctx.epci_by_region.get(state.region, frozenset()))]
     if state.departement:
-        e = e[e["code_departement"] == state.departement]
+        e = e[e.index.isin(ctx.epci_by_departement.get(state.departement, frozenset()))]
     return e.index

@@ -211,6 +211,7 @@ def ranking_table(ctx: DataContext, state: ViewState, sel: pd.DataFrame):
     shown = df.head(RANKING_ROWS)
     value_fmt = (lambda v: fmt.decimal(v, 2)) if state.par_hab else (
         fmt.euros if state.indicateur in ("investissement", "aide") else fmt.integer)
+    count_column = state.indicateur != "laureats" or state.par_hab  # else the metric is the count
     rows = []
     for r in shown.itertuples(index=False):
         current = r.code == state.territoire
@@ -218,13 +219,15 @@ def ranking_table(ctx: DataContext, state: ViewState, sel: pd.DataFrame):
             html.Td(str(r.rang)),
             html.Th(dcc.Link(r.nom + (" (sélectionné)" if current else ""),
                              href=state.with_(territoire=r.code).to_query()), scope="row"),
-            html.Td(value_fmt(r.valeur)), html.Td(fmt.integer(r.laureats)), html.Td(fmt.integer(r.population)),
+            html.Td(value_fmt(r.valeur)), *([html.Td(fmt.integer(r.laureats))] if count_column else []),
+            html.Td(fmt.integer(r.population)),
         ]))
     caption = (f"Classement des {level} ({fmt.integer(len(df))} dans le périmètre, {min(len(df), RANKING_ROWS)} "
                f"premiers affichés) selon : {metric}.")
     return html.Table(className="table table-sm table-hover small classement", children=[
         html.Caption(caption),
-        html.Thead(html.Tr([html.Th(h, scope="col") for h in ("Rang", "Territoire", metric, "Lauréats",
+        html.Thead(html.Tr([html.Th(h, scope="col") for h in ("Rang", "Territoire", metric,
+                                                               *(["Lauréats"] if count_column else []),
                                                                "Habitants")])),
         html.Tbody(rows),
     ])

@@ -25,7 +25,7 @@ def test_map_figure_traces(ctx):
     choro = fig.data[TRACE_CHORO]
     assert choro.type == "choroplethmap"
     assert len(choro.locations) == len(ctx.epci)
-    in_region = set(ctx.epci.index[ctx.epci["code_region"] == "27"])
+    in_region = set(ctx.communes.loc[ctx.communes["code_region"] == "27", "epci_siren"].dropna())
     z = dict(zip(choro.locations, choro.z))
     assert all((z[e] is not None) == (e in in_region) for e in z)
     assert sum(v for v in z.values() if v) == len(sel)  # every laureate counted once

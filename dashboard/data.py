@@ -171,7 +171,11 @@ class DataContext:
         return _lines(self.bundle.regions.geometry.simplify(0.02, preserve_topology=True), digits=2)
 
     def ti_table(self, phase: str) -> pd.DataFrame:
-        return self.territoires[self.territoires["phase"] == phase].set_index("ti_id")
+        """TI of a phase, indexed by ``ti_id`` (computed once per process)."""
+        tables = self.__dict__.setdefault("_ti_tables", {})
+        if phase not in tables:
+            tables[phase] = self.territoires[self.territoires["phase"] == phase].set_index("ti_id")
+        return tables[phase]
 
     def population(self, level: str, phase: str) -> pd.Series:
         if level == "ti":

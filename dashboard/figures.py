@@ -55,8 +55,8 @@ def choropleth_values(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> 
     zmax = float(np.nanpercentile(positive.to_numpy(dtype=float), 95)) if len(positive) else 1.0
     if not state.par_hab and state.indicateur in ("laureats", "emplois"):
         zmax = float(np.ceil(zmax))  # whole counts on the colour bar
-    zs = np.round(z.to_numpy(dtype=float), 4).tolist()
-    return list(values.index), [None if v != v else v for v in zs], max(zmax, 1e-9)  # NaN -> None
+    # float arrays (NaN = no value, sent as null): serialised in one go, not value by value
+    return list(values.index), np.round(z.to_numpy(dtype=float), 4), max(zmax, 1e-9)
 
 
 def pin_partition(lau: pd.DataFrame, state: ViewState, inside: bool | None) -> pd.DataFrame:
@@ -69,11 +69,7 @@ def pin_partition(lau: pd.DataFrame, state: ViewState, inside: bool | None) -> p
 
 def _ctx_partition(ctx: DataContext, state: ViewState, inside: bool | None) -> pd.DataFrame:
     """``pin_partition`` of all laureates, computed once per process and phase."""
-    parts = ctx.__dict__.setdefault("_pin_partitions", {})
-    key = (state.phase, inside)
-    if key not in parts:
-        parts[key] = pin_partition(ctx.laureats, state, inside)
-    return parts[key]
+    return ctx.once(("pins", state.phase, inside), lambda: pin_partition(ctx.laureats, state, inside))
 
 
 def pin_static(part: pd.DataFrame) -> dict:
@@ -85,11 +81,11 @@ def pin_visibility(part: pd.DataFrame, sel: pd.DataFrame) -> dict:
     """Positions of the pins the filters keep; the others get no position (not drawn,
     not hoverable). Index-aligned with the static hover text, so only numbers travel."""
     keep = part.index.isin(sel.index)
-    lat = part["lat"].round(3).to_numpy(dtype=object)  # ~100 m: enough for a pin
-    lon = part["lon"].round(3).to_numpy(dtype=object)
-    lat[~keep] = None
-    lon[~keep] = None
-    return {"lat": lat.tolist(), "lon": lon.tolist()}
+    lat = part["lat"].round(3).to_numpy(dtype=float, copy=True)  # ~100 m: enough for a pin
+    lon = part["lon"].round(3).to_numpy(dtype=float, copy=True)
+    lat[~keep] = np.nan  # sent as null: no position, so not drawn and not hoverable
+    lon[~keep] = np.nan
+    return {"lat": lat, "lon": lon}
 
 
 def pin_trace_data(sel: pd.DataFrame, state: ViewState, inside: bool | None) -> dict:

@@ -89,11 +89,12 @@ def test_click_on_map_opens_fiche(base_url, driver):
     # candidate pixels inside a TI polygon: between its centroid and its vertices (pins may cover the centroid)
     cands = driver.execute_script("""
         const gd = arguments[0]; const m = gd._fullLayout.map._subplot.map;
-        const t = gd.data[0]; const out = [];
+        const t = gd._fullData[0]; const out = [];  // _fullData: arrays decoded (z arrives base64-encoded)
         // the geometry comes by URL; Plotly keeps what it fetched in window.PlotlyGeoAssets
-        const geo = typeof t.geojson === 'string' ? window.PlotlyGeoAssets[t.geojson] : t.geojson;
+        const src = gd.data[0].geojson;
+        const geo = typeof src === 'string' ? window.PlotlyGeoAssets[src] : src;
         t.locations.forEach((loc, i) => {
-          if (t.z[i] === null || out.length > 40) return;
+          if (t.z[i] === null || Number.isNaN(t.z[i]) || out.length > 40) return;
           const f = geo.features.find(f => f.id === loc);
           const ring = f.geometry.type === 'Polygon' ? f.geometry.coordinates[0] : f.geometry.coordinates[0][0];
           let x = 0, y = 0; ring.forEach(c => { x += c[0]; y += c[1]; }); x /= ring.length; y /= ring.length;

@@ -1,5 +1,6 @@
 """Figure builders on the real bundle: pure functions of (data, state)."""
 import json
+import math
 
 import plotly
 import pytest
@@ -15,7 +16,7 @@ def ctx(demo_bundle):
 
 
 def _json(obj) -> str:
-    return json.dumps(obj, cls=plotly.utils.PlotlyJSONEncoder)
+    return plotly.io.json.to_json_plotly(obj)  # what Dash sends
 
 
 def test_map_figure_traces(ctx):
@@ -27,10 +28,10 @@ def test_map_figure_traces(ctx):
     assert len(choro.locations) == len(ctx.epci)
     in_region = set(ctx.communes.loc[ctx.communes["code_region"] == "27", "epci_siren"].dropna())
     z = dict(zip(choro.locations, choro.z))
-    assert all((z[e] is not None) == (e in in_region) for e in z)
-    assert sum(v for v in z.values() if v) == len(sel)  # every laureate counted once
-    shown_in = sum(v is not None for v in fig.data[TRACE_IN].lat)
-    shown_out = sum(v is not None for v in fig.data[TRACE_OUT].lat)
+    assert all((not math.isnan(z[e])) == (e in in_region) for e in z)   # NaN: no value, drawn empty
+    assert sum(v for v in z.values() if not math.isnan(v)) == len(sel)  # every laureate counted once
+    shown_in = sum(not math.isnan(v) for v in fig.data[TRACE_IN].lat)
+    shown_out = sum(not math.isnan(v) for v in fig.data[TRACE_OUT].lat)
     assert shown_in + shown_out == len(sel)
     assert shown_in == int(sel["in_ti_2019_2022"].sum())
     # every laureate has its (hidden or shown) pin, aligned with its hover text
@@ -68,7 +69,7 @@ def test_patch_for_level_change_sends_new_geometry(ctx):
     before = ViewState()
     after = ViewState(niveau="ti")
     body = _json(map_patch(ctx, after, before, filter_laureates(ctx.laureats, after)).to_plotly_json())
-    assert "geo/ti-2019-2022.geojson" in body and "FeatureCollection" not in body
+    assert "ti-2019-2022.geojson" in body and "FeatureCollection" not in body
 
 
 def test_patch_moves_view_only_when_region_changes(ctx):

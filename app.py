@@ -2,9 +2,10 @@
 import os
 
 from dashboard import create_app
-from dashboard.runtime import load_or_build
+from dashboard.runtime import load_or_build, warm_up
 
 app = create_app(load_or_build())
+warm_up(app)
 server = app.server
 
 if __name__ == "__main__":

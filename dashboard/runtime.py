@@ -136,3 +136,14 @@ def load_or_build(bundle_dir=None, source_dir=None, laureates=None, out=sys.stde
                 else:
                     raise SystemExit(f"Impossible de construire les données : {exc}") from exc
     return load_bundle(bundle_dir)
+
+
+def warm_up(app) -> None:
+    """Run Dash's once-per-process set-up (resource registry) before serving.
+
+    Dash finishes registering its component files on the first request; with several
+    threads, a browser's first parallel requests could otherwise be answered before that
+    (a 404 for a script). Under gunicorn's ``preload_app`` this runs once, before fork.
+    """
+    client = app.server.test_client()
+    client.get(app.config.requests_pathname_prefix or "/")

@@ -1,5 +1,4 @@
 """Figure builders on the real bundle: pure functions of (data, state)."""
-import json
 import math
 
 import plotly

@@ -199,7 +199,7 @@ def barometre_block(ctx: DataContext, state: ViewState):
                       config=fmt.graph_config())])
     marks = {i: fmt.month(m).split()[0][:4] + ". " + m[:4] if m.endswith(("-01", "-07")) else ""
              for i, m in enumerate(months)}
-    marks = {i: v for i, v in marks.items() if v}
+    marks = {i: v for i, v in marks.items() if v and i > 0}  # the first label would be clipped
     default = months.index("2021-09") if "2021-09" in months else len(months) - 1
     return html.Div([
         html.H3("Baromètre France Relance : entreprises industrielles bénéficiaires, par département",

@@ -166,7 +166,7 @@ class DataContext:
     def region_lines(self) -> tuple[list, list]:
         """Region boundaries as line coordinates (lon, lat lists with None breaks), simplified
         (~2 km: a context line, not a boundary of record)."""
-        return _lines(self.bundle.regions.geometry.simplify(0.02, preserve_topology=True), digits=2)
+        return outline_lines(self.bundle.regions.geometry.simplify(0.02, preserve_topology=True), digits=2)
 
     def ti_table(self, phase: str) -> pd.DataFrame:
         """TI of a phase, indexed by ``ti_id`` (computed once per process)."""
@@ -191,12 +191,19 @@ class DataContext:
         return VIEWS["metropole"][1:]
 
 
-def _lines(geoms, digits: int = 3) -> tuple[list, list]:
+def outline_lines(geoms, digits: int = 3, min_area: float = 0.0) -> tuple[list, list]:
+    """Polygon outlines as (lon, lat) lists with None breaks, for a line trace.
+
+    Rings enclosing less than ``min_area`` (square degrees: islets that would draw
+    as dots) are left out; coordinates are rounded to ``digits`` decimals.
+    """
     lons, lats = [], []
     for g in geoms:
-        if g is None:
+        if g is None or g.is_empty:
             continue
-        for ring in shapely.get_rings(shapely.get_parts(g)) if g.geom_type != "LineString" else [g]:
+        for ring in shapely.get_rings(shapely.get_parts(g)):
+            if min_area and shapely.Polygon(ring).area < min_area:
+                continue
             xy = np.round(np.asarray(ring.coords), digits)
             lons += xy[:, 0].tolist() + [None]
             lats += xy[:, 1].tolist() + [None]

@@ -88,24 +88,14 @@ def pin_visibility(part: pd.DataFrame, sel: pd.DataFrame) -> dict:
     return {"lat": lat, "lon": lon}
 
 
-def pin_trace_data(sel: pd.DataFrame, state: ViewState, inside: bool | None) -> dict:
-    """lat/lon/hover text of the selected pins inside, outside a TI, or all."""
-    part = pin_partition(sel, state, inside)
-    return {**pin_static(part), **pin_visibility(part, part)}
-
-
 def _pin_text(r) -> str:
-    parts = [f"<b>{_esc(r.entreprise)}</b>", f"{_esc(r.nom_commune)} ({r.code_departement})",
-             f"{_esc(r.filiere or 'filière n.c.')} · {_esc(r.mesure)}"]
+    esc = fmt.hover_escape
+    parts = [f"<b>{esc(r.entreprise)}</b>", f"{esc(r.nom_commune)} ({r.code_departement})",
+             f"{esc(r.filiere or 'filière n.c.')} · {esc(r.mesure)}"]
     if not pd.isna(r.investissement_eur):
         parts.append(f"Investissement {fmt.euros(r.investissement_eur)} · aide {fmt.euros(r.montant_aide_eur)}"
                      f" · {fmt.integer(r.emplois)} emplois")
     return "<br>".join(parts)
-
-
-def _esc(s) -> str:
-    """Escape text shown in Plotly hover labels (which interpret a subset of HTML)."""
-    return str(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def map_figure(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> go.Figure:

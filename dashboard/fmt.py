@@ -43,6 +43,11 @@ def percent(share) -> str:
     return f"{decimal(share * 100, 1)}{NBSP}%"
 
 
+def hover_escape(text) -> str:
+    """Escape text shown in Plotly hover labels and titles (which interpret a subset of HTML)."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def month(ym: str) -> str:
     """``"2021-03" -> "mars 2021"``."""
     names = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",

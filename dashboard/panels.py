@@ -32,7 +32,7 @@ from dash import html
 from geodata.published import AS_OF, OUTRE_MER_REGIONS
 
 from . import fmt
-from .data import VIEWS, DataContext, bounds_view, filter_laureates, geojson
+from .data import VIEWS, DataContext, bounds_view, filter_laureates, geojson, outline_lines
 from .figures import COLOR_IN_TI, SEPARATORS
 from .state import ViewState
 
@@ -468,7 +468,7 @@ class BarometreData:
         deps = b.departements[b.departements["code_departement"].isin(self.pivot.index)].copy()
         deps["geometry"] = fill_gaps(deps.geometry.to_numpy())
         self.geojson = geojson(deps, "code_departement", precision=0.002)
-        self.region_lines = outline_lines(fill_gaps(b.regions.geometry.to_numpy()))
+        self.region_lines = outline_lines(fill_gaps(b.regions.geometry.to_numpy()), min_area=2e-4)
         self.names = ctx.departements["nom_departement"].reindex(self.pivot.index).fillna("")
 
     def values(self, month: str) -> pd.Series:
@@ -495,7 +495,7 @@ class BarometreData:
             if pd.isna(v):
                 return "valeur non disponible"
             return f"{fmt.integer(v)} entreprise{'s' if v > 1 else ''} bénéficiaire{'s' if v > 1 else ''}"
-        hover = [f"<b>{_esc(self.names.get(d, ''))} ({d})</b><br>{firms(v)}<br>cumul à fin {fmt.month(month)}"
+        hover = [f"<b>{fmt.hover_escape(self.names.get(d, ''))} ({d})</b><br>{firms(v)}<br>cumul à fin {fmt.month(month)}"
                  for d, v in z.items()]
         ticks = _nice_ticks(self.zmax)
         ticktext = [fmt.integer(t) for t in ticks]
@@ -526,7 +526,7 @@ class BarometreData:
         where = f" — {self.ctx.regions.get(region, region)}" if region else ""
         fig.update_layout(
             title={"text": f"{BAROMETRE_TITLE}<br><span style='font-size:13px'>cumul à fin {fmt.month(month)}"
-                           f"{_esc(where)}</span>",
+                           f"{fmt.hover_escape(where)}</span>",
                    "subtitle": {"text": _wrap(BAROMETRE_NOTE, 125), "font": {"size": 11, "color": "#555"}},
                    "x": 0.01, "xanchor": "left", "font": {"size": 15}},
             map={"style": "white-bg", "center": {"lon": lon, "lat": lat}, "zoom": zoom},
@@ -578,27 +578,6 @@ def fill_gaps(geoms, cover: float = 0.5) -> np.ndarray:
             polys.append(shapely.Polygon(part.exterior, keep))
         out.append(shapely.MultiPolygon(polys) if len(polys) > 1 else polys[0])
     return np.asarray(out, dtype=object)
-
-
-def outline_lines(geoms, min_area: float = 2e-4) -> tuple[list, list]:
-    """Outlines as (lon, lat) lists with None breaks, leaving out rings smaller
-    than ``min_area`` (square degrees: islets that would draw as dots)."""
-    lons, lats = [], []
-    for g in geoms:
-        if g is None or g.is_empty:
-            continue
-        for part in shapely.get_parts(g):
-            for ring in (part.exterior, *part.interiors):
-                if shapely.Polygon(ring).area < min_area:
-                    continue
-                xy = np.round(np.asarray(ring.coords), 3)
-                lons += xy[:, 0].tolist() + [None]
-                lats += xy[:, 1].tolist() + [None]
-    return lons, lats
-
-
-def _esc(s) -> str:
-    return str(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _wrap(text: str, width: int) -> str:

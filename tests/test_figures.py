@@ -79,8 +79,8 @@ def test_patch_moves_view_only_when_region_changes(ctx):
 
 
 def test_hover_text_is_escaped(ctx):
-    from dashboard.figures import pin_trace_data
+    from dashboard.figures import pin_static
     sel = ctx.laureats.head(1).copy()
     sel["entreprise"] = "<img src=x onerror=alert(1)>"
-    text = pin_trace_data(sel, ViewState(), None)["hovertext"][0]
+    text = pin_static(sel)["hovertext"][0]
     assert "<img" not in text and "&lt;img" in text

@@ -10,8 +10,11 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Patch
 
+from geodata.schema import in_ti_column
+
 from . import fmt
-from .data import METRIC_LABEL, DataContext, aggregate, territories_in_scope
+from .catalog import PIN_FIELDS
+from .data import DataContext, aggregate, territories_in_scope
 from .state import ViewState
 
 # Okabe-Ito, colour-blind safe.
@@ -26,13 +29,13 @@ COLOR_SELECTED = "#CC0000"
 
 
 def metric_title(state: ViewState) -> str:
-    t = METRIC_LABEL[state.indicateur]
+    t = state.metric.label
     return f"{t}<br>pour 10 000 hab." if state.par_hab else t
 
 
 def _colorbar_dtick(state: ViewState, zmax: float):
     """One tick per unit for small counts (no repeated rounded labels), else automatic."""
-    if not state.par_hab and state.indicateur in ("laureats", "emplois") and zmax <= 10:
+    if not state.par_hab and state.metric.whole and zmax <= 10:
         return 1
     return None
 
@@ -53,7 +56,7 @@ def choropleth_values(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> 
     # very large territory (e.g. the Métropole du Grand Paris) does not wash out the rest.
     positive = z[z > 0]
     zmax = float(np.nanpercentile(positive.to_numpy(dtype=float), 95)) if len(positive) else 1.0
-    if not state.par_hab and state.indicateur in ("laureats", "emplois"):
+    if not state.par_hab and state.metric.whole:
         zmax = float(np.ceil(zmax))  # whole counts on the colour bar
     # float arrays (NaN = no value, sent as null): serialised in one go, not value by value
     return list(values.index), np.round(z.to_numpy(dtype=float), 4), max(zmax, 1e-9)
@@ -63,7 +66,7 @@ def pin_partition(lau: pd.DataFrame, state: ViewState, inside: bool | None) -> p
     """All laureates inside (True) or outside (False) a TI of the phase, or all (None)."""
     if inside is None:
         return lau
-    flag = lau[f"in_ti_{state.phase.replace('-', '_')}"].fillna(False).astype(bool)
+    flag = lau[in_ti_column(state.phase)].fillna(False).astype(bool)
     return lau[flag] if inside else lau[~flag]
 
 
@@ -158,11 +161,9 @@ def _pin_traces(ctx: DataContext):
     return [(None, COLOR_IN_TI, "Lauréat")]
 
 
-FILTER_FIELDS = ("region", "departement", "filiere", "mesure", "taille", "zone", "ti", "phase", "debut", "fin")
-
-
 def selection_changed(before: ViewState | None, state: ViewState) -> bool:
-    return before is None or any(getattr(before, f) != getattr(state, f) for f in FILTER_FIELDS)
+    """Did a field that moves the pins change (:data:`dashboard.catalog.PIN_FIELDS`)?"""
+    return before is None or any(getattr(before, f) != getattr(state, f) for f in PIN_FIELDS)
 
 
 def selected_location(locations: list, state: ViewState) -> list:

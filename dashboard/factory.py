@@ -1,0 +1,82 @@
+"""The Dash app factory. ``create_app(bundle)`` builds the app; it reads no globals."""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import dash
+from urllib.parse import urlsplit
+
+from flask import request
+
+from geodata.bundle import Bundle
+
+from .callbacks import register_callbacks
+from .data import DataContext
+from .layout import page
+from .routes import register_routes
+from .security import harden
+from .state import ViewState
+
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
+
+
+def _page_query() -> str:
+    """Query string of the page being laid out.
+
+    The browser asks for the layout at ``/_dash-layout``; the page's own query
+    is then read from the same-origin Referer. Where it is missing, the
+    page's initial callbacks bring the view in line with the URL.
+    """
+    try:
+        if request.path.endswith("/_dash-layout"):
+            ref = request.referrer or ""
+            try:
+                parsed = urlsplit(ref)
+            except ValueError:  # malformed Referer
+                return ""
+            if parsed.netloc and parsed.netloc != request.host:
+                return ""
+            return parsed.query
+        return request.query_string.decode("utf-8", errors="replace")
+    except RuntimeError:  # outside a request
+        return ""
+
+
+def create_app(bundle: Bundle, **dash_kwargs) -> dash.Dash:
+    """Build the app for a loaded bundle.
+
+    Parameters
+    ----------
+    bundle : geodata.bundle.Bundle
+    **dash_kwargs
+        Passed to :class:`dash.Dash` (e.g. ``requests_pathname_prefix``).
+    """
+    ctx = DataContext(bundle)
+    app = dash.Dash(
+        __name__,
+        title="Territoires d'industrie — carte des lauréats",
+        assets_folder=str(ASSETS),
+        suppress_callback_exceptions=True,
+        serve_locally=True,
+        update_title=None,
+        use_async=False,  # plain WSGI dispatch: no event loop and thread per callback request
+        **dash_kwargs,
+    )
+    app._ti_context = ctx  # for the server routes and tests; read-only
+
+    @functools.lru_cache(maxsize=256)
+    def cached_page(state: ViewState, ignored: tuple):
+        # A pure function of (data, state): memoised per process, bounded, never mutated.
+        return page(ctx, state, list(ignored))
+
+    def layout():
+        query = _page_query()
+        state, ignored = ViewState.from_query(query, ctx.choices)
+        return cached_page(state, tuple(ignored))
+
+    app.layout = layout
+    register_callbacks(app, ctx)
+    register_routes(app, ctx)
+    harden(app)
+    return app

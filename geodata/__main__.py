@@ -17,6 +17,8 @@ def main(argv=None) -> int:
     f.add_argument("--dest", type=Path, default=Path("data/raw"))
     f.add_argument("--base-url", help="miroir HTTP ayant la même arborescence")
     f.add_argument("--timeout", type=float, default=30.0)
+    f.add_argument("--via", help="passer par un miroir HTTP des hôtes officiels : URL/hôte/chemin")
+    f.add_argument("--liste", action="store_true", help="afficher les adresses officielles, sans rien télécharger")
     b = sub.add_parser("build", help="construire le lot de données (GeoParquet + manifest)")
     b.add_argument("--source-dir", type=Path, default=None,
                    help="dossier des sources (défaut : $TI_SOURCE_DIR, sinon data/raw/)")
@@ -36,7 +38,15 @@ def main(argv=None) -> int:
     try:
         if args.cmd == "fetch":
             from .download import fetch
-            sums = fetch(args.dest, from_dir=args.from_dir, base_url=args.base_url, timeout=args.timeout)
+            if args.liste:
+                from .sources import FETCHABLE
+                for src in FETCHABLE:
+                    print(f"{src.key} — {src.title}")
+                    for loc in src.locations:
+                        print(f"  [{loc.kind}] {loc.url}\n      -> {loc.path} ; {loc.evidence}")
+                return 0
+            sums = fetch(args.dest, from_dir=args.from_dir, base_url=args.base_url, timeout=args.timeout,
+                         via=args.via)
             print(f"{len(sums)} fichier(s) dans {args.dest}")
         elif args.cmd == "build":
             from .build import build

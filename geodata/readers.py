@@ -348,7 +348,7 @@ def read_zrr_communes(path: Path) -> set[str]:
     path = Path(path)
     if path.suffix.lower() in (".xls", ".xlsx"):
         try:
-            sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str)
+            sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str, engine="calamine")
         except Exception as exc:  # xlrd/openpyxl raise many types on broken files
             raise SourceFormatError(path, f"classeur illisible ({type(exc).__name__}: {exc})") from exc
         name = next((n for n in sheets if "zrr" in n.lower()), next(iter(sheets)))

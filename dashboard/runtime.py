@@ -52,7 +52,7 @@ def fetch_in_background(dest: Path = DEFAULT_RAW, timeout: float = 5.0, out=sys.
     def run():
         from geodata.download import FetchError, fetch
         try:
-            fetch(dest, retries=1, timeout=timeout, progress=False)
+            fetch(dest, retries=1, timeout=timeout, progress=False, via=os.environ.get("TI_FETCH_VIA") or None)
             print(f"Sources officielles téléchargées dans {dest} : elles serviront au prochain démarrage.",
                   file=out)
         except (FetchError, OSError) as exc:

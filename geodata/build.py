@@ -26,7 +26,6 @@ from .download import sha256_file
 from .errors import GeodataError, SourceFormatError
 from .laureates import CommuneIndex, load_laureates
 from .published import AS_OF as PUBLISHED_AS_OF
-from .published import regional_figures
 from .snapshot import (FACT_KEYS, ORIGIN_FILE, ORIGIN_SNAPSHOT, ZONE_KEYS, find_source_file, gather_facts,
                        path_sha256, snapshot_fingerprint)
 from .sources import FILE_SOURCES, LAUREATS, SOURCES
@@ -168,8 +167,6 @@ def build(source_dir=None, laureates=None, out="data/processed", quiet: bool = F
     prog.step("Zones prioritaires (QPV, AFR, ZRR, ACV) par commune")
     flags = join.commune_zone_flags(communes, {k: facts.get(k) for k in ZONE_KEYS})
     figures = facts.get("chiffres_regionaux")
-    if figures is None:
-        figures = regional_figures()
     barometre = facts.get("barometre")
     if barometre is None:
         barometre = pd.DataFrame(columns=["code_departement", "date", "valeur"])

@@ -48,9 +48,11 @@ SETTINGS = (
             "dossier des sources (même arborescence que le miroir) ; défaut : `data/raw/` s'il existe"),
     Setting("TI_LAUREATS_FILE", "path", None, "fichier officiel des lauréats (sinon : jeu de démonstration)"),
     Setting("TI_BUNDLE_DIR", "path", "data/processed", "dossier du lot de données"),
-    Setting("TI_AUTO_FETCH", "flag", False,
-            "`1` : une tentative de téléchargement des sources au démarrage, en arrière-plan"),
-    Setting("TI_OFFLINE", "flag", False, "`1` : aucun accès réseau (pas de téléchargement des sources au démarrage)"),
+    Setting("TI_OFFLINE", "flag", False,
+            "`1` : aucun téléchargement des sources au démarrage (sinon une tentative en arrière-plan, sans "
+            "dossier de sources, pour le démarrage suivant)"),
+    Setting("TI_FETCH_VIA", "str", None,
+            "passer par un miroir HTTP des hôtes officiels (`URL/hôte/chemin`), comme `fetch --via`"),
     Setting("EMBED_ALLOWED_ORIGINS", "str", None,
             "origines autorisées à intégrer la carte dans un cadre (espaces ou virgules, `https://hôte[:port]`) ; "
             "défaut : même origine seulement"),

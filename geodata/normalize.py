@@ -105,3 +105,41 @@ def postal_code(value) -> str | None:
     if s.endswith(".0"):
         s = s[:-2]
     return s.zfill(5) if s.isdigit() and len(s) <= 5 else None
+
+
+#: Municipal arrondissements of Paris, Lyon and Marseille -> their commune.
+_ARRONDISSEMENTS = ((75101, 75120, "75056"), (69381, 69389, "69123"), (13201, 13216, "13055"))
+
+
+def fold_arrondissement(code: str | None) -> str | None:
+    """``"75112" -> "75056"`` (Paris, Lyon, Marseille); other codes unchanged."""
+    if code is None or not code.isdigit():
+        return code
+    n = int(code)
+    for lo, hi, commune in _ARRONDISSEMENTS:
+        if lo <= n <= hi:
+            return commune
+    return code
+
+
+_SPREADSHEET_FORMULA = re.compile(r'^=?"(.*)"$')
+
+
+def insee_codes_in_cell(value) -> list[str] | None:
+    """INSEE codes of one cell, as published lists write them.
+
+    Handles a spreadsheet-protected cell (``="03095;03310"``), several codes
+    separated by ``;`` or ``,``, and folds arrondissements to their commune.
+    Returns None when any part is not a code.
+    """
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    text = str(value).strip()
+    m = _SPREADSHEET_FORMULA.match(text)
+    if m:
+        text = m.group(1)
+    parts = [p for p in re.split(r"[;,]", text) if p.strip()]
+    codes = [fold_arrondissement(insee_com(p)) for p in parts]
+    if not codes or any(c is None for c in codes):
+        return None
+    return codes

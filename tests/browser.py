@@ -77,14 +77,18 @@ if (!gd || !gd._fullLayout || !gd._fullLayout.map) return false;
 const sub = gd._fullLayout.map._subplot;
 if (!sub || !sub.map) return false;
 const m = sub.map;
-return m.loaded() && m.isStyleLoaded() && !m.isMoving() && m.areTilesLoaded();
+if (!(m.loaded() && m.isStyleLoaded() && !m.isMoving() && m.areTilesLoaded())) return false;
+// the geometry is fetched by Plotly before MapLibre sees it: wait for drawn features too
+return !arguments[0] || m.queryRenderedFeatures().length > 0;
 """
 
 
-def wait_map(driver, timeout=60):
-    """Wait until the map's MapLibre instance has loaded and is idle."""
+def wait_map(driver, timeout=60, features=True):
+    """Wait until the map's MapLibre instance has loaded, is idle and (unless
+    ``features=False``, for a view expected empty) has drawn features."""
     from selenium.webdriver.support.ui import WebDriverWait
-    WebDriverWait(driver, timeout, poll_frequency=0.25).until(lambda d: d.execute_script(MAP_DRAWN_JS))
+    WebDriverWait(driver, timeout, poll_frequency=0.25).until(
+        lambda d: d.execute_script(MAP_DRAWN_JS, features))
     time.sleep(0.8)  # let the last frame paint
 
 

@@ -65,9 +65,9 @@ def test_ti_counts_geometry_region(demo_bundle):
 
 @pytest.mark.parametrize("phase,ref", [("2019-2022", "ti_2019_2022_contours_anct.geojson"),
                                        ("2023-2027", "ti_2023_2027_contours_anct.geojson")])
-def test_ti_outlines_agree_with_anct(demo_bundle, phase, ref):
+def test_ti_outlines_agree_with_anct(demo_bundle, phase, ref, shared_dir):
     """Our dissolve vs ANCT's own outlines (independent oracle): areas agree."""
-    anct = gpd.read_file(SHARED / "reference" / ref).to_crs(LAMBERT93)
+    anct = gpd.read_file(shared_dir / "reference" / ref).to_crs(LAMBERT93)
     anct = anct.rename(columns={"id_territoire": "id_ti"}).dissolve("id_ti")
     ours = demo_bundle.territoires[demo_bundle.territoires["phase"] == phase].set_index("ti_id")
     ours = gpd.GeoSeries(ours["geometry_detail"], crs=4326).to_crs(LAMBERT93)
@@ -114,7 +114,7 @@ def test_point_in_and_out_of_ti(official_bundle):
 
 
 def test_demonstration_totals_equal_published_table(demo_bundle):
-    pub = read_regional_figures(SHARED / "relance" / "fonds_acceleration_regions_2021-09-24.csv")
+    pub = demo_bundle.chiffres_regionaux   # the published table (source file or snapshot)
     lau = demo_bundle.laureats
     reg = lau["code_region"].where(~lau["code_region"].isin(OUTRE_MER_REGIONS), "OM")
     got = lau.groupby(reg).agg(n=("entreprise", "size"), inv=("investissement_eur", "sum"),
@@ -140,8 +140,8 @@ def test_demonstration_is_plausible_and_flagged(demo_bundle):
     assert lau["filiere"].nunique() >= 8
 
 
-def test_embedded_published_table_matches_source():
-    pub = read_regional_figures(SHARED / "relance" / "fonds_acceleration_regions_2021-09-24.csv")
+def test_embedded_published_table_matches_source(shared_dir):
+    pub = read_regional_figures(shared_dir / "relance" / "fonds_acceleration_regions_2021-09-24.csv")
     emb = regional_figures()
     cols = ["code_region", "laureats", "investissement_meur", "aide_publique_meur", "emplois"]
     pd.testing.assert_frame_equal(pub[cols].sort_values("code_region").reset_index(drop=True),
@@ -163,10 +163,10 @@ def test_failed_build_keeps_previous_bundle(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".processed.tmp")]
 
 
-def test_truncated_source_fails_build_and_keeps_bundle(tmp_path):
+def test_truncated_source_fails_build_and_keeps_bundle(tmp_path, shared_dir):
     import shutil
     src = tmp_path / "src"
-    shutil.copytree(SHARED, src)
+    shutil.copytree(shared_dir, src)
     out = tmp_path / "processed"
     build(src, FIXTURES / "laureats_officiel.csv", out, quiet=True)
     manifest = (out / "manifest.json").read_text()
@@ -180,10 +180,10 @@ def test_truncated_source_fails_build_and_keeps_bundle(tmp_path):
     assert (out / "manifest.json").read_text() == manifest
 
 
-def test_missing_ti_member_fails_validation(tmp_path):
+def test_missing_ti_member_fails_validation(tmp_path, shared_dir):
     import shutil
     src = tmp_path / "src"
-    shutil.copytree(SHARED, src)
+    shutil.copytree(shared_dir, src)
     ti = src / "territoires-industrie" / "ti_2019_2022_membres.csv"
     ti.chmod(0o644)
     ti.write_text(ti.read_text(encoding="utf-8") + "ti-9998,Fantôme,999999999,CC Inexistante\n", encoding="utf-8")

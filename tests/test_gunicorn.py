@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 def test_gunicorn_first_load(demo_bundle_dir):
     log = ARTIFACTS / "gunicorn.log"
     cmd = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "app:server"]
-    env = {"TI_BUNDLE_DIR": str(demo_bundle_dir), "TI_SOURCE_DIR": str(SHARED), "WEB_CONCURRENCY": "2",
+    env = {"TI_BUNDLE_DIR": str(demo_bundle_dir), "TI_SOURCE_DIR": str(SHARED or ""), "WEB_CONCURRENCY": "2",
            "TI_LOG": str(log)}
     with serve(env, cmd=cmd, cwd=ROOT) as base:
         h = requests.get(base + "/healthz", timeout=10)

@@ -8,6 +8,8 @@ import sys
 
 import requests
 
+from geodata.snapshot import load_snapshot
+
 from .browser import ROOT, assert_no_server_error, serve
 from .conftest import ARTIFACTS, SHARED
 
@@ -20,15 +22,20 @@ def _csv_rows(base, query):
 def test_broken_rebuild_keeps_serving_last_good_bundle(tmp_path, demo_bundle_dir):
     bundle = tmp_path / "processed"
     shutil.copytree(demo_bundle_dir, bundle)
+    # a source folder with one broken file (the other facts come from the snapshot): the 2023-2027 TI list,
+    # written from the snapshot's members in the published EPCI-level layout, cut after 199 rows
     broken = tmp_path / "sources"
-    shutil.copytree(SHARED, broken)
     ti = broken / "territoires-industrie" / "ti_2023_2027_membres.csv"
-    ti.chmod(0o644)
-    lines = ti.read_text(encoding="utf-8").splitlines()
-    ti.write_text("\n".join(lines[:200] + ["ti-0000,Tronqué"]) + "\n", encoding="utf-8")  # truncated line
+    ti.parent.mkdir(parents=True)
+    members = load_snapshot().values["ti_2023_2027"].head(199)
+    members = members.rename(columns={"ti_id": "id_ti", "ti_nom": "lib_ti", "member_siren": "siren_groupement",
+                                      "member_label": "lib_groupement"})
+    members[["id_ti", "lib_ti", "siren_groupement", "lib_groupement"]].to_csv(ti, index=False)
+    with open(ti, "a", encoding="utf-8") as fh:
+        fh.write("ti-0000,Tronqué\n")  # truncated line
     before = {p.name: p.read_bytes() for p in bundle.iterdir()}
     log = ARTIFACTS / "rebuild_while_serving.log"
-    with serve({"TI_BUNDLE_DIR": str(bundle), "TI_SOURCE_DIR": str(SHARED), "TI_LOG": str(log)}) as base:
+    with serve({"TI_BUNDLE_DIR": str(bundle), "TI_SOURCE_DIR": str(SHARED or ""), "TI_LOG": str(log)}) as base:
         health = requests.get(base + "/healthz", timeout=10).json()
         rows = _csv_rows(base, "?region=27")
         # rebuild into the served folder from the broken source

@@ -15,7 +15,7 @@ from .conftest import FIXTURES, SHARED
 
 @pytest.fixture
 def clean_env(monkeypatch, tmp_path):
-    for k in ("TI_SOURCE_DIR", "TI_LAUREATS_FILE", "TI_BUNDLE_DIR", "TI_AUTO_FETCH"):
+    for k in ("TI_SOURCE_DIR", "TI_LAUREATS_FILE", "TI_BUNDLE_DIR"):
         monkeypatch.delenv(k, raising=False)
     monkeypatch.chdir(tmp_path)  # no data/raw here
     return tmp_path

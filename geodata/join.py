@@ -11,7 +11,7 @@ import shapely
 from . import normalize as nz
 from .errors import ValidationError
 from .reference import DROM_DEPARTEMENTS, EPCI_SUCCESSORS, EPT_COMMUNES
-from .schema import ANY_ZONE_COLUMN, PHASES, ZONE_COLUMNS, phase_suffix  # noqa: F401 (PHASES re-exported)
+from .schema import ANY_ZONE_COLUMN, PHASES, ZONE_COLUMNS, ZONES, phase_suffix  # noqa: F401 (PHASES re-exported)
 
 #: Simplification tolerances in degrees (about 1 km and 100 m).
 TOLERANCE_NATIONAL = 0.01
@@ -182,7 +182,7 @@ def commune_zone_flags(communes: pd.DataFrame, zones: dict) -> pd.DataFrame:
     """
     drom = communes["code_departement"].isin(DROM_DEPARTEMENTS).to_numpy()
     out = pd.DataFrame({"insee_com": communes["insee_com"].to_numpy()})
-    for col, key in (("qpv", "qpv"), ("afr", "afr"), ("zrr", "zrr"), ("acv", "acv_2018"), ("acv_2025", "acv_2025")):
+    for col, key in (*((z.key, z.sources[0]) for z in ZONES), ("acv_2025", "acv_2025")):
         codes = zones.get(key)
         if codes is None:
             out[col] = pd.array([pd.NA] * len(out), dtype="boolean")

@@ -4,25 +4,25 @@ from __future__ import annotations
 
 import fcntl
 import logging
-import os
 import sys
 import threading
 from contextlib import contextmanager
 from pathlib import Path
 
+import settings
 from geodata.build import build, source_fingerprint
 from geodata.bundle import Bundle, bundle_exists, load_bundle
 from geodata.errors import GeodataError
 
 log = logging.getLogger("dashboard.runtime")
 
-DEFAULT_BUNDLE = Path("data/processed")
+DEFAULT_BUNDLE = Path(settings.BY_NAME["TI_BUNDLE_DIR"].default)
 DEFAULT_RAW = Path("data/raw")
 
 
 def source_dir_from_env() -> Path | None:
     """``TI_SOURCE_DIR`` if set, else ``data/raw/`` if present, else None."""
-    env = os.environ.get("TI_SOURCE_DIR")
+    env = settings.get("TI_SOURCE_DIR")
     if env:
         return Path(env)
     return DEFAULT_RAW if DEFAULT_RAW.is_dir() and any(DEFAULT_RAW.iterdir()) else None
@@ -46,13 +46,13 @@ def fetch_in_background(dest: Path = DEFAULT_RAW, timeout: float = 5.0, out=sys.
 
     On by default when the app starts with no source folder; ``TI_OFFLINE=1`` turns it off.
     """
-    if os.environ.get("TI_OFFLINE") == "1":
+    if settings.get("TI_OFFLINE"):
         return None
 
     def run():
         from geodata.download import FetchError, fetch
         try:
-            fetch(dest, retries=1, timeout=timeout, progress=False, via=os.environ.get("TI_FETCH_VIA") or None)
+            fetch(dest, retries=1, timeout=timeout, progress=False, via=settings.get("TI_FETCH_VIA"))
             print(f"Sources officielles téléchargées dans {dest} : elles serviront au prochain démarrage.",
                   file=out)
         except (FetchError, OSError) as exc:
@@ -114,9 +114,9 @@ def load_or_build(bundle_dir=None, source_dir=None, laureates=None, out=sys.stde
     Parameters default to ``TI_BUNDLE_DIR`` (else ``data/processed``),
     ``TI_SOURCE_DIR`` (else ``data/raw`` when present) and ``TI_LAUREATS_FILE``.
     """
-    bundle_dir = Path(bundle_dir or os.environ.get("TI_BUNDLE_DIR") or DEFAULT_BUNDLE)
+    bundle_dir = Path(bundle_dir or settings.get("TI_BUNDLE_DIR"))
     source_dir = Path(source_dir) if source_dir else source_dir_from_env()
-    lau_env = os.environ.get("TI_LAUREATS_FILE")
+    lau_env = settings.get("TI_LAUREATS_FILE")
     laureates = Path(laureates) if laureates else (Path(lau_env) if lau_env else None)
     if source_dir is not None and not source_dir.is_dir():
         print(f"TI_SOURCE_DIR={source_dir} n'est pas un dossier : ignoré.", file=out)

@@ -1,11 +1,11 @@
-"""Secondary panels on the real bundle: regional table, time chart, barometer."""
+"""Regional table on the real bundle (dashboard/regional.py)."""
 import dataclasses
 
 import pandas as pd
 import pytest
 from dash import html
 
-from dashboard import barometre, regional, timeline
+from dashboard import regional
 from dashboard.data import DataContext, filter_laureates
 from dashboard.state import ViewState
 from geodata.published import OUTRE_MER_REGIONS
@@ -14,12 +14,6 @@ from geodata.published import OUTRE_MER_REGIONS
 @pytest.fixture(scope="module")
 def ctx(demo_bundle):
     return DataContext(demo_bundle)
-
-
-@pytest.fixture(scope="module")
-def baro(ctx):
-    return barometre.BarometreData(ctx)
-
 
 def _regions(df):
     return df[df["niveau"] == "region"].set_index("code_region")
@@ -113,91 +107,6 @@ def test_published_columns_hidden_after_2021(ctx):
     df = regional.regional_table_data(fake, ViewState(), fake.laureats)
     assert regional.OM_CODE not in set(df["code_region"]) and df["laureats_publies"].isna().all()
     assert "publié" not in _text(regional.regional_table(fake, ViewState(), fake.laureats))
-
-
-# --------------------------------------------------------------------------- time chart
-def test_monthly_counts(ctx):
-    mc = timeline.monthly_counts(ctx.laureats)
-    assert mc["laureats"].sum() == len(ctx.laureats)
-    assert list(mc["mois"]) == sorted(mc["mois"]) and mc["mois"].is_unique
-    state = ViewState(region="84", debut="2021-01", fin="2021-03")
-    sel = filter_laureates(ctx.laureats, state)
-    mc = timeline.monthly_counts(sel)
-    assert mc["laureats"].sum() == len(sel)
-    assert mc["mois"].min() >= "2021-01" and mc["mois"].max() <= "2021-03"
-    assert mc["investissement_eur"].sum() == pytest.approx(float(sel["investissement_eur"].sum()))
-    assert timeline.monthly_counts(sel.iloc[0:0]).empty
-
-
-def test_time_figure_highlights_period(ctx):
-    state = ViewState(debut="2021-01", fin="2021-03")
-    sel = filter_laureates(ctx.laureats, state)
-    fig = timeline.time_figure(ctx, state, sel)
-    bar = fig.data[0]
-    colors = dict(zip(bar.x, bar.marker.color))
-    assert colors["2021-02"] == timeline.COLOR_PERIOD and colors["2020-11"] == timeline.COLOR_OUTSIDE
-    counts = dict(zip(bar.x, bar.y))
-    assert sum(counts[m] for m in ("2021-01", "2021-02", "2021-03")) == len(sel)
-    assert sum(bar.y) == len(ctx.laureats)  # months outside the period are shown (grey)
-    assert "oct. 2020" in fig.layout.xaxis.ticktext
-    assert fig.layout.separators == ", "
-    assert "janvier 2021" in fig.layout.title.subtitle.text
-
-
-def test_time_figure_empty_selection(ctx):
-    fig = timeline.time_figure(ctx, ViewState(), ctx.laureats.iloc[0:0])
-    assert any(a.text == "Aucun lauréat pour ces filtres" for a in fig.layout.annotations)
-    assert sum(fig.data[0].y) == 0
-
-
-# --------------------------------------------------------------------------- barometer
-def test_barometre_months(ctx, baro):
-    months = barometre.barometre_months(baro)
-    assert months[0] == "2020-01" and months[-1] == "2022-12" and len(months) == 36
-    assert months == sorted(months)
-
-
-def test_barometre_figure(ctx, baro):
-    source = ctx.bundle.barometre
-    fig = barometre.barometre_figure(baro, "2021-09", None)
-    choro = fig.data[0]
-    assert choro.type == "choroplethmap"
-    present = set(source["code_departement"])
-    assert len(choro.locations) == len(present) and set(choro.locations) == present
-    z = dict(zip(choro.locations, choro.z))
-    for dep in ("69", "29"):
-        expected = source[(source["code_departement"] == dep) & (source["date"] == "2021-09")]["valeur"].item()
-        assert z[dep] == expected
-    assert fig.layout.map.style == "white-bg" and "mapbox" not in fig.to_json()
-    assert fig.layout.separators == ", "
-    ids = {f["id"] for f in choro.geojson["features"]}
-    assert present <= ids
-    assert "somme des départements dépasse le chiffre national" in fig.layout.title.subtitle.text.replace("<br>", " ")
-    assert "septembre 2021" in fig.layout.title.text
-    # Colour scale fixed over months; zoom on a region.
-    later = barometre.barometre_figure(baro, "2022-12", "84")
-    assert later.data[0].zmax == choro.zmax and later.data[0].zmin == choro.zmin == 0
-    assert later.layout.map.zoom > fig.layout.map.zoom
-    hover = dict(zip(later.data[0].locations, later.data[0].customdata))
-    assert "Rhône (69)" in hover["69"] and "entreprises bénéficiaires" in hover["69"]
-    with pytest.raises(ValueError):
-        baro.values("1999-01")
-
-
-def test_barometre_accepts_data_context(ctx):
-    assert barometre.barometre_months(ctx)[-1] == "2022-12"
-
-
-def test_barometre_unavailable(demo_bundle):
-    empty = demo_bundle.barometre.iloc[0:0]
-    bundle = dataclasses.replace(demo_bundle, barometre=empty, manifest={
-        **demo_bundle.manifest, "fonctionnalites_indisponibles": ["barometre"]})
-    ctx = DataContext(bundle)
-    assert barometre.barometre_months(ctx) == []
-    fig = barometre.barometre_figure(ctx, None, None)
-    texts = [a.text for a in fig.layout.annotations]
-    assert "Baromètre indisponible : source absente (python -m geodata fetch ou TI_SOURCE_DIR)" in texts
-    assert not fig.data
 
 
 # --------------------------------------------------------------------------- helpers

@@ -129,10 +129,6 @@ def read_fact(key: str, path: Path, data_france: dict):
     raise ValueError(f"source sans fait : {key!r} ; attendu l'une de {', '.join(FACT_KEYS)}")
 
 
-def _rows(value) -> int:
-    return len(value)
-
-
 def derive_facts(source_dir: Path, data_france: dict, keys=FACT_KEYS) -> Facts:
     """Read every fact whose file is in ``source_dir`` (absent ones are left out)."""
     facts = Facts()
@@ -142,7 +138,7 @@ def derive_facts(source_dir: Path, data_france: dict, keys=FACT_KEYS) -> Facts:
             continue
         facts.values[key] = read_fact(key, p, data_france)
         facts.origin[key] = {"origine": ORIGIN_FILE, "fichier": str(p), "sha256": path_sha256(p),
-                             "lignes": _rows(facts.values[key])}
+                             "lignes": len(facts.values[key])}
     return facts
 
 
@@ -253,7 +249,7 @@ def load_snapshot(path: Path = SNAPSHOT_DIR) -> Facts:
     for key in FACT_KEYS:
         entry = provenance["sources"][key]
         facts.origin[key] = {"origine": ORIGIN_SNAPSHOT, "fichier": entry["fichier"], "sha256": entry["sha256"],
-                             "lignes": _rows(facts.values[key]), "instantane": provenance["date"]}
+                             "lignes": len(facts.values[key]), "instantane": provenance["date"]}
     return facts
 
 

@@ -63,7 +63,7 @@ def test_fetch_all_from_http_mirror(server, tmp_path):
     for s in sources:
         got = (tmp_path / s.path).read_bytes()
         assert got == (SHARED / s.path).read_bytes()
-        assert sums[s.path] == hashlib.sha256(got).hexdigest()
+        assert sums[s.path]["sha256"] == hashlib.sha256(got).hexdigest()
     assert (tmp_path / "checksums.json").is_file()
     assert not list(tmp_path.rglob("*.part"))
 

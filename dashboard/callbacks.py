@@ -5,17 +5,19 @@ with any values) through the same code that parses the URL."""
 from __future__ import annotations
 
 import pandas as pd
+import dash_bootstrap_components as dbc
 from dash import ALL, ClientsideFunction, Input, Output, Patch, State, ctx as dash_ctx, no_update
+
+from geodata.schema import PHASES
 
 from . import ids
 from .barometre import barometre_data, barometre_figure, barometre_months
 from .catalog import departement_options as _departement_options
 from .data import VIEWS, DataContext, filter_laureates, kpis
 from .figures import map_patch
-from .layout import KPI_LABELS, kpi_titles, kpi_values, summary
+from .layout import kpi_titles, kpi_values, summary
 from .panels import URL_PANELS
-from .state import PHASES, ViewState, control_value, state_from_controls
-import dash_bootstrap_components as dbc
+from .state import ViewState, control_value, state_from_controls
 
 FILTER = {"type": ids.FILTER_TYPE, "name": ALL}
 
@@ -282,4 +284,4 @@ def _notice(ignored):
     return dbc.Alert("Paramètres ignorés : " + " ; ".join(ignored), color="secondary", className="py-1 mb-2 small")
 
 
-__all__ = ["register_callbacks", "KPI_LABELS"]
+__all__ = ["register_callbacks"]

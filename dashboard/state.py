@@ -11,8 +11,6 @@ from dataclasses import fields, make_dataclass, replace
 from typing import Iterable, Mapping
 from urllib.parse import parse_qsl, urlencode
 
-from geodata.schema import PHASES  # noqa: F401 (re-exported)
-
 from .catalog import CONTROLS, FEATURES, METRIC_BY_KEY, PARAMETERS, spec_of
 
 MAX_VALUES = 50          # at most this many values for a multi-valued parameter

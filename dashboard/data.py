@@ -6,6 +6,7 @@ look-ups, GeoJSON strings); nothing is joined in a callback.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -15,8 +16,11 @@ import pandas as pd
 import shapely
 
 from geodata.bundle import Bundle
+from geodata.laureates import MAX_VALUE
 
 from .state import Choices, ViewState
+
+log = logging.getLogger("dashboard.data")
 
 ZONE_COLUMNS = ("qpv", "afr", "zrr", "acv")
 METRIC_COLUMN = {"laureats": None, "investissement": "investissement_eur", "aide": "montant_aide_eur",
@@ -56,6 +60,24 @@ def bounds_view(bounds) -> tuple[float, float, float]:
     return (x0 + x1) / 2, (y0 + y1) / 2, zoom
 
 
+def drop_implausible_values(lau: pd.DataFrame) -> None:
+    """Set to NA (in place, with a logged warning) the amounts and jobs that are not
+    finite, negative or above :data:`geodata.laureates.MAX_VALUE`.
+
+    The build refuses them; this keeps the app serving (no overflow in sums and
+    integer conversions) with a bundle made otherwise or by an older version.
+    """
+    for col, top in MAX_VALUE.items():
+        if col not in lau.columns:
+            continue
+        v = pd.to_numeric(lau[col], errors="coerce").astype(float)
+        bad = v.notna() & ~(np.isfinite(v) & (v >= 0) & (v <= top))
+        if bad.any():
+            log.warning("%d valeur(s) invraisemblable(s) dans « %s » ignorée(s) (non finies, négatives ou "
+                        "au-delà de %g).", int(bad.sum()), col, top)
+            lau[col] = lau[col].mask(bad)
+
+
 @dataclass
 class DataContext:
     """Everything the app reads, prepared once per process from a bundle."""
@@ -91,6 +113,7 @@ class DataContext:
         for c in ("in_ti_2019_2022", "in_ti_2023_2027", *ZONE_COLUMNS, "zone_prioritaire"):
             lau[c] = lau[c].astype("boolean")
         lau["mois"] = lau["date"].str.slice(0, 7)
+        drop_implausible_values(lau)
         # Plain Python strings: faster than Arrow-backed strings for the small, repeated
         # selections of the callbacks (isin, groupby on a few thousand rows).
         for c in lau.columns:

@@ -1,0 +1,71 @@
+"""Issue 13, server-side defects: values that got into a bundle, forged callback
+requests, escaping of data text in figures, compression, cache flooding,
+unknown paths and path prefixes, log injection."""
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import numpy as np
+import pytest
+
+from dashboard import create_app
+from dashboard.panels import regional_table_data
+from dashboard.security import harden
+from dashboard.state import ViewState
+
+ENV_VARS = ("EMBED_ALLOWED_ORIGINS", "TI_MAX_CONTENT_LENGTH", "TI_DEBUG", "TI_ENABLE_MCP", "REDIS_URL",
+            "TI_CACHE_TIMEOUT", "DASH_MCP_ENABLED", "DASH_DEBUG", "DASH_COMPRESS", "FLASK_DEBUG")
+
+
+@pytest.fixture(scope="module")
+def app(demo_bundle):
+    with pytest.MonkeyPatch.context() as mp:
+        for name in ENV_VARS:
+            mp.delenv(name, raising=False)
+        return harden(create_app(demo_bundle))
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    return app.server.test_client()
+
+
+# --------------------------------------------------------------------------- defect 2
+HOSTILE_NUMBERS = [np.inf, 1e300, 1e309, 1e19, -5.0]
+PAGES = ["/", "/?indicateur=investissement", "/?indicateur=emplois&par_hab=1", "/?niveau=ti&indicateur=aide",
+         "/?region=27&indicateur=emplois"]
+
+
+@pytest.fixture(scope="module")
+def bundle_with_hostile_numbers(demo_bundle):
+    lau = demo_bundle.laureats.copy()
+    n = len(HOSTILE_NUMBERS)
+    for k, col in enumerate(("investissement_eur", "montant_aide_eur", "emplois")):
+        rows = lau.index[k * n:(k + 1) * n]
+        lau.loc[rows, col] = HOSTILE_NUMBERS
+    return dataclasses.replace(demo_bundle, laureats=lau)
+
+
+def test_app_serves_every_page_with_huge_or_infinite_values(bundle_with_hostile_numbers, caplog):
+    """Defect 2: inf / 1e300 in a bundle made every page a 500 (OverflowError)."""
+    with caplog.at_level(logging.WARNING, logger="dashboard.data"):
+        hostile_app = create_app(bundle_with_hostile_numbers)
+    assert "invraisemblable" in caplog.text
+    c = hostile_app.server.test_client()
+    for q in PAGES:
+        assert c.get(q).status_code == 200, q
+        r = c.get("/_dash-layout", headers={"Referer": "http://localhost" + q})
+        assert r.status_code == 200, (q, r.get_data(as_text=True)[:300])
+    for path in ("/export.csv", "/export.geojson"):
+        assert c.get(path + "?indicateur=emplois").status_code == 200
+    ctx = hostile_app._ti_context
+    table = regional_table_data(ctx, ViewState(), ctx.laureats)
+    total = table.set_index("code_region").loc["FR"]
+    assert np.isfinite(float(total["investissement_eur"])) and 0 <= total["emplois"] < 2 ** 53
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan"), None, "x"])
+def test_french_formatting_of_non_numbers(value):
+    from dashboard import fmt
+    assert fmt.integer(value) == fmt.euros(value) == fmt.decimal(value) == fmt.percent(value) == "n.d."

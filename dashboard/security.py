@@ -303,6 +303,8 @@ def check_callback_body(body, callback_map: Mapping) -> str | None:
     if not isinstance(output, str) or len(output) > MAX_OUTPUT_ID_LENGTH or output not in callback_map:
         return "callback inconnu"
     cb = callback_map[output]
+    if not callable(cb.get("callback")):
+        return "callback exécuté dans le navigateur"  # clientside: no server function to call
     for key, specs in (("inputs", cb.get("inputs", [])), ("state", cb.get("state", []))):
         entries = body.get(key, [])
         if not isinstance(entries, list) or len(entries) != len(specs):
@@ -331,6 +333,13 @@ def check_callback_body(body, callback_map: Mapping) -> str | None:
             or not all(isinstance(c, str) and len(c) <= MAX_OUTPUT_ID_LENGTH for c in changed)):
         return "« changedPropIds » invalide"
     return None
+
+
+def log_safe(value, limit: int = 200) -> str:
+    """Client-supplied text for one log line: control characters (newlines
+    included) and backslashes escaped, cut to ``limit`` characters."""
+    text = str(value)[:limit]
+    return "".join(ch if ch.isprintable() and ch != "\\" else ascii(ch)[1:-1] for ch in text)
 
 
 # --------------------------------------------------------------------------- compression cache
@@ -452,7 +461,8 @@ class _Hardening:
                 return _error(400, "Corps de requête illisible.")
             msg = check_callback_body(body, self.app.callback_map)
             if msg:
-                log.warning("Requête de callback refusée (%s) : %s", str(body.get("output") if isinstance(body, dict) else "")[:200], msg)
+                output = body.get("output") if isinstance(body, dict) else ""
+                log.warning("Requête de callback refusée (%s) : %s", log_safe(output), msg)
                 return _error(400, f"Requête de callback refusée : {msg}.")
         return None
 

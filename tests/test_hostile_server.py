@@ -69,3 +69,48 @@ def test_app_serves_every_page_with_huge_or_infinite_values(bundle_with_hostile_
 def test_french_formatting_of_non_numbers(value):
     from dashboard import fmt
     assert fmt.integer(value) == fmt.euros(value) == fmt.decimal(value) == fmt.percent(value) == "n.d."
+
+
+# --------------------------------------------------------------------------- defects 5 and 10
+def clientside_bodies(client) -> list[dict]:
+    """Well-formed bodies for every client-side callback, as a forger would build them
+    from ``/_dash-dependencies``."""
+    out = []
+    for dep in client.get("/_dash-dependencies").get_json():
+        if not dep.get("clientside_function"):
+            continue
+        cid, prop = dep["output"].rsplit(".", 1)
+        out.append({"output": dep["output"], "outputs": {"id": cid, "property": prop},
+                    "inputs": [{"id": i["id"], "property": i["property"], "value": 1} for i in dep["inputs"]],
+                    "state": [{"id": s["id"], "property": s["property"], "value": None} for s in dep["state"]],
+                    "changedPropIds": [f"{dep['inputs'][0]['id']}.{dep['inputs'][0]['property']}"]})
+    return out
+
+
+def test_forged_post_to_a_clientside_callback_is_a_400(client, caplog):
+    """Defect 5: the slide callback runs in the browser; a POST for it was a 500 with a traceback."""
+    bodies = clientside_bodies(client)
+    assert any(b["output"] == "statut-diapositive.children" for b in bodies)
+    with caplog.at_level(logging.WARNING):
+        for body in bodies:
+            r = client.post("/_dash-update-component", json=body)
+            assert r.status_code == 400, (body["output"], r.status_code)
+            assert r.get_json()["statut"] == "erreur" and "navigateur" in r.get_json()["message"]
+    assert "Traceback" not in caplog.text
+
+
+@pytest.mark.parametrize("forged", [
+    "x\n[2026-01-01 00:00:00] CRITICAL connexion administrateur réussie",
+    "x\r\nGET /admin 200", "x\u2028ligne", "x\x1b[2J\x1b[31mrouge", "a\\nb",
+])
+def test_refused_callback_is_logged_on_one_line(client, caplog, forged):
+    """Defect 10: the raw ``output`` of a refused callback was logged with its newlines."""
+    with caplog.at_level(logging.WARNING, logger="dashboard.security"):
+        r = client.post("/_dash-update-component", json={"output": forged, "inputs": [], "changedPropIds": []})
+    assert r.status_code == 400
+    lines = [rec.getMessage() for rec in caplog.records if rec.name == "dashboard.security"]
+    assert len(lines) == 1
+    line = lines[0]
+    assert "\n" not in line and "\r" not in line and "\x1b" not in line and "\u2028" not in line
+    assert line.isprintable()
+    assert forged.encode("unicode_escape").decode("ascii")[:20] in line

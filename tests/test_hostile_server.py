@@ -114,3 +114,55 @@ def test_refused_callback_is_logged_on_one_line(client, caplog, forged):
     assert "\n" not in line and "\r" not in line and "\x1b" not in line and "\u2028" not in line
     assert line.isprintable()
     assert forged.encode("unicode_escape").decode("ascii")[:20] in line
+
+
+# --------------------------------------------------------------------------- defect 6
+LINK = '<a href="https://example.org/x">Cliquez ici</a>'
+
+
+@pytest.mark.parametrize("niveau", ["epci", "ti"])
+def test_territory_names_escaped_in_the_choropleth_hover(demo_bundle, niveau):
+    """Defect 6: a territory name from a source file reached ``%{customdata}`` raw (a live link)."""
+    from dashboard.data import DataContext
+    from dashboard.figures import TRACE_CHORO, map_figure, map_patch
+    epci = demo_bundle.epci.copy()
+    epci.loc[epci.index[0], "nom"] = LINK
+    terr = demo_bundle.territoires.copy()
+    terr.loc[terr.index[0], "ti_nom"] = LINK
+    ctx = DataContext(dataclasses.replace(demo_bundle, epci=epci, territoires=terr))
+    state = ViewState(niveau=niveau)
+    fig = map_figure(ctx, state, ctx.laureats)
+    names = list(fig.data[TRACE_CHORO].customdata)
+    patch = map_patch(ctx, state, ViewState(niveau="ti" if niveau == "epci" else "epci"), ctx.laureats)
+    patched = patch.to_plotly_json()["operations"]
+    sent = [op["params"]["value"] for op in patched if op["location"][-1] == "customdata"]
+    for shown in (names, *sent):
+        assert not any("<a" in n for n in shown)
+        assert any("&lt;a href=\"https://example.org/x\"&gt;Cliquez ici&lt;/a&gt;" == n for n in shown)
+
+
+@pytest.mark.browser
+def test_slide_png_escapes_page_text():
+    """Defect 6, slide: the summary and source lines reach the PNG's title as Plotly text, escaped."""
+    from .browser import chrome
+    from .conftest import ROOT
+    script = (ROOT / "assets" / "slide.js").read_text(encoding="utf-8")
+    driver = chrome(800, 600)
+    try:
+        driver.get("about:blank")
+        title, note = driver.execute_script("""
+            document.body.innerHTML = '<div id="carte"><div class="js-plotly-plot"></div></div>' +
+              '<p id="resume-filtres"></p><p class="source-line"></p>';
+            document.getElementById('resume-filtres').textContent = arguments[0];
+            document.querySelector('.source-line').textContent = arguments[0];
+            const gd = document.querySelector('#carte .js-plotly-plot');
+            gd.layout = {}; gd.data = [];
+            window.Plotly = {toImage: (fig) => { window.__fig = fig; return new Promise(() => {}); }};
+            eval(arguments[1]);
+            window.dash_clientside.ti.slide(1);
+            return [window.__fig.layout.title.text, window.__fig.layout.annotations[0].text];
+        """, LINK, script)
+    finally:
+        driver.quit()
+    for text in (title, note):
+        assert "<a " not in text and "&lt;a href=" in text

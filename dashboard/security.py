@@ -75,7 +75,7 @@ PERMISSIONS_POLICY = ("accelerometer=(), camera=(), geolocation=(), gyroscope=()
                       "microphone=(), payment=(), usb=()")
 
 COMPRESS_MIMETYPES = ["text/html", "text/css", "text/javascript", "application/javascript",
-                      "application/json", "image/svg+xml"]
+                      "application/json", "image/svg+xml", "application/geo+json", "text/csv"]
 
 # Callback requests: limits of the structural check (far above what the page sends).
 MAX_OUTPUT_ID_LENGTH = 4000
@@ -396,6 +396,7 @@ class _Hardening:
         self.suites = self.prefix + "_dash-component-suites/"
         self.assets = self.prefix + (app.config.assets_url_path or "assets").strip("/") + "/"
         self.favicon = self.prefix + "_favicon.ico"
+        self.geo = self.prefix + "geo/"
         self.callback_path = self.prefix + "_dash-update-component"
         self.dash_paths = {self.prefix, self.callback_path, self.prefix + "_dash-layout",
                            self.prefix + "_dash-dependencies", self.prefix + "_reload-hash"}
@@ -443,7 +444,13 @@ class _Hardening:
         return NO_STORE
 
     def compression_key(self, req) -> str:
-        if req.method == "GET" and req.path.startswith(self.suites) and self.is_fingerprinted(req.path, req.args):
+        """``static:`` for responses whose bytes are fixed for the life of the process
+        (fingerprinted component files, versioned map geometry), ``nocache:`` otherwise."""
+        if req.method != "GET":
+            return "nocache:"
+        if req.path.startswith(self.suites) and self.is_fingerprinted(req.path, req.args):
+            return "static:" + req.full_path
+        if req.path.startswith(self.geo) and req.path.endswith(".geojson") and "v" in req.args:
             return "static:" + req.full_path
         return "nocache:"
 

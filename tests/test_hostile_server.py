@@ -166,3 +166,27 @@ def test_slide_png_escapes_page_text():
         driver.quit()
     for text in (title, note):
         assert "<a " not in text and "&lt;a href=" in text
+
+
+# --------------------------------------------------------------------------- defect 9
+def geo_path(app) -> str:
+    return "/" + app._ti_context.geo_url("epci", "2019-2022")
+
+
+@pytest.mark.parametrize("which", ["geo", "csv", "geojson"])
+@pytest.mark.parametrize("encoding", ["gzip", "br"])
+def test_geometry_and_exports_are_compressed(app, client, which, encoding):
+    """Defect 9: application/geo+json and text/csv were sent uncompressed."""
+    import gzip
+
+    import brotli
+    path = {"geo": geo_path(app), "csv": "/export.csv?region=27", "geojson": "/export.geojson?region=27"}[which]
+    plain = client.get(path)
+    packed = client.get(path, headers={"Accept-Encoding": encoding})
+    assert plain.status_code == packed.status_code == 200
+    assert packed.headers.get("Content-Encoding") == encoding, (path, packed.headers)
+    body = (gzip.decompress if encoding == "gzip" else brotli.decompress)(packed.get_data())
+    assert body == plain.get_data()
+    assert len(packed.get_data()) < len(body) / 2
+    assert packed.headers["Content-Disposition" if which != "geo" else "Cache-Control"] == \
+        plain.headers["Content-Disposition" if which != "geo" else "Cache-Control"]

@@ -84,6 +84,9 @@ class DataContext:
 
     bundle: Bundle
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    #: Path under which the browser reaches the app (``requests_pathname_prefix``, e.g. ``/``
+    #: or ``/carte/``), set by :func:`dashboard.create_app`; "" gives relative URLs.
+    url_prefix: str = ""
 
     def once(self, key, make):
         """Value derived from the (read-only) data, computed on first use, once per process
@@ -159,9 +162,13 @@ class DataContext:
         return hashlib.sha256(key.encode()).hexdigest()[:12]
 
     def geo_url(self, level: str, phase: str) -> str:
-        """Relative URL of the GeoJSON of a level (served by ``/geo/<name>.geojson``)."""
+        """URL of the GeoJSON of a level (served by ``<prefix>geo/<name>.geojson``)."""
         name = "epci" if level == "epci" else f"ti-{phase}"
-        return f"geo/{name}.geojson?v={self.geo_version}"
+        return f"{self.url_prefix}geo/{name}.geojson?v={self.geo_version}"
+
+    def export_url(self, kind: str, query: str) -> str:
+        """URL of an export of the view (``kind``: ``csv`` or ``geojson``; ``query``: ``?…`` or "")."""
+        return f"{self.url_prefix}export.{kind}{query}"
 
     def geo_bytes(self, name: str) -> bytes | None:
         """Compact GeoJSON bytes for ``epci``, ``ti-2019-2022`` or ``ti-2023-2027`` (None otherwise)."""

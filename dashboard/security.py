@@ -48,12 +48,14 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from html import escape as html_escape
 from typing import Mapping
 
 from dash import _callback as _dash_callback
 from dash.exceptions import DependencyException
 from dash.fingerprint import check_fingerprint
-from flask import Flask, Response, jsonify, request
+
+from flask import Flask, Response, current_app, has_request_context, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("dashboard.security")
@@ -457,6 +459,10 @@ class _Hardening:
     # ---------------------------------------------------------------- hooks
     def before_request(self):
         path = request.path
+        rule = request.url_rule
+        if rule is not None and rule.rule == self.prefix + "<path:path>":
+            # Dash's catch-all answers every path with the page: only the prefix itself is the page.
+            return _error(404, "Page introuvable : la carte est à l'adresse " + self.prefix + ".")
         if not self.settings.enable_mcp and (path == self.mcp_path or path.startswith(self.mcp_path + "/")):
             return _error(404, "Ressource introuvable.")
         if path == self.callback_path and request.method == "POST":
@@ -510,9 +516,43 @@ def _not_found(_exc) -> Response:
     return _error(404, "Ressource introuvable.")
 
 
+#: The app's own words for the HTTP errors Werkzeug raises (instead of its English HTML pages).
+HTTP_MESSAGES = {
+    400: "Requête invalide.",
+    404: "Ressource introuvable.",
+    405: "Méthode non autorisée pour cette adresse.",
+    413: "Requête trop volumineuse.",
+    415: "Type de contenu non pris en charge (JSON attendu).",
+    431: "En-têtes de requête trop volumineux.",
+}
+
+
+def _http_error(exc: HTTPException) -> Response:
+    """Any Werkzeug HTTP error (400, 404, 405, 413, 415…) as the app's own answer."""
+    code = exc.code or 500
+    if code == 413:
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        message = HTTP_MESSAGES[413] + (f" Au plus {limit} octets." if limit else "")
+    else:
+        message = HTTP_MESSAGES.get(code, f"Erreur {code}.")
+    resp = _error(code, message)
+    for name, value in exc.get_headers():  # keep Allow (405) and similar headers
+        if name.lower() not in ("content-type", "content-length"):
+            resp.headers[name] = value
+    return resp
+
+
 def _error(status: int, message: str) -> Response:
-    resp = jsonify({"statut": "erreur", "message": message})
-    resp.status_code = status
+    """An error answer: JSON ``{"statut": "erreur", "message": …}``, or a short French HTML
+    page when the client prefers HTML (a browser opening a wrong address)."""
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"]) if has_request_context() else None
+    if best == "text/html":
+        page = ("<!DOCTYPE html><html lang=\"fr\"><meta charset=\"utf-8\"><title>Erreur " + str(status) +
+                "</title><h1>Erreur " + str(status) + "</h1><p>" + html_escape(message) + "</p>")
+        resp = Response(page, status=status, mimetype="text/html")
+    else:
+        resp = jsonify({"statut": "erreur", "message": message})
+        resp.status_code = status
     return resp
 
 
@@ -660,6 +700,7 @@ def harden(app, settings: SecuritySettings | Mapping[str, str] | None = None):
     server.before_request(state.before_request)
     # Dash answers an unknown component-suite file with an internal error (500).
     server.register_error_handler(DependencyException, _not_found)
+    server.register_error_handler(HTTPException, _http_error)
     # Registered after Compress: Flask runs after_request hooks in reverse order, so the
     # headers are set before compression (which keeps them).
     server.after_request(state.after_request)

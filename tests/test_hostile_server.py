@@ -170,7 +170,7 @@ def test_slide_png_escapes_page_text():
 
 # --------------------------------------------------------------------------- defect 9
 def geo_path(app) -> str:
-    return "/" + app._ti_context.geo_url("epci", "2019-2022")
+    return app._ti_context.geo_url("epci", "2019-2022")
 
 
 @pytest.mark.parametrize("which", ["geo", "csv", "geojson"])
@@ -190,3 +190,75 @@ def test_geometry_and_exports_are_compressed(app, client, which, encoding):
     assert len(packed.get_data()) < len(body) / 2
     assert packed.headers["Content-Disposition" if which != "geo" else "Cache-Control"] == \
         plain.headers["Content-Disposition" if which != "geo" else "Cache-Control"]
+
+
+# --------------------------------------------------------------------------- defect 11
+SCANNED = ["/.env", "/.git/config", "/app.py", "/wp-login.php", "/carte/embed", "/admin/", "/geo",
+           "/export.csv/x", "/%2e%2e/%2e%2e/etc/passwd", "/_dash-layout/x"]
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.mark.parametrize("path", SCANNED)
+def test_unknown_paths_are_404_not_the_page(client, path):
+    """Defect 11: every path answered 200 with the page."""
+    r = client.get(path)
+    assert r.status_code == 404, path
+    assert r.get_json()["statut"] == "erreur"
+    page = client.get(path, headers={"Accept": BROWSER_ACCEPT})
+    assert page.status_code == 404 and page.mimetype == "text/html"
+    text = page.get_data(as_text=True)
+    assert "Erreur 404" in text and "_dash-renderer" not in text and "<script" not in text
+    assert page.headers["Content-Security-Policy"] and page.headers["Cache-Control"] == "no-store"
+
+
+def test_the_page_and_its_routes_still_answer(app, client):
+    for path in ("/", "/?region=27&embed=1", "/healthz", "/_dash-layout", "/_dash-dependencies",
+                 "/export.csv?region=27", "/api/recherche?q=pithiviers", app._ti_context.geo_url("epci", "2019-2022")):
+        assert client.get(path).status_code == 200, path
+
+
+@pytest.mark.parametrize("case", ["400", "413", "415", "405"])
+def test_http_errors_are_the_apps_own_answers(client, case):
+    """Defect 11: 400/413/415 were Werkzeug's English HTML pages."""
+    url = "/_dash-update-component"
+    r = {"400": lambda: client.post(url, data="{", content_type="application/json"),
+         "413": lambda: client.post(url, data="x" * (2 * 1024 * 1024), content_type="application/json"),
+         "415": lambda: client.post(url, data="{}", content_type="text/plain"),
+         "405": lambda: client.post("/healthz")}[case]()
+    assert r.status_code == int(case)
+    assert r.mimetype == "application/json", r.get_data()[:200]
+    body = r.get_json()
+    assert body["statut"] == "erreur" and body["message"] and "Bad Request" not in body["message"]
+    if case == "405":
+        assert "GET" in r.headers["Allow"]
+
+
+@pytest.fixture(scope="module")
+def prefixed_app(demo_bundle):
+    """The app as mounted behind a proxy under ``/carte/``."""
+    with pytest.MonkeyPatch.context() as mp:
+        for name in ENV_VARS:
+            mp.delenv(name, raising=False)
+        return harden(create_app(demo_bundle, requests_pathname_prefix="/carte/",
+                                 routes_pathname_prefix="/carte/"))
+
+
+def test_under_a_path_prefix_geometry_and_exports_resolve(prefixed_app):
+    """Defect 11: under /carte/ the geometry was fetched relative to the wrong base and the
+    CSV link served the page's HTML."""
+    import json
+    from urllib.parse import urljoin
+    c = prefixed_app.server.test_client()
+    assert c.get("/carte/embed?region=27").status_code == 404
+    page_url = "http://localhost/carte/?region=27"
+    layout = c.get("/carte/_dash-layout", headers={"Referer": page_url}).get_json()
+    text = json.dumps(layout)
+    geo_urls = set(__import__("re").findall(r'"(/carte/geo/[^"]+\.geojson\?v=\w+)"', text))
+    assert geo_urls
+    links = set(__import__("re").findall(r'"(/carte/export\.(?:csv|geojson)\?[^"]*)"', text))
+    assert len(links) == 2
+    for base in (page_url, "http://localhost/carte/autre/chemin"):
+        for url in geo_urls | links:
+            resolved = urljoin(base, url)
+            r = c.get(resolved.replace("http://localhost", ""))
+            assert r.status_code == 200 and r.mimetype in ("application/geo+json", "text/csv"), (base, url)

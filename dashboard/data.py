@@ -266,6 +266,17 @@ def filter_laureates(lau: pd.DataFrame, state: ViewState) -> pd.DataFrame:
     return lau[m]
 
 
+def row_state(state: ViewState) -> ViewState:
+    """The part of ``state`` that selects rows in :func:`filter_laureates` (same rows for
+    both); the rest (level, indicator, territory, comparison, embed) back to its default,
+    multi-valued filters sorted, and the phase kept only when the TI filter reads it."""
+    default = ViewState()
+    return ViewState(region=state.region, departement=state.departement,
+                     filiere=tuple(sorted(state.filiere)), mesure=tuple(sorted(state.mesure)),
+                     taille=tuple(sorted(state.taille)), zone=state.zone, ti=state.ti,
+                     phase=state.phase if state.ti else default.phase, debut=state.debut, fin=state.fin)
+
+
 def kpis(sel: pd.DataFrame, has_amounts: bool) -> dict:
     """Figures of the KPI cards (None where the data has no amounts)."""
     zone = sel["zone_prioritaire"]

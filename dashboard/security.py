@@ -58,6 +58,8 @@ from dash.fingerprint import check_fingerprint
 from flask import Flask, Response, current_app, has_request_context, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from .cache import SafeRedisSerializer
+
 log = logging.getLogger("dashboard.security")
 
 EXTENSION_KEY = "ti_security"
@@ -613,6 +615,8 @@ def _make_cache(server: Flask, settings: SecuritySettings, key_prefix: str):
         try:
             cache = Cache()
             cache.init_app(server, {**base, "CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": settings.redis_url})
+            # bytes or JSON in Redis, never pickles (a writable Redis must not mean code execution)
+            server.extensions["cache"][cache].serializer = SafeRedisSerializer()
             return cache
         except Exception as exc:  # noqa: BLE001 (missing client, bad URL)
             log.warning("Cache Redis indisponible (%s) : cache en mémoire du processus utilisé.", exc)

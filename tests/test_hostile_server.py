@@ -4,10 +4,12 @@ unknown paths and path prefixes, log injection."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from dashboard import create_app
 from dashboard.panels import regional_table_data
@@ -246,7 +248,6 @@ def prefixed_app(demo_bundle):
 def test_under_a_path_prefix_geometry_and_exports_resolve(prefixed_app):
     """Defect 11: under /carte/ the geometry was fetched relative to the wrong base and the
     CSV link served the page's HTML."""
-    import json
     from urllib.parse import urljoin
     c = prefixed_app.server.test_client()
     assert c.get("/carte/embed?region=27").status_code == 404
@@ -262,3 +263,135 @@ def test_under_a_path_prefix_geometry_and_exports_resolve(prefixed_app):
             resolved = urljoin(base, url)
             r = c.get(resolved.replace("http://localhost", ""))
             assert r.status_code == 200 and r.mimetype in ("application/geo+json", "text/csv"), (base, url)
+
+
+# --------------------------------------------------------------------------- defect 3
+def export_cache(app):
+    from dashboard.routes import EXPORT_CACHE_KEY
+    return app.server.extensions[EXPORT_CACHE_KEY]
+
+
+def fresh(demo_bundle, monkeypatch, **env):
+    for name in ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    return harden(create_app(demo_bundle))
+
+
+NON_ROW = {"territoire": ["200000172", "ti-2406", "x"], "comparer": ["200000172", "ti-2406"],
+           "indicateur": ["investissement", "aide", "emplois"], "niveau": ["ti", "epci"],
+           "par_hab": ["1"], "embed": ["1"]}
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(extra=st.dictionaries(st.sampled_from(sorted(NON_ROW)), st.integers(0, 2), min_size=1),
+       region=st.sampled_from(["", "27", "84"]), ti=st.sampled_from(["", "dans"]),
+       kind=st.sampled_from(["csv", "geojson"]))
+def test_parameters_that_do_not_change_rows_share_one_export(client, app, extra, region, ti, kind):
+    """Defect 3: territoire, comparer, indicateur, niveau, phase, par_hab made new cache entries."""
+    base = [("region", region)] if region else []
+    base += [("ti", ti)] if ti else []
+    from urllib.parse import urlencode
+    first = client.get(f"/export.{kind}?" + urlencode(base))
+    assert first.status_code == 200
+    cache = export_cache(app)
+    n, size = len(cache.local), cache.local.size_bytes
+    pairs = base + [(k, NON_ROW[k][i % len(NON_ROW[k])]) for k, i in extra.items()]
+    if not ti:
+        pairs.append(("phase", "2023-2027"))
+    again = client.get(f"/export.{kind}?" + urlencode(pairs))
+    assert again.status_code == 200 and again.get_data() == first.get_data()
+    assert (len(cache.local), cache.local.size_bytes) == (n, size)
+
+
+def test_export_cache_bounded_in_bytes(demo_bundle, monkeypatch):
+    """Defect 3: 458 CSV URLs added 176 MB; the in-process cache is now bounded in bytes."""
+    app = fresh(demo_bundle, monkeypatch, TI_EXPORT_CACHE_MO="0.25")
+    c = app.server.test_client()
+    choices = app._ti_context.choices
+    total = 0
+    for region in sorted(choices.regions):
+        for kind in ("csv", "geojson"):
+            r = c.get(f"/export.{kind}?region={region}")
+            assert r.status_code == 200
+            total += len(r.get_data())
+            assert export_cache(app).local.size_bytes <= 0.25 * 1024 * 1024
+    assert total > 4 * 0.25 * 1024 * 1024  # far more was served than kept
+    assert len(export_cache(app).local) >= 1
+
+
+def test_bytes_lru_bounds_and_order():
+    from dashboard.cache import BytesLRU
+    lru = BytesLRU(max_bytes=10, max_entry_bytes=6)
+    assert lru.set("a", b"12345") and lru.set("b", b"678")
+    assert lru.get("a") == b"12345"  # a is now the most recent
+    assert lru.set("c", b"9999")  # 12 > 10: b (least recent) goes
+    assert lru.get("b") is None and lru.get("a") == b"12345" and lru.size_bytes == 9
+    assert not lru.set("d", b"1234567")  # larger than one entry may be
+    assert lru.get("d") is None and lru.size_bytes <= 10
+
+
+class FakeRedis:
+    """The few commands cachelib's RedisCache sends, over a dict (no server)."""
+
+    def __init__(self, *_, **__):
+        self.store = {}
+
+    def get(self, name):
+        return self.store.get(name)
+
+    def set(self, name, value, *_, **__):
+        self.store[name] = value
+        return True
+
+    def setex(self, name, time, value):  # noqa: ARG002
+        self.store[name] = value
+        return True
+
+    def delete(self, *names):
+        return sum(self.store.pop(n, None) is not None for n in names)
+
+
+class Planted:
+    """Unpickling this runs code (a stand-in for what an attacker writes into Redis)."""
+    ran = False
+
+    def __reduce__(self):
+        return (Planted._run, ())
+
+    @staticmethod
+    def _run():
+        Planted.ran = True
+        return "exécuté"
+
+
+def test_redis_values_are_bytes_or_json_never_pickles(demo_bundle, monkeypatch):
+    import pickle
+
+    import redis
+    fake = FakeRedis()
+    monkeypatch.setattr(redis, "from_url", lambda *a, **k: fake)
+    app = fresh(demo_bundle, monkeypatch, REDIS_URL="redis://127.0.0.1:6379/0")
+    c = app.server.test_client()
+    body = c.get("/export.csv?region=27").get_data()
+    stored = [v for k, v in fake.store.items() if b"export:csv" in (k if isinstance(k, bytes) else k.encode())]
+    assert len(stored) == 1 and stored[0].endswith(body) and b"pickle" not in stored[0][:2]
+    assert not stored[0].startswith(b"!") and not stored[0].startswith(b"\x80")
+    # served from Redis by another app instance (same data, same key)
+    other = fresh(demo_bundle, monkeypatch, REDIS_URL="redis://127.0.0.1:6379/0")
+    (key,) = [k for k in fake.store if b"export:csv" in (k if isinstance(k, bytes) else k.encode())]
+    fake.store[key] = stored[0][:1] + b"# depuis Redis\r\n" + body
+    assert other.server.test_client().get("/export.csv?region=27").get_data().startswith(b"# depuis Redis")
+    # a pickle planted in Redis is never unpickled: a miss, the export is computed again
+    Planted.ran = False
+    fake.store[key] = b"!" + pickle.dumps(Planted())
+    again = other.server.test_client().get("/export.csv?region=27")
+    assert again.status_code == 200 and again.get_data() == body and not Planted.ran
+    from dashboard.security import get_cache
+    cache = get_cache(other)
+    cache.set("etat", {"a": [1, "é"]})
+    assert cache.get("etat") == {"a": [1, "é"]}
+    raw = [v for k, v in fake.store.items() if (k if isinstance(k, bytes) else k.encode()).endswith(b"etat")][0]
+    assert json.loads(raw[1:]) == {"a": [1, "é"]}

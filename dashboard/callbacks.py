@@ -101,7 +101,7 @@ def register_callbacks(app, ctx: DataContext) -> None:
         query = state.to_query(include_embed=False)
         new_tab = "fiche" if state.territoire and state.territoire != before.territoire else no_update
         return (fiche_panel(ctx, state, sel), ranking_table(ctx, state, sel), regional_table(ctx, state, sel),
-                time_figure(ctx, state, sel), "export.csv" + query, "export.geojson" + query, new_tab)
+                time_figure(ctx, state, sel), ctx.export_url("csv", query), ctx.export_url("geojson", query), new_tab)
 
     @app.callback(
         Output(ids.BAROMETRE, "figure"),

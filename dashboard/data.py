@@ -6,6 +6,7 @@ look-ups, GeoJSON strings); nothing is joined in a callback.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -15,8 +16,11 @@ import pandas as pd
 import shapely
 
 from geodata.bundle import Bundle
+from geodata.laureates import MAX_VALUE
 
 from .state import Choices, ViewState
+
+log = logging.getLogger("dashboard.data")
 
 ZONE_COLUMNS = ("qpv", "afr", "zrr", "acv")
 METRIC_COLUMN = {"laureats": None, "investissement": "investissement_eur", "aide": "montant_aide_eur",
@@ -56,12 +60,33 @@ def bounds_view(bounds) -> tuple[float, float, float]:
     return (x0 + x1) / 2, (y0 + y1) / 2, zoom
 
 
+def drop_implausible_values(lau: pd.DataFrame) -> None:
+    """Set to NA (in place, with a logged warning) the amounts and jobs that are not
+    finite, negative or above :data:`geodata.laureates.MAX_VALUE`.
+
+    The build refuses them; this keeps the app serving (no overflow in sums and
+    integer conversions) with a bundle made otherwise or by an older version.
+    """
+    for col, top in MAX_VALUE.items():
+        if col not in lau.columns:
+            continue
+        v = pd.to_numeric(lau[col], errors="coerce").astype(float)
+        bad = v.notna() & ~(np.isfinite(v) & (v >= 0) & (v <= top))
+        if bad.any():
+            log.warning("%d valeur(s) invraisemblable(s) dans « %s » ignorée(s) (non finies, négatives ou "
+                        "au-delà de %g).", int(bad.sum()), col, top)
+            lau[col] = lau[col].mask(bad)
+
+
 @dataclass
 class DataContext:
     """Everything the app reads, prepared once per process from a bundle."""
 
     bundle: Bundle
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    #: Path under which the browser reaches the app (``requests_pathname_prefix``, e.g. ``/``
+    #: or ``/carte/``), set by :func:`dashboard.create_app`; "" gives relative URLs.
+    url_prefix: str = ""
 
     def once(self, key, make):
         """Value derived from the (read-only) data, computed on first use, once per process
@@ -91,6 +116,7 @@ class DataContext:
         for c in ("in_ti_2019_2022", "in_ti_2023_2027", *ZONE_COLUMNS, "zone_prioritaire"):
             lau[c] = lau[c].astype("boolean")
         lau["mois"] = lau["date"].str.slice(0, 7)
+        drop_implausible_values(lau)
         # Plain Python strings: faster than Arrow-backed strings for the small, repeated
         # selections of the callbacks (isin, groupby on a few thousand rows).
         for c in lau.columns:
@@ -136,9 +162,13 @@ class DataContext:
         return hashlib.sha256(key.encode()).hexdigest()[:12]
 
     def geo_url(self, level: str, phase: str) -> str:
-        """Relative URL of the GeoJSON of a level (served by ``/geo/<name>.geojson``)."""
+        """URL of the GeoJSON of a level (served by ``<prefix>geo/<name>.geojson``)."""
         name = "epci" if level == "epci" else f"ti-{phase}"
-        return f"geo/{name}.geojson?v={self.geo_version}"
+        return f"{self.url_prefix}geo/{name}.geojson?v={self.geo_version}"
+
+    def export_url(self, kind: str, query: str) -> str:
+        """URL of an export of the view (``kind``: ``csv`` or ``geojson``; ``query``: ``?…`` or "")."""
+        return f"{self.url_prefix}export.{kind}{query}"
 
     def geo_bytes(self, name: str) -> bytes | None:
         """Compact GeoJSON bytes for ``epci``, ``ti-2019-2022`` or ``ti-2023-2027`` (None otherwise)."""
@@ -234,6 +264,17 @@ def filter_laureates(lau: pd.DataFrame, state: ViewState) -> pd.DataFrame:
     if state.fin:
         m &= (lau["mois"] <= state.fin).fillna(False).to_numpy(dtype=bool)
     return lau[m]
+
+
+def row_state(state: ViewState) -> ViewState:
+    """The part of ``state`` that selects rows in :func:`filter_laureates` (same rows for
+    both); the rest (level, indicator, territory, comparison, embed) back to its default,
+    multi-valued filters sorted, and the phase kept only when the TI filter reads it."""
+    default = ViewState()
+    return ViewState(region=state.region, departement=state.departement,
+                     filiere=tuple(sorted(state.filiere)), mesure=tuple(sorted(state.mesure)),
+                     taille=tuple(sorted(state.taille)), zone=state.zone, ti=state.ti,
+                     phase=state.phase if state.ti else default.phase, debut=state.debut, fin=state.fin)
 
 
 def kpis(sel: pd.DataFrame, has_amounts: bool) -> dict:

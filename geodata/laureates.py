@@ -13,6 +13,8 @@ and adds ``montant_aide_eur``, ``investissement_eur``, ``emplois`` (and
 """
 from __future__ import annotations
 
+import datetime as dt
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +51,13 @@ COLUMNS = {
 }
 REQUIRED = ("entreprise", "mesure")
 NUMERIC = ("montant_aide_eur", "investissement_eur", "emplois")
+#: Plausible upper bound of one project's value (finite, >= 0 and at most this).
+#: France Relance's largest projects are below 1 Md€ and a few thousand jobs.
+MAX_VALUE = {"montant_aide_eur": 1e10, "investissement_eur": 5e10, "emplois": 100_000}
+#: Dates of the programme: from the barometer's first month to the day of the build.
+DATE_MIN = "2020-01-01"
+#: Largest laureates file accepted (the official file is about 1 MB).
+MAX_FILE_BYTES = 50 * 1024 * 1024
 
 #: Bounding boxes (lon_min, lat_min, lon_max, lat_max) of France, overseas included.
 FRANCE_BOXES = {
@@ -178,7 +187,8 @@ def load_laureates(path, index: CommuneIndex, source: str = "officiel") -> pd.Da
     path = Path(path)
     if source not in ("officiel", "demonstration"):
         raise ValueError(f"source doit valoir 'officiel' ou 'demonstration', pas {source!r}")
-    raw = read_csv_text(path)
+    raw = read_csv_text(path, max_bytes=MAX_FILE_BYTES)
+    file_lines = raw.attrs.get("lignes") or [i + 2 for i in range(len(raw))]
     if raw.empty:
         raise SourceFormatError(path, "aucune ligne de données")
     df = canonical_columns(raw, COLUMNS, path, required=REQUIRED)
@@ -193,9 +203,10 @@ def load_laureates(path, index: CommuneIndex, source: str = "officiel") -> pd.Da
         if col not in df.columns:
             df[col] = ""
 
+    today = dt.date.today().isoformat()
     records = []
     for i, row in enumerate(df.itertuples(index=False)):
-        line = i + 2
+        line = file_lines[i]
         r = row._asdict()
         for col in REQUIRED:
             if not str(r[col]).strip():
@@ -234,12 +245,22 @@ def load_laureates(path, index: CommuneIndex, source: str = "officiel") -> pd.Da
                 numbers[col] = parse_number(r[col])
             except ValueError:
                 raise SourceFormatError(path, f"nombre attendu, trouvé « {r[col]} »", row=line, column=col) from None
-            if numbers[col] is not None and numbers[col] < 0:
+            value = numbers[col]
+            if value is not None and not math.isfinite(value):
+                raise SourceFormatError(path, f"nombre non fini « {r[col]} »", row=line, column=col)
+            if value is not None and value < 0:
                 raise SourceFormatError(path, f"valeur négative « {r[col]} »", row=line, column=col)
+            if value is not None and value > MAX_VALUE[col]:
+                raise SourceFormatError(path, f"valeur invraisemblable « {r[col]} » (au plus "
+                                              f"{MAX_VALUE[col]:,.0f} pour un projet)".replace(",", " "),
+                                        row=line, column=col)
         try:
             date = parse_date(r["date"])
-        except ValueError:
+        except (ValueError, OverflowError):
             raise SourceFormatError(path, f"date illisible « {r['date']} »", row=line, column="date") from None
+        if date is not None and not DATE_MIN <= date <= today:
+            raise SourceFormatError(path, f"date hors de la période du programme « {r['date']} » (du "
+                                          f"{DATE_MIN} au {today})", row=line, column="date")
         src = str(r["source"]).strip() or source
         if src not in ("officiel", "demonstration"):
             raise SourceFormatError(path, f"source inconnue « {src} » (officiel ou demonstration)",

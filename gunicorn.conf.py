@@ -7,7 +7,11 @@ HOST, PORT
 WEB_CONCURRENCY
     Worker processes (default 2).
 GUNICORN_THREADS
-    Threads per worker (default 4).
+    Threads per worker (default 16: a slow client holds one thread, so a handful of
+    them must not hold them all).
+GUNICORN_IO_TIMEOUT
+    Seconds a request has to be read and answered before its connection is closed
+    (default 30; see ``gunicorn_worker.py``).
 GUNICORN_TIMEOUT
     Seconds before a silent worker is restarted (default 60).
 FORWARDED_ALLOW_IPS
@@ -29,13 +33,13 @@ if ":" in _host and not _host.startswith("["):  # IPv6 literal
 wsgi_app = "app:server"
 bind = [f"{_host}:{settings.get('PORT')}"]
 workers = settings.get("WEB_CONCURRENCY")
-worker_class = "gthread"
+worker_class = "gunicorn_worker.DeadlineThreadWorker"  # gthread + an I/O deadline per request
 threads = settings.get("GUNICORN_THREADS")
 preload_app = True  # the bundle is read once, before fork
 
 timeout = settings.get("GUNICORN_TIMEOUT")
 graceful_timeout = 30
-keepalive = 5
+keepalive = 2  # an idle kept-alive connection costs no thread (poller), but a file descriptor
 max_requests = 2000  # recycle workers now and then (memory), staggered
 max_requests_jitter = 200
 

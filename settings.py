@@ -24,14 +24,17 @@ class Setting:
     Attributes
     ----------
     name : str
-    kind : {"str", "int", "flag", "path"}
-        ``int``: positive integer; ``flag``: true for ``1``, ``true``, ``yes``, ``oui``, ``on``.
+    kind : {"str", "int", "float", "flag", "path"}
+        ``int``, ``float``: a number above 0 (or at least 0 when ``zero_allowed``);
+        ``flag``: true for ``1``, ``true``, ``yes``, ``oui``, ``on``.
     default
         Value when unset or empty (None: no value).
     text : str
         French sentence of the README.
     scope : {"app", "serveur", "tests"}
         Who reads it: the app (``python app.py`` and gunicorn), gunicorn only, the tests.
+    zero_allowed : bool
+        For numbers: 0 is a valid value.
     """
 
     name: str
@@ -39,6 +42,7 @@ class Setting:
     default: object
     text: str
     scope: str = "app"
+    zero_allowed: bool = False
 
 
 SETTINGS = (
@@ -60,9 +64,14 @@ SETTINGS = (
     Setting("TI_DEBUG", "flag", False, "`1` : outils de développement de Dash (jamais en production)"),
     Setting("TI_ENABLE_MCP", "flag", False, "`1` : point MCP de Dash (`/_mcp`), coupé sinon"),
     Setting("REDIS_URL", "str", None, "serveur Redis du cache partagé (sinon : cache en mémoire par processus)"),
+    Setting("TI_EXPORT_CACHE_MO", "float", 64,
+            "mégaoctets d'exports gardés par processus sans Redis (`0` : aucun)", zero_allowed=True),
     Setting("TI_CACHE_TIMEOUT", "int", 600, "durée de vie par défaut des entrées du cache, en secondes"),
     Setting("WEB_CONCURRENCY", "int", 2, "processus gunicorn", "serveur"),
-    Setting("GUNICORN_THREADS", "int", 4, "fils par processus gunicorn", "serveur"),
+    Setting("GUNICORN_THREADS", "int", 16,
+            "fils par processus gunicorn (un client lent en occupe un : il en faut de reste)", "serveur"),
+    Setting("GUNICORN_IO_TIMEOUT", "float", 30.0,
+            "secondes pour lire et répondre à une requête avant de fermer la connexion", "serveur"),
     Setting("GUNICORN_TIMEOUT", "int", 60, "secondes avant de relancer un processus muet", "serveur"),
     Setting("FORWARDED_ALLOW_IPS", "str", "127.0.0.1",
             "mandataires dont les en-têtes `X-Forwarded-*` sont crus", "serveur"),
@@ -92,13 +101,15 @@ def get(name: str, environ: Mapping[str, str] | None = None):
         return spec.default
     if spec.kind == "flag":
         return raw.lower() in TRUE_WORDS
-    if spec.kind == "int":
+    if spec.kind in ("int", "float"):
         try:
-            value = int(raw)
+            value = (int if spec.kind == "int" else float)(raw)
         except ValueError:
-            value = 0
-        if value <= 0:
-            log.warning("%s=%r n'est pas un entier positif : valeur par défaut %s utilisée.", name, raw, spec.default)
+            value = None
+        if value is None or not (value >= 0 if spec.zero_allowed else value > 0) or value != value:
+            what = "un entier" if spec.kind == "int" else "un nombre"
+            log.warning("%s=%r n'est pas %s %s : valeur par défaut %s utilisée.", name, raw[:50], what,
+                        "positif ou nul" if spec.zero_allowed else "positif", spec.default)
             return spec.default
         return value
     return raw

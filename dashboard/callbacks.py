@@ -65,8 +65,8 @@ def panels_body(ctx: DataContext, state: ViewState, before: ViewState) -> tuple:
     sel = filter_laureates(ctx.laureats, state)
     query = state.to_query(include_embed=False)
     new_tab = "fiche" if state.territoire and state.territoire != before.territoire else no_update
-    return (*[p.build(ctx, state, sel) for p in URL_PANELS], "export.csv" + query, "export.geojson" + query,
-            new_tab)
+    return (*[p.build(ctx, state, sel) for p in URL_PANELS], ctx.export_url("csv", query),
+            ctx.export_url("geojson", query), new_tab)
 
 
 def barometre_body(ctx: DataContext, index, state: ViewState, tab):

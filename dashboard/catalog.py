@@ -228,8 +228,10 @@ class FilterSpec:
         Feature of :data:`FEATURES` the filter needs (refused in the URL without it).
     mask : callable (laureates, state) -> bool array, optional
         For filters that are not a plain comparison of ``column``.
-    params : tuple
-        URL parameters (``range``: start, end).
+    range_params : tuple
+        The two URL parameters of a ``range`` filter (start, end).
+    reads : tuple
+        Other state fields the mask reads when the filter is set (the TI filter reads the phase).
     """
 
     name: str
@@ -249,6 +251,7 @@ class FilterSpec:
     placeholder: str | tuple = "Toutes"
     empty_option: str | None = None
     section: int = 0
+    reads: tuple = ()
 
     refresh_pins = True
     value_requires = None
@@ -380,7 +383,7 @@ ZONE = FilterSpec("zone", "Zone prioritaire", "single", values=tuple(ZONE_LABEL)
                                               for v, lab in ZONE_LABEL.items()],
                   export_column=ANY_ZONE_COLUMN)
 TI = FilterSpec("ti", "Territoire d'industrie", "single", values=("dans", "hors"), requires="ti", control="radio",
-                mask=_ti_mask, empty_option="Tous",
+                mask=_ti_mask, empty_option="Tous", reads=("phase",),
                 options=lambda ctx, state: [{"label": "Dans un TI", "value": "dans"},
                                             {"label": "Hors TI", "value": "hors"}],
                 sentence=lambda ctx, state, v: f"{v} un Territoire d'industrie ({state.phase})")

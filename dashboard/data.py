@@ -6,6 +6,7 @@ look-ups, GeoJSON strings); nothing is joined in a callback.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -15,10 +16,13 @@ import pandas as pd
 import shapely
 
 from geodata.bundle import Bundle
+from geodata.laureates import MAX_VALUE
 from geodata.schema import ANY_ZONE_COLUMN, PHASES, ZONE_COLUMNS, in_ti_column, ti_id_column
 
 from .catalog import FEATURES, FILTERS, KPI_METRICS, METRICS, PARAMETERS, FilterSpec
 from .state import Choices, ViewState
+
+log = logging.getLogger("dashboard.data")
 
 #: Overseas jump menu: name -> (lon, lat, zoom).
 VIEWS = {
@@ -51,12 +55,33 @@ def bounds_view(bounds) -> tuple[float, float, float]:
     return (x0 + x1) / 2, (y0 + y1) / 2, zoom
 
 
+def drop_implausible_values(lau: pd.DataFrame) -> None:
+    """Set to NA (in place, with a logged warning) the amounts and jobs that are not
+    finite, negative or above :data:`geodata.laureates.MAX_VALUE`.
+
+    The build refuses them; this keeps the app serving (no overflow in sums and
+    integer conversions) with a bundle made otherwise or by an older version.
+    """
+    for col, top in MAX_VALUE.items():
+        if col not in lau.columns:
+            continue
+        v = pd.to_numeric(lau[col], errors="coerce").astype(float)
+        bad = v.notna() & ~(np.isfinite(v) & (v >= 0) & (v <= top))
+        if bad.any():
+            log.warning("%d valeur(s) invraisemblable(s) dans « %s » ignorée(s) (non finies, négatives ou "
+                        "au-delà de %g).", int(bad.sum()), col, top)
+            lau[col] = lau[col].mask(bad)
+
+
 @dataclass
 class DataContext:
     """Everything the app reads, prepared once per process from a bundle."""
 
     bundle: Bundle
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    #: Path under which the browser reaches the app (``requests_pathname_prefix``, e.g. ``/``
+    #: or ``/carte/``), set by :func:`dashboard.create_app`; "" gives relative URLs.
+    url_prefix: str = ""
 
     def once(self, key, make):
         """Value derived from the (read-only) data, computed on first use, once per process
@@ -80,6 +105,7 @@ class DataContext:
         for c in (*(in_ti_column(p) for p in PHASES), *ZONE_COLUMNS, ANY_ZONE_COLUMN):
             lau[c] = lau[c].astype("boolean")
         lau["mois"] = lau["date"].str.slice(0, 7)
+        drop_implausible_values(lau)
         # Plain Python strings: faster than Arrow-backed strings for the small, repeated
         # selections of the callbacks (isin, groupby on a few thousand rows).
         for c in lau.columns:
@@ -131,9 +157,13 @@ class DataContext:
         return hashlib.sha256(key.encode()).hexdigest()[:12]
 
     def geo_url(self, level: str, phase: str) -> str:
-        """Relative URL of the GeoJSON of a level (served by ``/geo/<name>.geojson``)."""
+        """URL of the GeoJSON of a level (served by ``<prefix>geo/<name>.geojson``)."""
         name = "epci" if level == "epci" else f"ti-{phase}"
-        return f"geo/{name}.geojson?v={self.geo_version}"
+        return f"{self.url_prefix}geo/{name}.geojson?v={self.geo_version}"
+
+    def export_url(self, kind: str, query: str) -> str:
+        """URL of an export of the view (``kind``: ``csv`` or ``geojson``; ``query``: ``?…`` or "")."""
+        return f"{self.url_prefix}export.{kind}{query}"
 
     def geo_bytes(self, name: str) -> bytes | None:
         """Compact GeoJSON bytes for ``epci``, ``ti-2019-2022`` or ``ti-2023-2027`` (None otherwise)."""
@@ -215,6 +245,19 @@ def filter_laureates(lau: pd.DataFrame, state: ViewState) -> pd.DataFrame:
         if keep is not None:
             m &= keep
     return lau[m]
+
+
+def row_state(state: ViewState) -> ViewState:
+    """The part of ``state`` that selects rows in :func:`filter_laureates` (same rows for
+    both): every filter of the catalog, and what a set filter reads (the phase, for the TI
+    filter); the rest (level, indicator, territory, comparison, embed) back to its default."""
+    kw = {}
+    for spec in FILTERS:
+        values = {name: getattr(state, name) for name in spec.params}
+        kw.update(values)
+        if any(values.values()):
+            kw.update({name: getattr(state, name) for name in spec.reads})
+    return ViewState(**kw)
 
 
 def kpis(sel: pd.DataFrame, has_amounts=True) -> dict:

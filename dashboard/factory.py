@@ -63,7 +63,9 @@ def create_app(bundle: Bundle, **dash_kwargs) -> dash.Dash:
         use_async=False,  # plain WSGI dispatch: no event loop and thread per callback request
         **dash_kwargs,
     )
-    app._ti_context = ctx  # for the server routes and tests; read-only
+    app._ti_context = ctx  # for tests and benchmarks only (the app's modules receive ctx); read-only
+    # Absolute paths for geometry and exports: right whatever the page's own path.
+    ctx.url_prefix = app.config.requests_pathname_prefix or "/"
 
     @functools.lru_cache(maxsize=256)
     def cached_page(state: ViewState, ignored: tuple):

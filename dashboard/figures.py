@@ -62,6 +62,12 @@ def choropleth_values(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> 
     return list(values.index), np.round(z.to_numpy(dtype=float), 4), max(zmax, 1e-9)
 
 
+def hover_names(ctx: DataContext, state: ViewState, locations: list) -> list[str]:
+    """Territory names for the choropleth's ``%{customdata}``, escaped (names come from data files)."""
+    names = ctx.territory_names(state.niveau, state.phase).reindex(locations).fillna("")
+    return [fmt.hover_escape(n) for n in names]
+
+
 def pin_partition(lau: pd.DataFrame, state: ViewState, inside: bool | None) -> pd.DataFrame:
     """All laureates inside (True) or outside (False) a TI of the phase, or all (None)."""
     if inside is None:
@@ -104,7 +110,7 @@ def _pin_text(r) -> str:
 def map_figure(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> go.Figure:
     """The whole map, geometry included (sent once per page load)."""
     locations, z, zmax = choropleth_values(ctx, state, sel)
-    names = ctx.territory_names(state.niveau, state.phase).reindex(locations).fillna("").tolist()
+    names = hover_names(ctx, state, locations)
     # Geometry by URL: fetched once by the browser and cached, never inside a callback response.
     geo = ctx.geo_url(state.niveau, state.phase)
     fig = go.Figure()
@@ -200,8 +206,7 @@ def map_patch(ctx: DataContext, state: ViewState, before: ViewState | None, sel:
     if geometry_changed:
         p["data"][TRACE_CHORO]["geojson"] = ctx.geo_url(state.niveau, state.phase)
         p["data"][TRACE_CHORO]["locations"] = locations
-        p["data"][TRACE_CHORO]["customdata"] = ctx.territory_names(state.niveau, state.phase).reindex(
-            locations).fillna("").tolist()
+        p["data"][TRACE_CHORO]["customdata"] = hover_names(ctx, state, locations)
         if ctx.has_ti and (before is None or before.phase != state.phase):
             p["data"][TRACE_TI]["geojson"] = ctx.geo_url("ti", state.phase)
             p["data"][TRACE_TI]["name"] = f"Territoires d'industrie {state.phase}"

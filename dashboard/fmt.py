@@ -7,7 +7,13 @@ NBSP = "\u202f"  # narrow no-break space, the French thousands separator
 
 
 def _is_missing(x) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
+    """None, NaN, NA, infinite, or not a number: shown as "n.d."."""
+    if x is None:
+        return True
+    try:
+        return not math.isfinite(float(x))
+    except (TypeError, ValueError):
+        return True
 
 
 def integer(n) -> str:

@@ -200,9 +200,9 @@ def page(ctx: DataContext, state: ViewState, ignored: list[str]):
                           searchable=True, clearable=True, className="mb-2")
     query = state.to_query(include_embed=False)
     tools = html.Div(className="d-flex flex-wrap gap-2 align-items-center my-2", children=[
-        html.A("Exporter les lauréats (CSV)", id=ids.EXPORT_CSV, href="export.csv" + query,
+        html.A("Exporter les lauréats (CSV)", id=ids.EXPORT_CSV, href=ctx.export_url("csv", query),
                className="btn btn-sm btn-outline-primary", download="laureats-territoires-industrie.csv"),
-        html.A("GeoJSON", id=ids.EXPORT_GEOJSON, href="export.geojson" + query,
+        html.A("GeoJSON", id=ids.EXPORT_GEOJSON, href=ctx.export_url("geojson", query),
                className="btn btn-sm btn-outline-primary", download="laureats-territoires-industrie.geojson"),
         html.Button("Image pour diapositive (PNG 16:9)", id=ids.SLIDE, className="btn btn-sm btn-outline-secondary"),
         html.Span(id="statut-diapositive", className="small text-muted", **{"aria-live": "polite"}),

@@ -18,6 +18,8 @@ from urllib.parse import quote
 
 from flask import Response, request
 
+from .cache import ExportCache
+from .data import row_state
 from .export import export_rows, to_csv_text, to_geojson
 from .security import get_cache
 from .search import MAX_QUERY_LENGTH, SearchIndex, clamp_limit
@@ -29,6 +31,7 @@ IGNORED_HEADER = "X-Parametres-Ignores"
 MAX_IGNORED_SUMMARY = 400  # characters before percent-encoding
 ENDPOINTS = ("ti_api_recherche", "ti_export_csv", "ti_export_geojson", "ti_geo")
 GEO_NAMES = ("epci", "ti-2019-2022", "ti-2023-2027")
+EXPORT_CACHE_KEY = "ti_export_cache"
 
 
 def _query_string() -> str:
@@ -100,21 +103,25 @@ def register_routes(app, ctx) -> None:
         state, ignored = view_state_from_request(ctx)
         return _attachment(geojson_body(state), "application/geo+json", GEOJSON_FILENAME, ignored)
 
-    # Export bodies are pure functions of (data, state): kept in the shared cache (Redis when
-    # REDIS_URL is set, so every worker and machine benefits; in-process otherwise).
+    # Export bodies are pure functions of (data, rows selected): the state is first reduced to
+    # what selects rows (row_state), so parameters that do not change the rows (territoire,
+    # indicateur…) share one entry. Redis when REDIS_URL is set (every worker and machine),
+    # else an in-process cache bounded in bytes.
     def cached(kind: str, state: ViewState, make) -> bytes:
-        cache = get_cache(app)
+        cache = server.extensions.get(EXPORT_CACHE_KEY)
+        if cache is None:
+            shared = get_cache(app)
+            is_redis = type(server.extensions.get("cache", {}).get(shared)).__name__ == "RedisCache"
+            cache = server.extensions.setdefault(EXPORT_CACHE_KEY, ExportCache(shared if is_redis else None))
         key = f"export:{kind}:{ctx.geo_version}:{state.to_query(include_embed=False)}"
-        body = cache.get(key)
-        if not isinstance(body, bytes):
-            body = make()
-            cache.set(key, body, timeout=3600)
-        return body
+        return cache.get_or_make(key, make)
 
     def csv_body(state: ViewState) -> bytes:
+        state = row_state(state)
         return cached("csv", state, lambda: to_csv_text(export_rows(ctx, state), ctx, state).encode("utf-8"))
 
     def geojson_body(state: ViewState) -> bytes:
+        state = row_state(state)
         return cached("geojson", state, lambda: json.dumps(
             to_geojson(export_rows(ctx, state), ctx, state), ensure_ascii=False, allow_nan=False,
             separators=(",", ":")).encode("utf-8"))

@@ -48,13 +48,17 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from html import escape as html_escape
 from typing import Mapping
 
 from dash import _callback as _dash_callback
 from dash.exceptions import DependencyException
 from dash.fingerprint import check_fingerprint
-from flask import Flask, Response, jsonify, request
+
+from flask import Flask, Response, current_app, has_request_context, jsonify, request
 from werkzeug.exceptions import HTTPException
+
+from .cache import SafeRedisSerializer
 
 log = logging.getLogger("dashboard.security")
 
@@ -75,7 +79,7 @@ PERMISSIONS_POLICY = ("accelerometer=(), camera=(), geolocation=(), gyroscope=()
                       "microphone=(), payment=(), usb=()")
 
 COMPRESS_MIMETYPES = ["text/html", "text/css", "text/javascript", "application/javascript",
-                      "application/json", "image/svg+xml"]
+                      "application/json", "image/svg+xml", "application/geo+json", "text/csv"]
 
 # Callback requests: limits of the structural check (far above what the page sends).
 MAX_OUTPUT_ID_LENGTH = 4000
@@ -303,6 +307,8 @@ def check_callback_body(body, callback_map: Mapping) -> str | None:
     if not isinstance(output, str) or len(output) > MAX_OUTPUT_ID_LENGTH or output not in callback_map:
         return "callback inconnu"
     cb = callback_map[output]
+    if not callable(cb.get("callback")):
+        return "callback exécuté dans le navigateur"  # clientside: no server function to call
     for key, specs in (("inputs", cb.get("inputs", [])), ("state", cb.get("state", []))):
         entries = body.get(key, [])
         if not isinstance(entries, list) or len(entries) != len(specs):
@@ -331,6 +337,13 @@ def check_callback_body(body, callback_map: Mapping) -> str | None:
             or not all(isinstance(c, str) and len(c) <= MAX_OUTPUT_ID_LENGTH for c in changed)):
         return "« changedPropIds » invalide"
     return None
+
+
+def log_safe(value, limit: int = 200) -> str:
+    """Client-supplied text for one log line: control characters (newlines
+    included) and backslashes escaped, cut to ``limit`` characters."""
+    text = str(value)[:limit]
+    return "".join(ch if ch.isprintable() and ch != "\\" else ascii(ch)[1:-1] for ch in text)
 
 
 # --------------------------------------------------------------------------- compression cache
@@ -387,6 +400,7 @@ class _Hardening:
         self.suites = self.prefix + "_dash-component-suites/"
         self.assets = self.prefix + (app.config.assets_url_path or "assets").strip("/") + "/"
         self.favicon = self.prefix + "_favicon.ico"
+        self.geo = self.prefix + "geo/"
         self.callback_path = self.prefix + "_dash-update-component"
         self.dash_paths = {self.prefix, self.callback_path, self.prefix + "_dash-layout",
                            self.prefix + "_dash-dependencies", self.prefix + "_reload-hash"}
@@ -434,13 +448,23 @@ class _Hardening:
         return NO_STORE
 
     def compression_key(self, req) -> str:
-        if req.method == "GET" and req.path.startswith(self.suites) and self.is_fingerprinted(req.path, req.args):
+        """``static:`` for responses whose bytes are fixed for the life of the process
+        (fingerprinted component files, versioned map geometry), ``nocache:`` otherwise."""
+        if req.method != "GET":
+            return "nocache:"
+        if req.path.startswith(self.suites) and self.is_fingerprinted(req.path, req.args):
+            return "static:" + req.full_path
+        if req.path.startswith(self.geo) and req.path.endswith(".geojson") and "v" in req.args:
             return "static:" + req.full_path
         return "nocache:"
 
     # ---------------------------------------------------------------- hooks
     def before_request(self):
         path = request.path
+        rule = request.url_rule
+        if rule is not None and rule.rule == self.prefix + "<path:path>":
+            # Dash's catch-all answers every path with the page: only the prefix itself is the page.
+            return _error(404, "Page introuvable : la carte est à l'adresse " + self.prefix + ".")
         if not self.settings.enable_mcp and (path == self.mcp_path or path.startswith(self.mcp_path + "/")):
             return _error(404, "Ressource introuvable.")
         if path == self.callback_path and request.method == "POST":
@@ -452,7 +476,8 @@ class _Hardening:
                 return _error(400, "Corps de requête illisible.")
             msg = check_callback_body(body, self.app.callback_map)
             if msg:
-                log.warning("Requête de callback refusée (%s) : %s", str(body.get("output") if isinstance(body, dict) else "")[:200], msg)
+                output = body.get("output") if isinstance(body, dict) else ""
+                log.warning("Requête de callback refusée (%s) : %s", log_safe(output), msg)
                 return _error(400, f"Requête de callback refusée : {msg}.")
         return None
 
@@ -493,9 +518,43 @@ def _not_found(_exc) -> Response:
     return _error(404, "Ressource introuvable.")
 
 
+#: The app's own words for the HTTP errors Werkzeug raises (instead of its English HTML pages).
+HTTP_MESSAGES = {
+    400: "Requête invalide.",
+    404: "Ressource introuvable.",
+    405: "Méthode non autorisée pour cette adresse.",
+    413: "Requête trop volumineuse.",
+    415: "Type de contenu non pris en charge (JSON attendu).",
+    431: "En-têtes de requête trop volumineux.",
+}
+
+
+def _http_error(exc: HTTPException) -> Response:
+    """Any Werkzeug HTTP error (400, 404, 405, 413, 415…) as the app's own answer."""
+    code = exc.code or 500
+    if code == 413:
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        message = HTTP_MESSAGES[413] + (f" Au plus {limit} octets." if limit else "")
+    else:
+        message = HTTP_MESSAGES.get(code, f"Erreur {code}.")
+    resp = _error(code, message)
+    for name, value in exc.get_headers():  # keep Allow (405) and similar headers
+        if name.lower() not in ("content-type", "content-length"):
+            resp.headers[name] = value
+    return resp
+
+
 def _error(status: int, message: str) -> Response:
-    resp = jsonify({"statut": "erreur", "message": message})
-    resp.status_code = status
+    """An error answer: JSON ``{"statut": "erreur", "message": …}``, or a short French HTML
+    page when the client prefers HTML (a browser opening a wrong address)."""
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"]) if has_request_context() else None
+    if best == "text/html":
+        page = ("<!DOCTYPE html><html lang=\"fr\"><meta charset=\"utf-8\"><title>Erreur " + str(status) +
+                "</title><h1>Erreur " + str(status) + "</h1><p>" + html_escape(message) + "</p>")
+        resp = Response(page, status=status, mimetype="text/html")
+    else:
+        resp = jsonify({"statut": "erreur", "message": message})
+        resp.status_code = status
     return resp
 
 
@@ -556,6 +615,8 @@ def _make_cache(server: Flask, settings: SecuritySettings, key_prefix: str):
         try:
             cache = Cache()
             cache.init_app(server, {**base, "CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": settings.redis_url})
+            # bytes or JSON in Redis, never pickles (a writable Redis must not mean code execution)
+            server.extensions["cache"][cache].serializer = SafeRedisSerializer()
             return cache
         except Exception as exc:  # noqa: BLE001 (missing client, bad URL)
             log.warning("Cache Redis indisponible (%s) : cache en mémoire du processus utilisé.", exc)
@@ -643,6 +704,7 @@ def harden(app, settings: SecuritySettings | Mapping[str, str] | None = None):
     server.before_request(state.before_request)
     # Dash answers an unknown component-suite file with an internal error (500).
     server.register_error_handler(DependencyException, _not_found)
+    server.register_error_handler(HTTPException, _http_error)
     # Registered after Compress: Flask runs after_request hooks in reverse order, so the
     # headers are set before compression (which keeps them).
     server.after_request(state.after_request)

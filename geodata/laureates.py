@@ -13,6 +13,8 @@ and adds ``montant_aide_eur``, ``investissement_eur``, ``emplois`` (and
 """
 from __future__ import annotations
 
+import datetime as dt
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,12 +42,15 @@ class ExtraColumn:
     kind : {"text", "number"}
     demo : callable (laureates DataFrame, numpy Generator) -> sequence
         Values of the demonstration set (one per row; None for missing).
+    max_value : float or None
+        For numbers: plausible upper bound of one project's value (see :data:`MAX_VALUE`).
     """
 
     name: str
     aliases: tuple
     kind: str
     demo: Callable[[pd.DataFrame, np.random.Generator], object]
+    max_value: float | None = None
 
 
 #: Optional columns of the official file carried into the bundle (the dashboard's catalog
@@ -58,7 +63,7 @@ EXTRA_COLUMNS: tuple[ExtraColumn, ...] = (
                 ("tonnes_equivalent_co2_pour_les_projets_decarbonation", "tonnes_co2", "co2_evite_t"), "number",
                 lambda lau, rng: np.where(lau["mesure"].str.startswith("Décarbonation"), np.round(
                     lau["investissement_eur"].astype(float) / 1e6 * rng.lognormal(np.log(400), 0.6, len(lau))),
-                    np.nan)),
+                    np.nan), max_value=1e7),
 )
 
 
@@ -88,6 +93,14 @@ COLUMNS = {
 }
 REQUIRED = ("entreprise", "mesure")
 NUMERIC = ("montant_aide_eur", "investissement_eur", "emplois")
+#: Plausible upper bound of one project's value (finite, >= 0 and at most this).
+#: France Relance's largest projects are below 1 Md€ and a few thousand jobs.
+MAX_VALUE = {"montant_aide_eur": 1e10, "investissement_eur": 5e10, "emplois": 100_000,
+             **{c.name: c.max_value for c in EXTRA_COLUMNS if c.kind == "number"}}
+#: Dates of the programme: from the barometer's first month to the day of the build.
+DATE_MIN = "2020-01-01"
+#: Largest laureates file accepted (the official file is about 1 MB).
+MAX_FILE_BYTES = 50 * 1024 * 1024
 
 #: Bounding boxes (lon_min, lat_min, lon_max, lat_max) of France, overseas included.
 FRANCE_BOXES = {
@@ -194,6 +207,29 @@ class CommuneIndex:
         return None
 
 
+def _number(path, line: int, col: str, text) -> float | None:
+    """A number of the file: finite, >= 0 and at most :data:`MAX_VALUE` (None when empty).
+
+    Raises
+    ------
+    SourceFormatError
+        Naming the file, row and column.
+    """
+    try:
+        value = parse_number(text)
+    except ValueError:
+        raise SourceFormatError(path, f"nombre attendu, trouvé « {text} »", row=line, column=col) from None
+    if value is not None and not math.isfinite(value):
+        raise SourceFormatError(path, f"nombre non fini « {text} »", row=line, column=col)
+    if value is not None and value < 0:
+        raise SourceFormatError(path, f"valeur négative « {text} »", row=line, column=col)
+    if value is not None and value > MAX_VALUE[col]:
+        raise SourceFormatError(path, f"valeur invraisemblable « {text} » (au plus "
+                                      f"{MAX_VALUE[col]:,.0f} pour un projet)".replace(",", " "),
+                                row=line, column=col)
+    return value
+
+
 def load_laureates(path, index: CommuneIndex, source: str = "officiel") -> pd.DataFrame:
     """Load and validate a laureates file.
 
@@ -218,7 +254,8 @@ def load_laureates(path, index: CommuneIndex, source: str = "officiel") -> pd.Da
     path = Path(path)
     if source not in ("officiel", "demonstration"):
         raise ValueError(f"source doit valoir 'officiel' ou 'demonstration', pas {source!r}")
-    raw = read_csv_text(path)
+    raw = read_csv_text(path, max_bytes=MAX_FILE_BYTES)
+    file_lines = raw.attrs.get("lignes") or [i + 2 for i in range(len(raw))]
     if raw.empty:
         raise SourceFormatError(path, "aucune ligne de données")
     df = canonical_columns(raw, COLUMNS, path, required=REQUIRED)
@@ -233,9 +270,10 @@ def load_laureates(path, index: CommuneIndex, source: str = "officiel") -> pd.Da
         if col not in df.columns:
             df[col] = ""
 
+    today = dt.date.today().isoformat()
     records = []
     for i, row in enumerate(df.itertuples(index=False)):
-        line = i + 2
+        line = file_lines[i]
         r = row._asdict()
         for col in REQUIRED:
             if not str(r[col]).strip():
@@ -268,34 +306,22 @@ def load_laureates(path, index: CommuneIndex, source: str = "officiel") -> pd.Da
                                         row=line, column="nom_commune")
             lat, lon = index.points[code]
             insee_in = code
-        numbers = {}
-        for col in NUMERIC:
-            try:
-                numbers[col] = parse_number(r[col])
-            except ValueError:
-                raise SourceFormatError(path, f"nombre attendu, trouvé « {r[col]} »", row=line, column=col) from None
-            if numbers[col] is not None and numbers[col] < 0:
-                raise SourceFormatError(path, f"valeur négative « {r[col]} »", row=line, column=col)
+        numbers = {col: _number(path, line, col, r[col]) for col in NUMERIC}
         try:
             date = parse_date(r["date"])
-        except ValueError:
+        except (ValueError, OverflowError):
             raise SourceFormatError(path, f"date illisible « {r['date']} »", row=line, column="date") from None
+        if date is not None and not DATE_MIN <= date <= today:
+            raise SourceFormatError(path, f"date hors de la période du programme « {r['date']} » (du "
+                                          f"{DATE_MIN} au {today})", row=line, column="date")
         src = str(r["source"]).strip() or source
         if src not in ("officiel", "demonstration"):
             raise SourceFormatError(path, f"source inconnue « {src} » (officiel ou demonstration)",
                                     row=line, column="source")
         extras = {}
         for c in EXTRA_COLUMNS:
-            text = str(r[c.name]).strip()
-            if c.kind == "text":
-                extras[c.name] = text or None
-                continue
-            try:
-                extras[c.name] = parse_number(text)
-            except ValueError:
-                raise SourceFormatError(path, f"nombre attendu, trouvé « {text} »", row=line, column=c.name) from None
-            if extras[c.name] is not None and extras[c.name] < 0:
-                raise SourceFormatError(path, f"valeur négative « {text} »", row=line, column=c.name)
+            extras[c.name] = _number(path, line, c.name, r[c.name]) if c.kind == "number" else (
+                str(r[c.name]).strip() or None)
         siren_raw = str(r["siren"]).strip()
         siren = nz.siren(siren_raw)
         if siren_raw and siren is None:

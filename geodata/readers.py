@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import importlib.resources
+import io
 import json
 import re
 from pathlib import Path
@@ -32,21 +33,112 @@ def sniff_separator(path: Path) -> str:
     return max(counts, key=counts.get)
 
 
-def read_csv_text(path: Path, sep: str | None = None) -> pd.DataFrame:
-    """Read a CSV as strings; a malformed file raises SourceFormatError."""
+#: Largest CSV read by default (bytes); a bigger file is refused before it is parsed.
+DEFAULT_MAX_CSV_BYTES = 100 * 1024 * 1024
+
+
+def decode_text(data: bytes, path: Path) -> tuple[str, str]:
+    """Decode a whole file with one encoding, chosen on evidence.
+
+    UTF-8 when every byte decodes as UTF-8 (a BOM is dropped). Otherwise the file
+    is single-byte (Windows-1252, a superset of latin-1's printable characters)
+    only when it holds no valid UTF-8 multi-byte sequence at all: a file with
+    both is mixed (for instance one latin-1 line pasted into a UTF-8 file) and is
+    refused with the line of the first byte that is not UTF-8, instead of being
+    read as mojibake ("MÃ©tallurgie") from start to end.
+
+    Returns
+    -------
+    (text, encoding) : the decoded text and ``"utf-8"`` or ``"cp1252"``.
+
+    Raises
+    ------
+    SourceFormatError
+        Mixed encodings, or bytes that are text in neither encoding.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        bad_at = exc.start
+    line = data.count(b"\n", 0, bad_at) + 1
+    # Evidence of UTF-8: a well-formed multi-byte sequence anywhere in the file.
+    utf8_seq = re.search(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}", data)
+    if utf8_seq is not None:
+        seq_line = data.count(b"\n", 0, utf8_seq.start()) + 1
+        raise SourceFormatError(
+            path, f"encodage mélangé : octet 0x{data[bad_at]:02X} qui n'est pas de l'UTF-8 à la ligne {line}, "
+                  f"alors que le fichier contient de l'UTF-8 (ligne {seq_line}) ; réenregistrez tout le "
+                  "fichier en UTF-8", row=line)
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise SourceFormatError(path, f"octet 0x{data[exc.start]:02X} illisible (ni UTF-8 ni Windows-1252) : "
+                                      "fichier binaire ou corrompu ?", row=line) from None
+
+
+def _unique(names: list[str]) -> list[str]:
+    """Header names made unique as pandas does (``a``, ``a.1``, ``a.2``)."""
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        k = seen.get(n, 0)
+        out.append(n if k == 0 else f"{n}.{k}")
+        seen[n] = k + 1
+    return out
+
+
+def read_csv_text(path: Path, sep: str | None = None, max_bytes: int = DEFAULT_MAX_CSV_BYTES) -> pd.DataFrame:
+    """Read a CSV as strings; a malformed file raises SourceFormatError.
+
+    The encoding is decided once for the whole file (:func:`decode_text`).
+    Every record must have as many fields as the header (a truncated last line
+    is refused). Blank lines are skipped. ``df.attrs["lignes"]`` gives, for each
+    row, its line in the file (header = line 1; a quoted field may span lines).
+    """
     path = Path(path)
     if not path.exists():
         raise SourceFormatError(path, "fichier introuvable")
-    sep = sep or sniff_separator(path)
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise SourceFormatError(path, f"fichier trop volumineux ({size / 1e6:.1f} Mo ; au plus "
+                                      f"{max_bytes / 1e6:.0f} Mo)")
+    text, _ = decode_text(path.read_bytes(), path)
+    if not text.strip():
+        raise SourceFormatError(path, "fichier vide")
+    if sep is None:
+        head = text.split("\n", 1)[0]
+        counts = {s: head.count(s) for s in (";", ",", "\t")}
+        sep = max(counts, key=counts.get)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
+    header = None
+    rows, lines = [], []
+    start = 1
     try:
-        df = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        df = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding="latin-1")
-    except pd.errors.ParserError as exc:
-        raise SourceFormatError(path, f"CSV illisible ({exc})") from exc
-    except pd.errors.EmptyDataError as exc:
-        raise SourceFormatError(path, "fichier vide") from exc
-    df.columns = [str(c).strip() for c in df.columns]
+        for rec in reader:
+            if not rec or (len(rec) == 1 and not rec[0].strip() and header is not None):
+                start = reader.line_num + 1
+                continue
+            if header is None:
+                header = _unique([c.strip() for c in rec])
+            elif len(rec) != len(header):
+                what = "tronquée" if len(rec) < len(header) else "trop longue"
+                col = header[len(rec)] if len(rec) < len(header) else None
+                raise SourceFormatError(path, f"ligne {what} : {len(rec)} champs au lieu de {len(header)}",
+                                        row=start, column=col)
+            else:
+                rows.append(rec)
+                lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise SourceFormatError(path, f"CSV illisible ({exc})", row=reader.line_num) from exc
+    if header is None:
+        raise SourceFormatError(path, "fichier vide")
+    df = pd.DataFrame(rows, columns=header, dtype=str) if rows else pd.DataFrame(
+        {c: pd.Series(dtype=str) for c in header})
+    df.attrs["lignes"] = lines
     return df
 
 

@@ -3,11 +3,33 @@ fails and the previous bundle stays), and return a small report for the manifest
 """
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 
 from .errors import ValidationError
+from .laureates import DATE_MIN, MAX_VALUE
 from .published import OUTRE_MER_REGIONS
+
+
+def _implausible_values(laureats) -> list[str]:
+    """Amounts and jobs finite, >= 0 and within :data:`geodata.laureates.MAX_VALUE`; dates
+    within the programme (from :data:`geodata.laureates.DATE_MIN` to the day of the build)."""
+    out = []
+    for col, top in MAX_VALUE.items():
+        if col not in laureats.columns:
+            continue
+        v = pd.to_numeric(laureats[col], errors="coerce").astype(float)
+        bad = v.notna() & ~(np.isfinite(v) & (v >= 0) & (v <= top))
+        if bad.any():
+            out.append(f"{int(bad.sum())} valeur(s) invraisemblable(s) dans « {col} » (ex. {v[bad].iloc[0]!r})")
+    dates = laureats["date"].dropna().astype(str) if "date" in laureats.columns else pd.Series(dtype=str)
+    today = dt.date.today().isoformat()
+    bad = (dates < DATE_MIN) | (dates > today)
+    if bad.any():
+        out.append(f"{int(bad.sum())} date(s) hors de la période du programme (ex. {dates[bad].iloc[0]})")
+    return out
 
 
 def validate_bundle(communes, epci, territoires, laureats, members, figures=None) -> dict:
@@ -34,6 +56,7 @@ def validate_bundle(communes, epci, territoires, laureats, members, figures=None
     # Laureates: located, mostly inside a commune.
     if laureats[["lat", "lon"]].isna().any().any():
         problems.append("lauréats sans coordonnées")
+    problems += _implausible_values(laureats)
     unresolved = int(laureats["insee_com"].isna().sum())
     report["laureats"] = int(len(laureats))
     report["laureats_hors_communes"] = unresolved

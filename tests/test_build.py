@@ -176,7 +176,8 @@ def test_truncated_source_fails_build_and_keeps_bundle(tmp_path, shared_dir):
     ti.write_text("\n".join(lines[:100] + ["ti-9999,Tronqué,12AB"]) + "\n", encoding="utf-8")
     with pytest.raises(SourceFormatError) as exc:
         build(src, FIXTURES / "laureats_officiel.csv", out, quiet=True)
-    assert exc.value.row == 101 and exc.value.column == "siren_groupement"
+    # the cut line lacks its last fields: refused as truncated, naming the first missing column
+    assert exc.value.row == 101 and exc.value.column == "lib_groupement" and "tronquée" in str(exc.value)
     assert (out / "manifest.json").read_text() == manifest
 
 

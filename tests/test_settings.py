@@ -13,16 +13,17 @@ import settings
 ROOT = Path(__file__).resolve().parents[1]
 #: Where the code reads a variable: os.environ.get("X"), os.environ["X"], os.getenv("X"),
 #: env.get("X") on an environment mapping, settings.get("X"), gunicorn's _int("X", …).
-READ = re.compile(r"""(?:environ\.get|environ\[|getenv|env\.get|env\[|settings\.get|_int|_positive_int\(env,)\s*\(?\s*["']([A-Z][A-Z0-9_]+)["']""")
+READ = re.compile(r"""(?:environ\.get|environ\[|getenv|env\.get|env\[|settings\.get|(?<![\w.])get|_int|_positive_int\(env,)"""
+                  r"""\s*\(?\s*["']([A-Z][A-Z0-9_]+)["']""")
 #: Any TI_* name written in the code (e.g. the environment given to a served app).
 TI_NAME = re.compile(r"""["'](TI_[A-Z0-9_]+)["']""")
 
 
 def code_files() -> list[Path]:
-    files = [ROOT / "app.py", ROOT / "gunicorn.conf.py"]
+    files = sorted(ROOT.glob("*.py"))
     for folder in ("dashboard", "geodata", "tests", "bench"):
         files += sorted((ROOT / folder).rglob("*.py"))
-    return [f for f in files if f.name != "test_settings.py"]
+    return [f for f in files if f.name not in ("test_settings.py", "settings.py")]
 
 
 def names_read(text: str) -> set[str]:

@@ -80,5 +80,5 @@ def create_app(bundle: Bundle, **dash_kwargs) -> dash.Dash:
     app.layout = layout
     register_callbacks(app, ctx)
     register_routes(app, ctx)
-    harden(app)
+    harden(app, manifest=ctx.manifest)
     return app

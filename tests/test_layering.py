@@ -20,7 +20,8 @@ LAYERS = {
     "data": 2, "search": 2, "export": 2,
     "figures": 3, "fiche": 3, "regional": 3, "timeline": 3, "barometre": 3, "panels": 3,
     "layout": 4, "callbacks": 4,
-    "routes": 5, "security": 5, "headers": 5, "cache": 5, "web": 5, "factory": 5, "runtime": 5,
+    "routes": 5, "security": 5, "headers": 5, "cache": 5, "callback_guard": 5, "compression": 5,
+    "web_errors": 5, "dash_patches": 5, "health": 5, "factory": 5, "runtime": 5,
     "__init__": 5,
 }
 UI_MODULES = {m for m, layer in LAYERS.items() if layer >= 3}

@@ -32,8 +32,9 @@ def names_read(text: str) -> set[str]:
 
 def test_scanner_finds_reads():
     text = 'a = os.environ.get("FOO_BAR", "1"); b = os.environ["BAZ"]; c = env.get("QUX"); ' \
-           'd = settings.get("TI_X"); e = {"TI_Y": "1"}; f = _int("WORKERS", 2)'
-    assert names_read(text) == {"FOO_BAR", "BAZ", "QUX", "TI_X", "TI_Y", "WORKERS"}
+           'd = settings.get("TI_X"); e = {"TI_Y": "1"}; f = _int("WORKERS", 2); g = get("ALIAS", env); ' \
+           'h = current_app.config.get("NOT_AN_ENV")'
+    assert names_read(text) == {"FOO_BAR", "BAZ", "QUX", "TI_X", "TI_Y", "WORKERS", "ALIAS"}
 
 
 def test_every_variable_read_is_declared():

@@ -40,12 +40,14 @@ def _lock(path: Path):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def fetch_in_background(dest: Path = DEFAULT_RAW, timeout: float = 5.0, out=sys.stderr) -> threading.Thread | None:
+def fetch_in_background(dest: Path = DEFAULT_RAW, timeout: float = 5.0, out=None) -> threading.Thread | None:
     """One bounded attempt (one try per file, short time-out) to download the official
     sources into ``dest`` for the next start, in a daemon thread that never blocks serving.
 
     On by default when the app starts with no source folder; ``TI_OFFLINE=1`` turns it off.
+    ``out``: where messages go (default: ``sys.stderr`` at call time).
     """
+    out = sys.stderr if out is None else out
     if settings.get("TI_OFFLINE"):
         return None
 
@@ -108,12 +110,14 @@ def _inputs_of_existing_bundle(bundle_dir: Path, source_dir: Path | None, laurea
     return source_dir, laureates, keep
 
 
-def load_or_build(bundle_dir=None, source_dir=None, laureates=None, out=sys.stderr) -> Bundle:
+def load_or_build(bundle_dir=None, source_dir=None, laureates=None, out=None) -> Bundle:
     """Return the bundle, (re)building it when missing or stale.
 
     Parameters default to ``TI_BUNDLE_DIR`` (else ``data/processed``),
-    ``TI_SOURCE_DIR`` (else ``data/raw`` when present) and ``TI_LAUREATS_FILE``.
+    ``TI_SOURCE_DIR`` (else ``data/raw`` when present) and ``TI_LAUREATS_FILE``; messages go
+    to ``out`` (default: ``sys.stderr`` at call time, not at import time).
     """
+    out = sys.stderr if out is None else out
     bundle_dir = Path(bundle_dir or settings.get("TI_BUNDLE_DIR"))
     source_dir = Path(source_dir) if source_dir else source_dir_from_env()
     lau_env = settings.get("TI_LAUREATS_FILE")

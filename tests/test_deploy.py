@@ -8,10 +8,12 @@ Select with ``pytest -m deploy``.
 from __future__ import annotations
 
 import os
+import pickle
 import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import requests
@@ -167,6 +169,31 @@ def test_redis_values_are_not_pickles(topo, rdb):
     pickled = [key for key, vals in values.items()
                if any(v is not None and (v[:1] == b"\x80" or v[:2] == b"!\x80") for v in vals)]
     assert not pickled, f"valeurs pickle dans Redis : {pickled[:3]}"
+
+
+class _TouchOnLoad:
+    """A pickle whose loading creates a file: what an attacker with write access to Redis would plant."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (Path.touch, (Path(self.path),))
+
+
+def test_a_pickle_planted_in_redis_is_never_loaded(topo, rdb, tmp_path):
+    marker = tmp_path / "code-execute"
+    query = "/export.csv?region=11&taille=PME"
+    rdb.flushdb()
+    assert requests.get(topo.instances[0].url + query, timeout=30).status_code == 200
+    keys = list(rdb.scan_iter(count=1000))
+    assert len(keys) == 1, keys
+    ttl = rdb.ttl(keys[0])
+    rdb.set(keys[0], b"!" + pickle.dumps(_TouchOnLoad(marker)), ex=ttl if ttl > 0 else None)
+    for inst in topo.instances:
+        requests.get(inst.url + query, timeout=30)
+    assert not marker.exists(), "une valeur pickle écrite dans Redis a été chargée (exécution de code)"
+    rdb.flushdb()
 
 
 # --------------------------------------------------------------------------- compression

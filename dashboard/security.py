@@ -548,6 +548,22 @@ def _configure_mcp(app, state: _Hardening) -> None:
 
 
 # --------------------------------------------------------------------------- shared cache
+def _raw_bytes_serializer():
+    """Redis values are the cached bodies themselves (bytes), never pickles: Flask-Caching's
+    default would unpickle any value starting with ``!``, so a writable Redis could run code."""
+    from cachelib.serializers import BaseSerializer
+
+    class RawBytesSerializer(BaseSerializer):
+        def dumps(self, value, *_args, **_kwargs) -> bytes:
+            if not isinstance(value, bytes):
+                raise TypeError(f"le cache Redis ne garde que des octets, pas {type(value).__name__}")
+            return value
+
+        def loads(self, value, *_args, **_kwargs):
+            return None if value is None else bytes(value)
+    return RawBytesSerializer
+
+
 def _make_cache(server: Flask, settings: SecuritySettings, key_prefix: str):
     from flask_caching import Cache
     base = {"CACHE_DEFAULT_TIMEOUT": settings.cache_timeout, "CACHE_KEY_PREFIX": key_prefix,
@@ -555,7 +571,8 @@ def _make_cache(server: Flask, settings: SecuritySettings, key_prefix: str):
     if settings.redis_url:
         try:
             cache = Cache()
-            cache.init_app(server, {**base, "CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": settings.redis_url})
+            cache.init_app(server, {**base, "CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": settings.redis_url,
+                                    "CACHE_SERIALIZER": _raw_bytes_serializer()})
             return cache
         except Exception as exc:  # noqa: BLE001 (missing client, bad URL)
             log.warning("Cache Redis indisponible (%s) : cache en mémoire du processus utilisé.", exc)

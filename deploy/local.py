@@ -223,7 +223,7 @@ error_log {d}/error.log warn;
 events {{ worker_connections 1024; }}
 http {{
     default_type application/octet-stream;
-    log_format ti '$remote_addr "$request" $status $body_bytes_sent $request_time '
+    log_format ti '$msec $remote_addr "$request" $status $body_bytes_sent $request_time '
                   'upstream=$upstream_addr upstream_status=$upstream_status upstream_time=$upstream_response_time';
     access_log {d}/access.log ti;
     client_body_temp_path {d}/client_body;

@@ -47,3 +47,18 @@ def test_pin_hover_texts_are_built_once_per_phase(demo_bundle, monkeypatch):
         texts.append([list(t.hovertext) for t in fig.data if t.type == "scattermap" and t.hovertext is not None])
     assert len(calls) == len(ctx.laureats)  # once per laureate, for the first view only
     assert texts[0] == texts[1] == texts[2] and sum(len(t) for t in texts[0]) == len(ctx.laureats)
+
+
+def test_warm_up_builds_the_default_layout_before_fork(demo_bundle, monkeypatch):
+    """Most visitors open the map without a query: its layout is built once in gunicorn's master
+    (``warm_up`` runs under ``preload_app``) rather than once per worker on a visitor's request."""
+    from dashboard.runtime import warm_up
+
+    app = create_app(demo_bundle)
+    warm_up(app)
+    calls = []
+    real = dashboard.to_json
+    monkeypatch.setattr(dashboard, "to_json", lambda layout: calls.append(1) or real(layout))
+    r = app.server.test_client().get("/_dash-layout", headers={"Referer": "http://localhost/"})
+    assert r.status_code == 200 and b"kpi-laureats" in r.data
+    assert calls == []

@@ -48,9 +48,14 @@ def assert_clean_logs(topo: Topology) -> None:
         assert not bad, f"{inst.name} : " + "\n".join(bad[:5])
 
 
-@pytest.fixture(scope="module")
-def topo(demo_bundle_dir, tmp_path_factory):
+@pytest.fixture(scope="session")
+def deploy_programs():
+    """Checked before the bundle is built (session fixtures are set up in argument order)."""
     require_programs()
+
+
+@pytest.fixture(scope="module")
+def topo(deploy_programs, demo_bundle_dir, tmp_path_factory):
     t = start_topology(demo_bundle_dir, tmp_path_factory.mktemp("deploy"))
     try:
         yield t
@@ -220,10 +225,9 @@ IDEMPOTENT = [
 ]
 
 
-def test_killed_instance_loses_no_idempotent_request(demo_bundle_dir, tmp_path):
+def test_killed_instance_loses_no_idempotent_request(deploy_programs, demo_bundle_dir, tmp_path):
     """One instance is killed (SIGKILL, master and workers) while 8 clients keep asking for pages,
     layouts, exports: every GET is answered, by the other instance after nginx's retry."""
-    require_programs()
     topo = start_topology(demo_bundle_dir, tmp_path / "deploy")
     killed = topo.instances[0]
     results, stop = [], threading.Event()

@@ -62,3 +62,60 @@ def test_warm_up_builds_the_default_layout_before_fork(demo_bundle, monkeypatch)
     r = app.server.test_client().get("/_dash-layout", headers={"Referer": "http://localhost/"})
     assert r.status_code == 200 and b"kpi-laureats" in r.data
     assert calls == []
+
+
+def _dependency(client, output_part):
+    return next(d for d in client.get("/_dash-dependencies").get_json() if output_part in d["output"])
+
+
+def _body(dep, search, rendered):
+    outputs = []
+    for part in dep["output"].strip(".").split("..."):
+        cid, prop = part.rsplit(".", 1)
+        outputs.append({"id": cid, "property": prop.split("@")[0]})
+    return {"output": dep["output"], "outputs": outputs,
+            "inputs": [{"id": "url", "property": "search", "value": search}],
+            "state": [{"id": "etat-rendu", "property": "data", "value": rendered}],
+            "changedPropIds": ["url.search"]}
+
+
+def _find(node, cid):
+    if isinstance(node, dict):
+        if node.get("props", {}).get("id") == cid:
+            return node
+        for v in node.values():
+            found = _find(v, cid)
+            if found is not None:
+                return found
+    elif isinstance(node, list):
+        for v in node:
+            found = _find(v, cid)
+            if found is not None:
+                return found
+    return None
+
+
+def test_panels_are_not_recomputed_for_the_view_the_layout_holds(demo_bundle):
+    """At page load the browser sends the URL's search (dcc.Location mounting) although the layout
+    was built for it: the panels callback (fiche, ranking, regions, months: ~90 ms of CPU, the
+    dearest request of a page view) answers nothing then, and the layout already holds exactly
+    what it would have sent."""
+    import json
+
+    app = create_app(demo_bundle)
+    client = app.server.test_client()
+    dep = _dependency(client, "classement.children")
+    query = "?region=24&territoire=200071850"
+    layout = client.get("/_dash-layout", headers={"Referer": "http://localhost/" + query}).get_json()
+    assert _find(layout, "etat-rendu")["props"]["data"] == query
+
+    same = client.post("/_dash-update-component", json=_body(dep, query, query))
+    assert same.status_code in (200, 204)
+    assert not (same.status_code == 200 and same.get_json().get("response"))
+
+    fresh = client.post("/_dash-update-component", json=_body(dep, query, "?region=24"))
+    assert fresh.status_code == 200
+    response = fresh.get_json()["response"]
+    for cid in ("fiche", "classement", "tableau-regions"):
+        sent = json.loads(json.dumps(response[cid]["children"]))
+        assert sent == _find(layout, cid)["props"]["children"], cid

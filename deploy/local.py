@@ -338,6 +338,8 @@ http {{
 
     def stop(self) -> None:
         self.nginx.stop(signal.SIGQUIT)
+        for inst in self.instances:  # all at once: each takes a few seconds to finish gracefully
+            inst.signal_group(signal.SIGTERM)
         for inst in self.instances:
             inst.stop(signal.SIGTERM)
         self.redis.stop(signal.SIGTERM)

@@ -119,7 +119,7 @@ def test_slow_clients_are_held_by_the_proxy(topo):
             assert r.status_code == 200 and r.json()["statut"] == "ok"
         r = requests.get(topo.proxy_url + "/export.csv?region=27", timeout=5)
         assert r.status_code == 200 and r.text.count("\n") > 10
-        assert max(times) < 1.0, f"/healthz lent derrière 24 clients lents : {max(times):.2f} s"
+        assert max(times) < 2.0, f"/healthz lent derrière 24 clients lents : {max(times):.2f} s"
         # the slow requests never reached an instance: their access logs have no such line
         for inst in topo.instances:
             assert "POST /_dash-update-component" not in inst.log.read_text(encoding="utf-8", errors="replace")

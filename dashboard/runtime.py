@@ -146,7 +146,8 @@ def load_or_build(bundle_dir=None, source_dir=None, laureates=None, out=sys.stde
 
 
 def warm_up(app) -> None:
-    """Run Dash's once-per-process set-up (resource registry) before serving.
+    """Run Dash's once-per-process set-up (resource registry) and build the default view's layout
+    before serving.
 
     Dash finishes registering its component files on the first request; with several
     threads, a browser's first parallel requests could otherwise be answered before that
@@ -154,3 +155,5 @@ def warm_up(app) -> None:
     """
     client = app.server.test_client()
     client.get(app.config.requests_pathname_prefix or "/")
+    # The default view's layout (page built, serialised, gzipped: ~150 ms), shared by the workers.
+    client.get((app.config.routes_pathname_prefix or "/") + "_dash-layout", headers={"Accept-Encoding": "gzip"})

@@ -8,6 +8,7 @@ from dash import dcc, html
 from . import fmt
 from . import ids
 from .data import VIEWS, ZONE_LABEL, DataContext, filter_laureates, kpis
+from .describe import filters_sentence
 from .fiche import fiche_panel, ranking_table
 from .panels import barometre_figure, barometre_months, regional_table, time_figure
 from .figures import COLOR_IN_TI, COLOR_OUT_TI, map_figure
@@ -60,26 +61,7 @@ KPI_LABELS = {
 
 def summary(ctx: DataContext, state: ViewState, n: int) -> str:
     """One French sentence describing the filters (also read by screen readers)."""
-    where = "France entière"
-    if state.departement:
-        where = f"département {ctx.departements.loc[state.departement, 'nom_departement']}"
-    elif state.region:
-        where = f"région {ctx.regions.loc[state.region]}"
-    bits = [f"{fmt.integer(n)} lauréat{'s' if n > 1 else ''}", where]
-    if state.filiere:
-        bits.append("filière " + ", ".join(state.filiere))
-    if state.mesure:
-        bits.append("mesure " + ", ".join(state.mesure))
-    if state.taille:
-        bits.append("entreprises " + ", ".join(state.taille))
-    if state.zone:
-        bits.append(f"en {ZONE_LABEL[state.zone]}")
-    if state.ti:
-        bits.append(f"{'dans' if state.ti == 'dans' else 'hors'} un Territoire d'industrie ({state.phase})")
-    if state.debut or state.fin:
-        bits.append(f"de {fmt.month(state.debut) if state.debut else 'l’origine'} à "
-                    f"{fmt.month(state.fin) if state.fin else 'aujourd’hui'}")
-    return " · ".join(bits)
+    return filters_sentence(ctx, state, n)
 
 
 def _options(values, labels=None):

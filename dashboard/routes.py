@@ -5,8 +5,10 @@
 
 - ``GET /geo/<epci|ti-2019-2022|ti-2023-2027>.geojson`` -> map geometry (cached by the browser);
 - ``GET /api/recherche?q=…&limite=…`` -> ``{"q": …, "resultats": […]}``;
-- ``GET /export.csv?<query of the page>`` and ``GET /export.geojson?<query of the page>``:
-  exactly ``filter_laureates(ctx.laureats, ViewState.from_query(query, ctx.choices)[0])``.
+- ``GET /export.csv?<query of the page>``, ``GET /export.geojson?<query>`` and ``GET /export.xlsx?<query>``:
+  exactly ``filter_laureates(ctx.laureats, ViewState.from_query(query, ctx.choices)[0])``;
+  ``GET /export.csv.meta?<query>``: the CSV's metadata (sources, date, filters) as plain text;
+- ``GET /export.pptx?<query>``: the committee deck of the view (:mod:`dashboard.deck`).
 
 Unknown or malformed parameters never cause an error: they are ignored and
 summarised (percent-encoded) in the ``X-Parametres-Ignores`` header.
@@ -18,16 +20,22 @@ from urllib.parse import quote
 
 from flask import Response, request
 
-from .export import export_rows, to_csv_text, to_geojson
+from .export import export_rows, metadata_text, to_csv_text, to_geojson
+from .spreadsheet import XLSX_MIMETYPE, to_xlsx_bytes
 from .security import get_cache
 from .search import MAX_QUERY_LENGTH, SearchIndex, clamp_limit
 from .state import ViewState
 
 CSV_FILENAME = "laureats-territoires-industrie.csv"
 GEOJSON_FILENAME = "laureats-territoires-industrie.geojson"
+XLSX_FILENAME = "laureats-territoires-industrie.xlsx"
+META_FILENAME = "laureats-territoires-industrie.csv.meta.txt"
+PPTX_FILENAME = "dossier-comite-territoires-industrie.pptx"
+PPTX_MIMETYPE = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 IGNORED_HEADER = "X-Parametres-Ignores"
 MAX_IGNORED_SUMMARY = 400  # characters before percent-encoding
-ENDPOINTS = ("ti_api_recherche", "ti_export_csv", "ti_export_geojson", "ti_geo")
+ENDPOINTS = ("ti_api_recherche", "ti_export_csv", "ti_export_geojson", "ti_geo", "ti_export_xlsx",
+             "ti_export_csv_meta", "ti_export_pptx")
 GEO_NAMES = ("epci", "ti-2019-2022", "ti-2023-2027")
 
 
@@ -51,8 +59,8 @@ def ignored_summary(messages: list[str]) -> str:
 
 def _attachment(body, mimetype: str, filename: str, ignored: list[str]) -> Response:
     resp = Response(body, status=200, mimetype=mimetype)
-    if mimetype == "text/csv":
-        resp.headers["Content-Type"] = "text/csv; charset=utf-8"
+    if mimetype in ("text/csv", "text/plain"):
+        resp.headers["Content-Type"] = f"{mimetype}; charset=utf-8"
     resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["Cache-Control"] = "no-cache"
@@ -94,11 +102,30 @@ def register_routes(app, ctx) -> None:
 
     def export_csv():
         state, ignored = view_state_from_request(ctx)
-        return _attachment(csv_body(state), "text/csv", CSV_FILENAME, ignored)
+        resp = _attachment(csv_body(state), "text/csv", CSV_FILENAME, ignored)
+        # where the metadata lives (the CSV itself holds only the header and the rows)
+        resp.headers["Link"] = f'<export.csv.meta{state.to_query(include_embed=False)}>; rel="describedby"'
+        return resp
 
     def export_geojson():
         state, ignored = view_state_from_request(ctx)
         return _attachment(geojson_body(state), "application/geo+json", GEOJSON_FILENAME, ignored)
+
+    def export_xlsx():
+        state, ignored = view_state_from_request(ctx)
+        body = cached("xlsx", state, lambda: to_xlsx_bytes(ctx, state))
+        return _attachment(body, XLSX_MIMETYPE, XLSX_FILENAME, ignored)
+
+    def export_csv_meta():
+        state, ignored = view_state_from_request(ctx)
+        body = cached("csv.meta", state, lambda: metadata_text(ctx, state, len(export_rows(ctx, state))).encode())
+        return _attachment(body, "text/plain", META_FILENAME, ignored)
+
+    def export_pptx():
+        from .deck import deck_bytes  # matplotlib and python-pptx load on the first deck only
+        state, ignored = view_state_from_request(ctx)
+        body = cached("pptx", state, lambda: deck_bytes(ctx, state))
+        return _attachment(body, PPTX_MIMETYPE, PPTX_FILENAME, ignored)
 
     # Export bodies are pure functions of (data, state): kept in the shared cache (Redis when
     # REDIS_URL is set, so every worker and machine benefits; in-process otherwise).
@@ -136,3 +163,6 @@ def register_routes(app, ctx) -> None:
     server.add_url_rule(f"{prefix}api/recherche", ENDPOINTS[0], recherche, methods=["GET"])
     server.add_url_rule(f"{prefix}export.csv", ENDPOINTS[1], export_csv, methods=["GET"])
     server.add_url_rule(f"{prefix}export.geojson", ENDPOINTS[2], export_geojson, methods=["GET"])
+    server.add_url_rule(f"{prefix}export.xlsx", ENDPOINTS[4], export_xlsx, methods=["GET"])
+    server.add_url_rule(f"{prefix}export.csv.meta", ENDPOINTS[5], export_csv_meta, methods=["GET"])
+    server.add_url_rule(f"{prefix}export.pptx", ENDPOINTS[6], export_pptx, methods=["GET"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import fmt
-from .classes import ClassScale, class_scale
+from .classes import OUTSIDE_LABEL, ClassScale, class_scale
 from .data import METRIC_LABEL
 from .state import ViewState
 
@@ -39,10 +39,13 @@ def legend_title(state: ViewState) -> str:
     return f"{t} pour 10 000 hab." if state.par_hab else t
 
 
-def legend_rows(scale: ClassScale, selected_name: str | None = None) -> list[tuple[str, str, str]]:
+def legend_rows(scale: ClassScale, selected_name: str | None = None,
+                state: ViewState | None = None) -> list[tuple[str, str, str]]:
     """(kind, colour, label) rows of the map legend: classes (highest first), zero,
     outside the selection, then the selected territory (kind ``"outline"``) if any."""
     rows = [("fill", c, lab) for c, lab in scale.legend()]
+    if state is not None and state.niveau == "ti":  # at TI level, white is also "in no TI"
+        rows[-1] = (rows[-1][0], rows[-1][1], f"{OUTSIDE_LABEL} / hors TI")
     if selected_name:
         rows.append(("outline", COLOR_SELECTED, f"{selected_name} (sélection)"))
     return rows
@@ -51,7 +54,7 @@ def legend_rows(scale: ClassScale, selected_name: str | None = None) -> list[tup
 def legend_html(state: ViewState, scale: ClassScale, selected_name: str | None = None) -> str:
     """The legend as Plotly annotation text (a subset of HTML; names escaped)."""
     lines = [f"<b>{fmt.hover_escape(legend_title(state))}</b>"]
-    for kind, color, label in legend_rows(scale, selected_name):
+    for kind, color, label in legend_rows(scale, selected_name, state):
         if kind == "outline":
             mark = f"<span style='color:{color}'>▢</span>"
         elif color.lower() == "#ffffff":

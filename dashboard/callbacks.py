@@ -87,6 +87,8 @@ def register_callbacks(app, ctx: DataContext) -> None:
         Output(ids.TIME, "figure"),
         Output(ids.EXPORT_CSV, "href"),
         Output(ids.EXPORT_GEOJSON, "href"),
+        Output(ids.EXPORT_XLSX, "href"),
+        Output(ids.EXPORT_PPTX, "href"),
         Output(ids.TABS, "active_tab"),
         Input(ids.URL, "search"),
         State(ids.RENDERED, "data"),
@@ -101,7 +103,8 @@ def register_callbacks(app, ctx: DataContext) -> None:
         query = state.to_query(include_embed=False)
         new_tab = "fiche" if state.territoire and state.territoire != before.territoire else no_update
         return (fiche_panel(ctx, state, sel), ranking_table(ctx, state, sel), regional_table(ctx, state, sel),
-                time_figure(ctx, state, sel), "export.csv" + query, "export.geojson" + query, new_tab)
+                time_figure(ctx, state, sel), "export.csv" + query, "export.geojson" + query,
+                "export.xlsx" + query, "export.pptx" + query, new_tab)
 
     @app.callback(
         Output(ids.BAROMETRE, "figure"),

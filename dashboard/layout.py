@@ -236,6 +236,11 @@ def page(ctx: DataContext, state: ViewState, ignored: list[str]):
                className="btn btn-sm btn-outline-primary", download="laureats-territoires-industrie.csv"),
         html.A("GeoJSON", id=ids.EXPORT_GEOJSON, href="export.geojson" + query,
                className="btn btn-sm btn-outline-primary", download="laureats-territoires-industrie.geojson"),
+        html.A("Tableur (XLSX)", id=ids.EXPORT_XLSX, href="export.xlsx" + query,
+               className="btn btn-sm btn-outline-primary", download="laureats-territoires-industrie.xlsx"),
+        html.A("Dossier de comité (PowerPoint)", id=ids.EXPORT_PPTX, href="export.pptx" + query,
+               className="btn btn-sm btn-primary", download="dossier-comite-territoires-industrie.pptx",
+               title="Carte, chiffres clés, tableaux, lauréats et sources de la vue, en diapositives"),
         html.Button("Image pour diapositive (PNG 16:9)", id=ids.SLIDE, className="btn btn-sm btn-outline-secondary"),
         html.Span(id="statut-diapositive", className="small text-muted", **{"aria-live": "polite"}),
     ])

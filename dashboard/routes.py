@@ -8,7 +8,8 @@
 - ``GET /export.csv?<query of the page>``, ``GET /export.geojson?<query>`` and ``GET /export.xlsx?<query>``:
   exactly ``filter_laureates(ctx.laureats, ViewState.from_query(query, ctx.choices)[0])``;
   ``GET /export.csv.meta?<query>``: the CSV's metadata (sources, date, filters) as plain text;
-- ``GET /export.pptx?<query>``: the committee deck of the view (:mod:`dashboard.deck`).
+- ``GET /export.pptx?<query>``: the committee deck of the view (:mod:`dashboard.deck`);
+- ``GET /export.png?<query>``: the 16:9 slide image of the map (:func:`dashboard.static_map.render_map`).
 
 Unknown or malformed parameters never cause an error: they are ignored and
 summarised (percent-encoded) in the ``X-Parametres-Ignores`` header.
@@ -20,6 +21,7 @@ from urllib.parse import quote
 
 from flask import Response, request
 
+from .data import filter_laureates
 from .export import export_rows, metadata_text, to_csv_text, to_geojson
 from .spreadsheet import XLSX_MIMETYPE, to_xlsx_bytes
 from .security import get_cache
@@ -32,10 +34,11 @@ XLSX_FILENAME = "laureats-territoires-industrie.xlsx"
 META_FILENAME = "laureats-territoires-industrie.csv.meta.txt"
 PPTX_FILENAME = "dossier-comite-territoires-industrie.pptx"
 PPTX_MIMETYPE = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+PNG_FILENAME = "carte-territoires-industrie.png"
 IGNORED_HEADER = "X-Parametres-Ignores"
 MAX_IGNORED_SUMMARY = 400  # characters before percent-encoding
 ENDPOINTS = ("ti_api_recherche", "ti_export_csv", "ti_export_geojson", "ti_geo", "ti_export_xlsx",
-             "ti_export_csv_meta", "ti_export_pptx")
+             "ti_export_csv_meta", "ti_export_pptx", "ti_export_png")
 GEO_NAMES = ("epci", "ti-2019-2022", "ti-2023-2027")
 
 
@@ -127,6 +130,12 @@ def register_routes(app, ctx) -> None:
         body = cached("pptx", state, lambda: deck_bytes(ctx, state))
         return _attachment(body, PPTX_MIMETYPE, PPTX_FILENAME, ignored)
 
+    def export_png():
+        from .static_map import render_map  # matplotlib loads on the first image only
+        state, ignored = view_state_from_request(ctx)
+        body = cached("png", state, lambda: render_map(ctx, state, filter_laureates(ctx.laureats, state), slide=True))
+        return _attachment(body, "image/png", PNG_FILENAME, ignored)
+
     # Export bodies are pure functions of (data, state): kept in the shared cache (Redis when
     # REDIS_URL is set, so every worker and machine benefits; in-process otherwise).
     def cached(kind: str, state: ViewState, make) -> bytes:
@@ -166,3 +175,4 @@ def register_routes(app, ctx) -> None:
     server.add_url_rule(f"{prefix}export.xlsx", ENDPOINTS[4], export_xlsx, methods=["GET"])
     server.add_url_rule(f"{prefix}export.csv.meta", ENDPOINTS[5], export_csv_meta, methods=["GET"])
     server.add_url_rule(f"{prefix}export.pptx", ENDPOINTS[6], export_pptx, methods=["GET"])
+    server.add_url_rule(f"{prefix}export.png", ENDPOINTS[7], export_png, methods=["GET"])

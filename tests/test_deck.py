@@ -174,3 +174,24 @@ def test_deck_comparison_slide(client, ctx):
     from dashboard.figures import choropleth_values
     _, _, scale = choropleth_values(ctx, state, wide)
     assert legend_rows(scale, a)[-1] == ("outline", "#CC0000", f"{a} (sélection)")
+
+
+def test_slide_png(client, ctx):
+    """/export.png: the 16:9 slide of the view, subtitle with indicator, level, phase and filters."""
+    query = "?niveau=ti&phase=2023-2027&indicateur=aide&par_hab=1&territoire=ti-2406&zone=qpv"
+    state = ViewState.from_query(query, ctx.choices)[0]
+    sel = filter_laureates(ctx.laureats, state)
+    r = client.get(f"/export.png{query}")
+    assert r.status_code == 200 and r.headers["Content-Type"] == "image/png"
+    (ARTIFACTS / "diapositive_serveur_ti.png").write_bytes(r.data)
+    img = Image.open(io.BytesIO(r.data))
+    assert img.size == (1600, 900)
+    subtitle = img.info["Description"]
+    for words in ("Aide publique (€) pour 10 000 habitants", "par Territoire d'industrie", "2023-2027", "en QPV",
+                  f"{len(sel)} lauréats"):
+        assert words in subtitle, words
+    pixels = np.asarray(img.convert("RGB"))
+    counts = color_counts(pixels)
+    present = class_colors_rgb(ctx, state, sel)
+    assert present and all(counts.get(c, 0) >= 40 for c in present.values())
+    assert counts.get(rgb("#CC0000"), 0) > 20  # the selected territory's outline

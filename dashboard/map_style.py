@@ -56,11 +56,11 @@ def legend_html(state: ViewState, scale: ClassScale, selected_name: str | None =
     lines = [f"<b>{fmt.hover_escape(legend_title(state))}</b>"]
     for kind, color, label in legend_rows(scale, selected_name, state):
         if kind == "outline":
-            mark = f"<span style='color:{color}'>▢</span>"
+            mark = f"<span style='color:{color};font-size:17px'>▢</span>"
         elif color.lower() == "#ffffff":
-            mark = "<span style='color:#9a9a9a'>□</span>"
+            mark = "<span style='color:#9a9a9a;font-size:17px'>□</span>"
         else:
-            mark = f"<span style='color:{color}'>■</span>"
+            mark = f"<span style='color:{color};font-size:17px'>■</span>"
         lines.append(f"{mark} {fmt.hover_escape(label)}")
     return "<br>".join(lines)
 

@@ -11,6 +11,7 @@ from . import ids
 from .data import VIEWS, DataContext, filter_laureates, kpis
 from .figures import map_patch
 from .layout import KPI_LABELS, kpi_titles, kpi_values, summary
+from .compare import register_compare_callbacks
 from .fiche import fiche_panel, ranking_table
 from .panels import barometre_figure, barometre_months, regional_table, time_figure
 from .state import MULTI, PHASES, ViewState, state_from_controls
@@ -31,6 +32,7 @@ def control_value(state: ViewState, name: str):
 
 def register_callbacks(app, ctx: DataContext) -> None:
     choices = ctx.choices
+    register_compare_callbacks(app, ctx)
 
     def url_state(query) -> tuple[ViewState, list[str]]:
         """State of a query string coming from the browser (anything else counts as empty)."""

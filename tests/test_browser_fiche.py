@@ -162,3 +162,62 @@ def test_slide_png_export(base_url, driver, tmp_path):
         assert words in subtitle, words
     assert "Image 16:9" in driver.find_element("id", "statut-diapositive").text
     assert console_errors(driver) == []
+
+
+def test_compare_chosen_from_the_screen(base_url, driver, demo_bundle):
+    """« Comparer avec… » in the fiche: type, choose, both fiches shown; a clear way out; on a phone
+    the comparison tables scroll inside the screen."""
+    driver.get(base_url + "/?territoire=200054781")
+    wait_map(driver)
+    _wait(driver, lambda d: "Métropole du Grand Paris" in d.find_element("id", "fiche").text)
+    box = _wait(driver, lambda d: d.find_element("id", "comparer-avec"))
+    option = None
+    for _ in range(3):  # the options arrive by a callback: retype if the first keys came too early
+        box.click()
+        _wait(driver, lambda d: d.find_element("id", "comparer-avec").get_attribute("aria-expanded") == "true")
+        time.sleep(0.5)
+        driver.switch_to.active_element.send_keys("pithiverais")
+        try:
+            option = _wait(driver, lambda d: [o for o in d.find_elements("css selector", "[role=option]")
+                                              if "Pithiverais" in o.text], timeout=10)[0]
+            break
+        except Exception:
+            driver.switch_to.active_element.send_keys(Keys.CONTROL, "a", Keys.BACKSPACE)
+    assert option is not None and "(EPCI)" in option.text
+    chosen = option.text.rsplit(" (EPCI)", 1)[0]
+    option.click()
+    _wait(driver, lambda d: "comparer=" in d.current_url)
+    q = parse_qs(urlsplit(driver.current_url).query)
+    epci = DataContext(demo_bundle).epci
+    assert q["territoire"] == ["200054781"] and epci.loc[q["comparer"][0], "nom"] == chosen
+    text = _wait(driver, lambda d: "Pithiverais" in d.find_element("id", "fiche").text
+                 and d.find_element("id", "fiche").text)
+    assert "Métropole du Grand Paris" in text
+    driver.save_screenshot(str(ARTIFACTS / "comparaison_ecran.png"))
+    exit_link = driver.find_element("id", "quitter-comparaison")
+    assert "Quitter la comparaison" in exit_link.text
+    exit_link.click()
+    _wait(driver, lambda d: "comparer=" not in d.current_url)
+    assert parse_qs(urlsplit(driver.current_url).query)["territoire"] == ["200054781"]
+    _wait(driver, lambda d: not d.find_elements("id", "quitter-comparaison"))
+    assert console_errors(driver) == []
+
+
+def test_comparison_tables_fit_a_phone(base_url):
+    d = chrome(390, 844)
+    try:
+        d.get(base_url + "/?territoire=200054781&comparer=200071850")
+        wait_map(d)
+        _wait(d, lambda d: "Pithiverais" in d.find_element("id", "fiche").text)
+        d.find_element("id", "fiche").location_once_scrolled_into_view
+        time.sleep(0.5)
+        d.save_screenshot(str(ARTIFACTS / "comparaison_telephone.png"))
+        overflow = d.execute_script("""
+            const w = document.documentElement.clientWidth;
+            return [...document.querySelectorAll('#fiche table')].map(t => {
+              const box = t.closest('.table-responsive, .dash-spreadsheet-container') || t;
+              return box.getBoundingClientRect().right - w;
+            });""")
+        assert overflow and max(overflow) <= 1, overflow
+    finally:
+        d.quit()

@@ -13,6 +13,7 @@ from .figures import map_patch
 from .layout import KPI_LABELS, kpi_titles, kpi_values, summary
 from .compare import register_compare_callbacks
 from .fiche import fiche_panel, ranking_table
+from .since import since_text
 from .panels import barometre_figure, barometre_months, regional_table, time_figure
 from .state import MULTI, PHASES, ViewState, state_from_controls
 import dash_bootstrap_components as dbc
@@ -66,6 +67,7 @@ def register_callbacks(app, ctx: DataContext) -> None:
         *[Output(k, "children") for k in ids.KPIS],
         *[Output(k, "title") for k in ids.KPIS],
         Output(ids.SUMMARY, "children"),
+        Output(ids.KPI_SINCE, "children"),
         Output(ids.RENDERED, "data"),
         Input(ids.URL, "search"),
         State(ids.RENDERED, "data"),
@@ -75,12 +77,13 @@ def register_callbacks(app, ctx: DataContext) -> None:
         state, _ = url_state(search)
         before, _ = url_state(rendered)
         if state.to_query() == (rendered or ""):
-            return (no_update,) * (3 + 2 * len(ids.KPIS))
+            return (no_update,) * (4 + 2 * len(ids.KPIS))
         sel = filter_laureates(ctx.laureats, state)
         k = kpis(sel, ctx.has_amounts)
         values, titles = kpi_values(k), kpi_titles(k)
         return (map_patch(ctx, state, before, sel), *[values[i] for i in ids.KPIS],
-                *[titles[i] for i in ids.KPIS], summary(ctx, state, len(sel)), state.to_query())
+                *[titles[i] for i in ids.KPIS], summary(ctx, state, len(sel)),
+                since_text(sel, state.depuis, ctx.has_amounts), state.to_query())
 
     @app.callback(
         Output(ids.FICHE, "children"),

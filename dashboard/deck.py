@@ -5,7 +5,8 @@ Slides, in order (:func:`slide_plan` gives their titles):
 
 1. title: the filters in words, the data date, the demonstration flag;
 2. the map (national with overseas insets, or the region/département);
-3. key figures (the page's KPI cards, same formatting);
+3. key figures (the page's KPI cards, same formatting), then, with ``depuis``, what
+   changed since that date (the change of each card, the largest new projects);
 4. the regional table (national view) or the ranked territories (region/département);
 5. the selected territory against its region and France, or the comparison of two
    territories (``territoire`` / ``comparer``), when set;
@@ -32,6 +33,7 @@ from .fiche import laureates_of, ranking_data, resolve_territory
 from .layout import KPI_LABELS, kpi_values
 from .panels import regional_table_data
 from .state import ViewState
+from .since import since_laureates
 from .static_map import render_map
 
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
@@ -148,9 +150,16 @@ def _territory_title(ctx: DataContext, state: ViewState) -> str | None:
     return f"Territoire sélectionné : {terr.nom}"
 
 
+def since_title(state: ViewState) -> str:
+    return f"Ce qui a changé depuis le {fmt.date_fr(state.depuis)}"
+
+
 def slide_plan(ctx: DataContext, state: ViewState, n_laureates: int) -> list[str]:
     """Titles of the deck's slides for a view with ``n_laureates`` laureates, in order."""
-    titles = [TITLE_DECK, f"Carte — {place(ctx, state)}", KPI_TITLE, _second_title(ctx, state)]
+    titles = [TITLE_DECK, f"Carte — {place(ctx, state)}", KPI_TITLE]
+    if state.depuis:
+        titles.append(since_title(state))
+    titles.append(_second_title(ctx, state))
     terr = _territory_title(ctx, state)
     if terr:
         titles.append(terr)
@@ -212,6 +221,43 @@ def _kpi_slide(prs, ctx, state, sel):
         p.font.color.rgb = DARK
     _text(s, MARGIN, Inches(4.6), WIDTH - 2 * MARGIN, Inches(1.2), [filters_sentence(ctx, state, len(sel))],
           size=14, color=MUTED)
+    _footer(s, ctx)
+
+
+def _since_slide(prs, ctx, state, sel, title):
+    """The change since the reference date: one box per KPI (+n), then the largest new projects."""
+    s = _slide(prs, title)
+    new = since_laureates(sel, state.depuis)
+    values = kpi_values(kpis(new, ctx.has_amounts))
+    shown = [k for k in ids.KPIS if k != ids.KPI_ZONE]
+    gap = Inches(0.2)
+    w = int((WIDTH - 2 * MARGIN - gap * (len(shown) - 1)) / len(shown))
+    for i, kid in enumerate(shown):
+        box = s.shapes.add_shape(1, MARGIN + i * (w + gap), MARGIN + TITLE_HEIGHT, w, Inches(1.3))
+        box.fill.solid()
+        box.fill.fore_color.rgb = RGBColor(0xE6, 0xF5, 0xF0)
+        box.line.color.rgb = RGBColor(0x00, 0x9E, 0x73)
+        box.name = f"{kid}-depuis"
+        tf = box.text_frame
+        tf.paragraphs[0].text = KPI_LABELS[kid]
+        tf.paragraphs[0].font.size = Pt(14)
+        tf.paragraphs[0].font.color.rgb = MUTED
+        p = tf.add_paragraph()
+        p.text = values[kid] if values[kid].startswith(("-", "n.d.")) else f"+{values[kid]}"
+        p.font.size = Pt(26)
+        p.font.bold = True
+        p.font.color.rgb = DARK
+    top = MARGIN + TITLE_HEIGHT + Inches(1.5)
+    rows = _list_rows(ctx, new).head(10)
+    body = [[r.entreprise, f"{r.nom_commune} ({r.code_departement})", r.filiere or "n.c.",
+             fmt.date_fr(r.date) if r.date else "n.d.", fmt.euros(r.investissement_eur),
+             fmt.integer(r.emplois)] for r in rows.itertuples(index=False)]
+    if body:
+        _table(s, ["Nouveaux projets (les plus gros investissements)", "Commune", "Filière", "Date",
+                   "Investissement", "Emplois"], body, top=top, numeric_from=4, size=10, name="depuis-liste",
+               widths=[3.4, 2.2, 2, 1.4, 1.3, 0.9])
+    else:
+        _text(s, MARGIN, top, WIDTH - 2 * MARGIN, Inches(1), ["Aucun lauréat décidé depuis cette date."], size=18)
     _footer(s, ctx)
 
 
@@ -321,11 +367,15 @@ def build_deck(ctx: DataContext, state: ViewState) -> Presentation:
     _title_slide(prs, ctx, state, sel)
     _map_slide(prs, ctx, state, sel, titles[1])
     _kpi_slide(prs, ctx, state, sel)
+    at = 3
+    if state.depuis:
+        _since_slide(prs, ctx, state, sel, titles[at])
+        at += 1
     if state.region or state.departement:
-        _ranking_slide(prs, ctx, state, sel, titles[3])
+        _ranking_slide(prs, ctx, state, sel, titles[at])
     else:
-        _regional_slide(prs, ctx, state, sel, titles[3])
-    rest = titles[4:-1]
+        _regional_slide(prs, ctx, state, sel, titles[at])
+    rest = titles[at + 1:-1]
     if rest and not rest[0].startswith(LIST_TITLE):
         _territory_slide(prs, ctx, state, rest[0])
         rest = rest[1:]

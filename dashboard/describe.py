@@ -47,5 +47,6 @@ def metric_words(state: ViewState) -> str:
 def map_subtitle(ctx, state: ViewState, n: int) -> str:
     """What a map of the view shows: indicator, level, phase, then the filters sentence
     (``Emplois prévus pour 10 000 habitants, par Territoire d'industrie · phase 2023-2027 · …``)."""
+    since = f" · changements depuis le {fmt.date_fr(state.depuis)}" if state.depuis else ""
     return (f"{metric_words(state)}, {LEVEL_LABEL[state.niveau]} · Territoires d'industrie {state.phase} · "
-            f"{filters_sentence(ctx, state, n)}")
+            f"{filters_sentence(ctx, state, n)}{since}")

@@ -13,6 +13,7 @@ from dash import Patch
 from . import fmt
 from .data import DataContext, aggregate, territories_in_scope
 from .map_style import COLOR_SELECTED, legend_html, pin_size, scale_for
+from .since import COLOR_SINCE, since_laureates
 from .state import ViewState
 
 # Okabe-Ito, colour-blind safe.
@@ -21,7 +22,7 @@ COLOR_OUT_TI = "#E69F00"
 OUTLINE = "#222222"
 SEPARATORS = ", "  # decimal comma, thousands space
 
-TRACE_CHORO, TRACE_TI, TRACE_REGIONS, TRACE_IN, TRACE_OUT, TRACE_SELECTED = range(6)
+TRACE_CHORO, TRACE_TI, TRACE_REGIONS, TRACE_IN, TRACE_OUT, TRACE_SELECTED, TRACE_SINCE = range(7)
 
 
 def _z_format(state: ViewState) -> str:
@@ -134,6 +135,9 @@ def map_figure(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> go.Figu
         showscale=False, colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
         marker={"line": {"width": 3, "color": COLOR_SELECTED}}, hoverinfo="skip", name="territoire sélectionné",
         showlegend=False))
+    fig.add_trace(go.Scattermap(**since_positions(sel, state), mode="markers", hoverinfo="skip",
+                                marker={"size": pin_size(state) + 10, "color": COLOR_SINCE, "opacity": 0.45},
+                                name="décidés depuis la date de référence", showlegend=False))
     lon, lat, zoom = ctx.view_for(state)
     fig.update_layout(
         map={"style": "white-bg", "center": {"lon": lon, "lat": lat}, "zoom": zoom},
@@ -145,6 +149,12 @@ def map_figure(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> go.Figu
         annotations=[legend_annotation(ctx, state, locations, scale)],
     )
     return fig
+
+
+def since_positions(sel: pd.DataFrame, state: ViewState) -> dict:
+    """Positions of the halos around the laureates decided since ``state.depuis`` (none without it)."""
+    new = since_laureates(sel, state.depuis)
+    return {"lat": new["lat"].round(3).to_numpy(dtype=float), "lon": new["lon"].round(3).to_numpy(dtype=float)}
 
 
 def _pin_traces(ctx: DataContext):
@@ -232,6 +242,10 @@ def map_patch(ctx: DataContext, state: ViewState, before: ViewState | None, sel:
     if before is None or pin_size(before) != pin_size(state):
         for idx in (TRACE_IN, TRACE_OUT)[:len(_pin_traces(ctx))]:
             p["data"][idx]["marker"]["size"] = pin_size(state)
+        p["data"][TRACE_SINCE]["marker"]["size"] = pin_size(state) + 10
+    if selection_changed(before, state) or before.depuis != state.depuis:
+        for k, v in since_positions(sel, state).items():
+            p["data"][TRACE_SINCE][k] = v
     if before is None or (before.region, before.departement) != (state.region, state.departement):
         lon, lat, zoom = ctx.view_for(state)
         p["layout"]["map"]["center"] = {"lon": lon, "lat": lat}

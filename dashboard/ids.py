@@ -18,6 +18,7 @@ KPI_AIDE = "kpi-aide"
 KPI_EMPLOIS = "kpi-emplois"
 KPI_ZONE = "kpi-part-zone-prioritaire"
 KPIS = (KPI_LAUREATS, KPI_INVESTISSEMENT, KPI_AIDE, KPI_EMPLOIS, KPI_ZONE)
+KPI_SINCE = "kpi-depuis"
 
 FILTER_TYPE = "filtre"
 

@@ -8,6 +8,7 @@ import numpy as np
 from . import fmt
 from .classes import OUTSIDE_LABEL, ClassScale, class_scale
 from .data import METRIC_LABEL
+from .since import COLOR_SINCE
 from .state import ViewState
 
 COLOR_SELECTED = "#CC0000"
@@ -48,6 +49,8 @@ def legend_rows(scale: ClassScale, selected_name: str | None = None,
         rows[-1] = (rows[-1][0], rows[-1][1], f"{OUTSIDE_LABEL} / hors TI")
     if selected_name:
         rows.append(("outline", COLOR_SELECTED, f"{selected_name} (sélection)"))
+    if state is not None and state.depuis:
+        rows.append(("ring", COLOR_SINCE, f"décidé depuis le {fmt.date_fr(state.depuis)}"))
     return rows
 
 
@@ -57,6 +60,8 @@ def legend_html(state: ViewState, scale: ClassScale, selected_name: str | None =
     for kind, color, label in legend_rows(scale, selected_name, state):
         if kind == "outline":
             mark = f"<span style='color:{color};font-size:17px'>▢</span>"
+        elif kind == "ring":
+            mark = f"<span style='color:{color};font-size:17px'>●</span>"
         elif color.lower() == "#ffffff":
             mark = "<span style='color:#9a9a9a;font-size:17px'>□</span>"
         else:

@@ -26,6 +26,7 @@ from .describe import map_subtitle
 from .export import as_of_text
 from .figures import COLOR_IN_TI, COLOR_OUT_TI, OUTLINE, choropleth_values, selected_location
 from .map_style import COLOR_SELECTED, legend_rows, legend_title
+from .since import COLOR_SINCE, since_laureates
 from .state import ViewState
 
 #: Overseas départements of the national map's insets, in drawing order.
@@ -115,6 +116,10 @@ def _draw(ax, ctx, state, geo, colors, extent, sel, pin_size, ti_ids, selected):
             if len(pts):
                 ax.scatter(pts["lon"], pts["lat"], s=pin_size, c=color, linewidths=0.3, edgecolors="white",
                            zorder=5)
+    new = since_laureates(sel, state.depuis)
+    if len(new):
+        ax.scatter(new["lon"], new["lat"], s=pin_size * 6, facecolors="none", edgecolors=COLOR_SINCE,
+                   linewidths=1.6, zorder=6)
     if selected is not None and selected in geo.index:
         geo.loc[[selected]].boundary.plot(ax=ax, color=COLOR_SELECTED, linewidth=2.2, zorder=6)
 
@@ -216,6 +221,9 @@ def _legend(fig, ctx, state, scale, selected, has_pins, center=0.5):
     for kind, color, label in legend_rows(scale, name, state):
         if kind == "outline":
             handles.append(Patch(facecolor="none", edgecolor=color, linewidth=2.2, label=label))
+        elif kind == "ring":
+            handles.append(Line2D([], [], marker="o", linestyle="none", markerfacecolor="none",
+                                  markeredgecolor=color, markeredgewidth=2, markersize=12, label=label))
         else:
             handles.append(Patch(facecolor=color, edgecolor="#9a9a9a" if color == OUTSIDE_COLOR else color,
                                  linewidth=0.8, label=label))

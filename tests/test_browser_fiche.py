@@ -221,3 +221,41 @@ def test_comparison_tables_fit_a_phone(base_url):
         assert overflow and max(overflow) <= 1, overflow
     finally:
         d.quit()
+
+
+def test_depuis_rings_and_kpi_change(base_url, driver, demo_bundle):
+    """depuis=AAAA-MM-JJ: the map rings the laureates decided since then, the KPI line gives the change;
+    changing the date in its control moves both."""
+    ctx = DataContext(demo_bundle)
+    sel = filter_laureates(ctx.laureats, ViewState(region="84"))
+
+    def expected(depuis):
+        return int((sel["date"].astype(str) >= depuis).sum())
+
+    def rings():
+        return driver.execute_script("""
+            const gd = document.querySelector('#carte .js-plotly-plot');
+            const t = gd._fullData[6];
+            return t && t.lat ? Array.from(t.lat).filter(v => v !== null && !Number.isNaN(v)).length : -1;""")
+
+    driver.get(base_url + "/?region=84&depuis=2021-06-15")
+    wait_map(driver)
+    n = expected("2021-06-15")
+    assert 0 < n < len(sel)
+    text = _wait(driver, lambda d: d.find_element("id", "kpi-depuis").text)
+    assert text.replace("\u202f", "").startswith(f"+{n} lauréats"), text
+    assert "depuis le 15 juin 2021" in text and "d'investissement" in text
+    assert rings() == n
+    assert "15 juin 2021" in driver.find_element("css selector", "#carte .infolayer").text
+    driver.save_screenshot(str(ARTIFACTS / "depuis_15_juin_2021.png"))
+    # the control: another date, the URL, rings and change follow
+    box = driver.find_element("css selector", "input[placeholder='AAAA-MM-JJ']")
+    assert box.get_attribute("value") == "2021-06-15"
+    box.send_keys(Keys.CONTROL, "a", Keys.BACKSPACE)
+    box.send_keys("2021-09-01", Keys.ENTER)
+    _wait(driver, lambda d: "depuis=2021-09-01" in d.current_url)
+    m = expected("2021-09-01")
+    _wait(driver, lambda d: "1er septembre 2021" in d.find_element("id", "kpi-depuis").text
+          or "1 septembre 2021" in d.find_element("id", "kpi-depuis").text)
+    _wait(driver, lambda d: rings() == m)
+    assert console_errors(driver) == []

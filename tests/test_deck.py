@@ -195,3 +195,24 @@ def test_slide_png(client, ctx):
     present = class_colors_rgb(ctx, state, sel)
     assert present and all(counts.get(c, 0) >= 40 for c in present.values())
     assert counts.get(rgb("#CC0000"), 0) > 20  # the selected territory's outline
+
+
+def test_deck_what_changed_since(client, ctx):
+    query = "?region=32&depuis=2021-06-15"
+    state = ViewState.from_query(query, ctx.choices)[0]
+    sel = filter_laureates(ctx.laureats, state)
+    new = sel[sel["date"].astype(str) >= "2021-06-15"]
+    assert 0 < len(new) < len(sel)
+    prs = get_deck(client, query, "region32_depuis")
+    slides = list(prs.slides)
+    assert slides[3].shapes.title.text == "Ce qui a changé depuis le 15 juin 2021"
+    box = shape(slides[3], f"{ids.KPI_LAUREATS}-depuis").text_frame.paragraphs[1].text
+    assert box.replace("\u202f", "") == f"+{len(new)}"
+    table = shape(slides[3], "depuis-liste").table
+    assert len(table.rows) - 1 == min(10, len(new))
+    assert {table.cell(i, 0).text for i in range(1, len(table.rows))} <= set(new["entreprise"])
+    # the map rings the new laureates
+    img = np.asarray(Image.open(io.BytesIO(shape(slides[1], "carte").image.blob)).convert("RGB"))
+    (ARTIFACTS / "dossier_region32_depuis_carte.png").write_bytes(shape(slides[1], "carte").image.blob)
+    from dashboard.since import COLOR_SINCE
+    assert color_counts(img).get(rgb(COLOR_SINCE), 0) > 10 * len(new)

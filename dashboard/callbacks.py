@@ -14,7 +14,8 @@ from .layout import KPI_LABELS, kpi_titles, kpi_values, summary
 from .compare import register_compare_callbacks
 from .fiche import fiche_panel, ranking_table
 from .since import since_text
-from .panels import barometre_figure, barometre_months, regional_table, time_figure
+from .since_barometre import barometre_view
+from .panels import barometre_months, regional_table, time_figure
 from .state import MULTI, PHASES, ViewState, state_from_controls
 import dash_bootstrap_components as dbc
 
@@ -125,7 +126,7 @@ def register_callbacks(app, ctx: DataContext) -> None:
         if not months or not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(months):
             return no_update
         state, _ = url_state(search)
-        return barometre_figure(ctx.barometre, months[index], state.region)
+        return barometre_view(ctx.barometre, months[index], state)
 
     @app.callback(
         Output(ids.URL, "search", allow_duplicate=True),

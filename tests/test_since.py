@@ -51,3 +51,26 @@ def test_map_rings_the_new_laureates(ctx):
     without = map_patch(ctx, state.with_(depuis=None), state, sel).to_plotly_json()
     lat = [op["params"]["value"] for op in without["operations"] if op["location"] == ["data", TRACE_SINCE, "lat"]]
     assert len(lat) == 1 and len(lat[0]) == 0
+
+
+def test_barometre_change_between_the_two_months(ctx):
+    from dashboard.panels import BarometreData
+    from dashboard.since_barometre import barometre_view, reference_month
+    bar = BarometreData(ctx)
+    assert bar.available
+    assert reference_month(bar.months, "2021-06-15") == "2021-05"
+    assert reference_month(bar.months, "2019-01-01") is None
+    state = ViewState(depuis="2021-06-15")
+    fig = barometre_view(bar, "2021-12", state)
+    z = fig.data[0].z
+    expected = (bar.pivot["2021-12"] - bar.pivot["2021-05"]).to_numpy(dtype=float)
+    assert [None if math.isnan(e) else e for e in expected] == [None if v is None or math.isnan(v) else v
+                                                                 for v in z]
+    assert "changement depuis le 15 juin 2021" in fig.layout.title.text
+    assert "entre fin mai 2021 et fin décembre 2021" in fig.layout.annotations[-1].text
+    # without a reference date: the cumulative map as before
+    plain = barometre_view(bar, "2021-12", ViewState())
+    assert list(plain.data[0].z) == [None if math.isnan(v) else v for v in bar.pivot["2021-12"]]
+    # a slider month before the reference: said, not a negative map
+    early = barometre_view(bar, "2021-03", state)
+    assert "choisir un mois après" in early.layout.annotations[-1].text

@@ -16,7 +16,9 @@ summarised (percent-encoded) in the ``X-Parametres-Ignores`` header.
 """
 from __future__ import annotations
 
+import functools
 import json
+from datetime import date
 from urllib.parse import quote
 
 from flask import Response, request
@@ -124,17 +126,25 @@ def register_routes(app, ctx) -> None:
         body = cached("csv.meta", state, lambda: metadata_text(ctx, state, len(export_rows(ctx, state))).encode())
         return _attachment(body, "text/plain", META_FILENAME, ignored)
 
-    def export_pptx():
+    # Decks and images (0.3-0.7 MB each) are not put in the shared cache: a few per process, the last ones asked.
+    @functools.lru_cache(maxsize=8)
+    def deck_body(state: ViewState, day: str) -> bytes:  # the deck prints the day it was made
         from .deck import deck_bytes  # matplotlib and python-pptx load on the first deck only
+        return deck_bytes(ctx, state)
+
+    @functools.lru_cache(maxsize=8)
+    def png_body(state: ViewState) -> bytes:
+        from .static_map import render_map  # matplotlib loads on the first image only
+        return render_map(ctx, state, filter_laureates(ctx.laureats, state), slide=True)
+
+    def export_pptx():
         state, ignored = view_state_from_request(ctx)
-        body = cached("pptx", state, lambda: deck_bytes(ctx, state))
+        body = deck_body(state.with_(embed=False), date.today().isoformat())
         return _attachment(body, PPTX_MIMETYPE, PPTX_FILENAME, ignored)
 
     def export_png():
-        from .static_map import render_map  # matplotlib loads on the first image only
         state, ignored = view_state_from_request(ctx)
-        body = cached("png", state, lambda: render_map(ctx, state, filter_laureates(ctx.laureats, state), slide=True))
-        return _attachment(body, "image/png", PNG_FILENAME, ignored)
+        return _attachment(png_body(state.with_(embed=False)), "image/png", PNG_FILENAME, ignored)
 
     # Export bodies are pure functions of (data, state): kept in the shared cache (Redis when
     # REDIS_URL is set, so every worker and machine benefits; in-process otherwise).

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import math
 import textwrap
+import threading
 
 import geopandas as gpd
 import pandas as pd
@@ -125,6 +126,8 @@ def _draw(ax, ctx, state, geo, colors, extent, sel, pin_size, ti_ids, selected):
 
 
 SLIDE_TITLE = "Territoires d'industrie — lauréats France Relance"
+#: matplotlib is not thread-safe (shared font cache, text layout): one image at a time per process.
+_RENDER_LOCK = threading.Lock()
 
 
 def render_map(ctx: DataContext, state: ViewState, sel: pd.DataFrame, slide: bool = False) -> bytes:
@@ -151,6 +154,11 @@ def render_map(ctx: DataContext, state: ViewState, sel: pd.DataFrame, slide: boo
         the subtitle. Each territory is filled with the colour of its class in the web
         map's scale (``scale.colors_of``), zero in grey, outside the selection in white.
     """
+    with _RENDER_LOCK:
+        return _render_map(ctx, state, sel, slide)
+
+
+def _render_map(ctx: DataContext, state: ViewState, sel: pd.DataFrame, slide: bool) -> bytes:
     locations, z, scale = choropleth_values(ctx, state, sel)
     colors = pd.Series(scale.colors_of(z), index=pd.Index(locations, dtype=object).astype(str))
     zoomed = bool(state.region or state.departement)

@@ -7,7 +7,8 @@ NBSP = "\u202f"  # narrow no-break space, the French thousands separator
 
 
 def _is_missing(x) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
+    """None, NaN or pandas' NA (a column without amounts)."""
+    return x is None or type(x).__name__ == "NAType" or (isinstance(x, float) and math.isnan(x))
 
 
 def integer(n) -> str:

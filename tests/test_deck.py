@@ -216,3 +216,18 @@ def test_deck_what_changed_since(client, ctx):
     (ARTIFACTS / "dossier_region32_depuis_carte.png").write_bytes(shape(slides[1], "carte").image.blob)
     from dashboard.since import COLOR_SINCE
     assert color_counts(img).get(rgb(COLOR_SINCE), 0) > 10 * len(new)
+
+
+@pytest.mark.parametrize("query", ["?region=%3Cscript%3E&inconnu=1", "?depuis=2021-02-30&par_hab=%0d%0aX:1",
+                                   "?territoire=../../etc/passwd&comparer=%00"])
+def test_deck_and_image_hostile_params(client, query):
+    """Bad parameters are ignored (and said), never an error: the default view's deck and image."""
+    from urllib.parse import unquote
+    for path in ("/export.pptx", "/export.png"):
+        r = client.get(path + query)
+        assert r.status_code == 200, path
+        ignored = r.headers["X-Parametres-Ignores"]
+        ignored.encode("ascii")
+        assert "\r" not in ignored and "\n" not in ignored and unquote(ignored)
+    prs = Presentation(io.BytesIO(client.get("/export.pptx" + query).data))
+    assert prs.slides[1].shapes.title.text == "Carte — France entière"

@@ -74,3 +74,18 @@ def test_barometre_change_between_the_two_months(ctx):
     # a slider month before the reference: said, not a negative map
     early = barometre_view(bar, "2021-03", state)
     assert "choisir un mois après" in early.layout.annotations[-1].text
+
+
+def test_since_with_the_official_file_dates(official_bundle):
+    """The official format's « mise_a_jour » is the date compared (no amounts: the count only)."""
+    from dashboard.deck import build_deck, since_title
+    octx = DataContext(official_bundle)
+    sel = filter_laureates(octx.laureats, ViewState())
+    depuis = sorted(sel["date"].dropna())[len(sel) // 2]
+    n = int((sel["date"] >= depuis).sum())
+    assert 0 < n < len(sel)
+    text = since_text(sel, depuis, octx.has_amounts)
+    assert text == f"+{fmt.integer(n)} lauréat{'s' if n > 1 else ''} depuis le {fmt.date_fr(depuis)}"
+    state = ViewState(depuis=depuis)
+    titles = [s.shapes.title.text for s in build_deck(octx, state).slides]
+    assert since_title(state) in titles and "DÉMONSTRATION" not in " ".join(titles)

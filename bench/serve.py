@@ -14,6 +14,8 @@
    test), for a bounded time; bodies are checked. Target p95 <= 300 ms, 0 errors. Where the time
    goes: per route, from the proxy's access log (time in nginx and in the instances).
    Without nginx/redis-server the load runs against one gunicorn (2 workers), and the table says so.
+4. Committee deck (/export.pptx, maps drawn on the server): time for a region and for France, best of
+   3 runs, no cache. Targets: <= 3 s and <= 6 s. ``--deck-only`` runs just this part.
 
 Usage: ``python bench/serve.py [--bundle DIR] [--source-dir ../shared/data] [--seconds 20]``.
 Only loopback addresses are contacted.
@@ -325,6 +327,33 @@ def direct_gunicorn(bundle_dir, source_dir, tmp):
         log.close()
 
 
+DECK_QUERIES = {"région (?region=32&zone=afr)": ("?region=32&zone=afr", 3.0),
+                "France (?niveau=ti)": ("?niveau=ti", 6.0)}
+
+
+def bench_deck(ctx, runs: int = 3) -> list[tuple[str, float, float, int]]:
+    """(name, best seconds, target seconds, bytes) of the committee deck per query, uncached
+    (each run draws its maps again; the process's once-only geometry is ready after the first run)."""
+    from dashboard.deck import deck_bytes
+    from dashboard.state import ViewState
+    out = []
+    for name, (query, target) in DECK_QUERIES.items():
+        state = ViewState.from_query(query, ctx.choices)[0]
+        times = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            body = deck_bytes(ctx, state)
+            times.append(time.perf_counter() - t)
+        out.append((name, min(times), target, len(body)))
+    return out
+
+
+def deck_rows(results, row) -> None:
+    for name, best, target, size in results:
+        row(f"dossier de comité .pptx, {name}", f"{best:.2f} s ({size / 1e6:.1f} Mo)", f"≤ {target:g} s",
+            best <= target)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--bundle", default=None, help="lot de données (défaut : construit dans un dossier temporaire)")
@@ -337,6 +366,7 @@ def main():
                    help="arrivée des lecteurs étalée sur ce nombre de secondes (défaut 0 : tous ensemble)")
     p.add_argument("--workers", type=int, default=1, help="WEB_CONCURRENCY de chaque instance derrière nginx")
     p.add_argument("--threads", type=int, default=4, help="GUNICORN_THREADS de chaque instance derrière nginx")
+    p.add_argument("--deck-only", action="store_true", help="mesurer seulement le dossier de comité (.pptx)")
     args = p.parse_args()
     load_before = os.getloadavg()[0]  # other processes on the machine skew every figure below
     import tempfile
@@ -352,6 +382,14 @@ def main():
     from deploy.local import Topology, missing_programs
     bundle = load_bundle(bundle_dir)
     app = create_app(bundle)
+    if args.deck_only:
+        rows = []
+        deck_rows(bench_deck(app._ti_context), lambda *r: rows.append(r))
+        for name, value, target, ok in rows:
+            print(f"{name:<55} {value:>22}  {target:<8} {'OK' if ok else 'HORS CIBLE'}")
+        print(f"machine : {os.cpu_count()} cœurs")
+        return
+    decks = bench_deck(app._ti_context)
     naive = naive_app(bundle)
     ours_t, ours_b, naive_t, naive_b = bench_callbacks(app, naive)
     ctx = app._ti_context
@@ -435,6 +473,7 @@ def main():
         late = [x[0] for v in routes.values() for x in v if x[3] - t0 > 5]
         if late:
             row("  requêtes HTTP après les 5 premières s : p95", f"{pct(late, 95):.0f} ms")
+    deck_rows(decks, row)
     width = max(len(r[0]) for r in rows)
     print(f"{'mesure':<{width}}  {'valeur':>24}  {'cible':<10} verdict")
     for name, value, target, verdict in rows:

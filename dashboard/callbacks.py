@@ -11,8 +11,11 @@ from . import ids
 from .data import VIEWS, DataContext, filter_laureates, kpis
 from .figures import map_patch
 from .layout import KPI_LABELS, kpi_titles, kpi_values, summary
+from .compare import register_compare_callbacks
 from .fiche import fiche_panel, ranking_table
-from .panels import barometre_figure, barometre_months, regional_table, time_figure
+from .since import since_text
+from .since_barometre import barometre_view
+from .panels import barometre_months, regional_table, time_figure
 from .state import MULTI, PHASES, ViewState, state_from_controls
 import dash_bootstrap_components as dbc
 
@@ -31,6 +34,7 @@ def control_value(state: ViewState, name: str):
 
 def register_callbacks(app, ctx: DataContext) -> None:
     choices = ctx.choices
+    register_compare_callbacks(app, ctx)
 
     def url_state(query) -> tuple[ViewState, list[str]]:
         """State of a query string coming from the browser (anything else counts as empty)."""
@@ -64,6 +68,7 @@ def register_callbacks(app, ctx: DataContext) -> None:
         *[Output(k, "children") for k in ids.KPIS],
         *[Output(k, "title") for k in ids.KPIS],
         Output(ids.SUMMARY, "children"),
+        Output(ids.KPI_SINCE, "children"),
         Output(ids.RENDERED, "data"),
         Input(ids.URL, "search"),
         State(ids.RENDERED, "data"),
@@ -73,12 +78,13 @@ def register_callbacks(app, ctx: DataContext) -> None:
         state, _ = url_state(search)
         before, _ = url_state(rendered)
         if state.to_query() == (rendered or ""):
-            return (no_update,) * (3 + 2 * len(ids.KPIS))
+            return (no_update,) * (4 + 2 * len(ids.KPIS))
         sel = filter_laureates(ctx.laureats, state)
         k = kpis(sel, ctx.has_amounts)
         values, titles = kpi_values(k), kpi_titles(k)
         return (map_patch(ctx, state, before, sel), *[values[i] for i in ids.KPIS],
-                *[titles[i] for i in ids.KPIS], summary(ctx, state, len(sel)), state.to_query())
+                *[titles[i] for i in ids.KPIS], summary(ctx, state, len(sel)),
+                since_text(sel, state.depuis, ctx.has_amounts), state.to_query())
 
     @app.callback(
         Output(ids.FICHE, "children"),
@@ -87,6 +93,8 @@ def register_callbacks(app, ctx: DataContext) -> None:
         Output(ids.TIME, "figure"),
         Output(ids.EXPORT_CSV, "href"),
         Output(ids.EXPORT_GEOJSON, "href"),
+        Output(ids.EXPORT_XLSX, "href"),
+        Output(ids.EXPORT_PPTX, "href"),
         Output(ids.TABS, "active_tab"),
         Input(ids.URL, "search"),
         State(ids.RENDERED, "data"),
@@ -98,12 +106,13 @@ def register_callbacks(app, ctx: DataContext) -> None:
         state, _ = url_state(search)
         before, _ = url_state(rendered)
         if state.to_query() == (rendered or ""):  # the page's layout already holds this view (~90 ms of CPU)
-            return (no_update,) * 7
+            return (no_update,) * 9   # one per Output above
         sel = filter_laureates(ctx.laureats, state)
         query = state.to_query(include_embed=False)
         new_tab = "fiche" if state.territoire and state.territoire != before.territoire else no_update
         return (fiche_panel(ctx, state, sel), ranking_table(ctx, state, sel), regional_table(ctx, state, sel),
-                time_figure(ctx, state, sel), ctx.export_url("csv", query), ctx.export_url("geojson", query), new_tab)
+                time_figure(ctx, state, sel), ctx.export_url("csv", query), ctx.export_url("geojson", query),
+                ctx.export_url("xlsx", query), ctx.export_url("pptx", query), new_tab)
 
     @app.callback(
         Output(ids.BAROMETRE, "figure"),
@@ -119,7 +128,7 @@ def register_callbacks(app, ctx: DataContext) -> None:
         if not months or not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(months):
             return no_update
         state, _ = url_state(search)
-        return barometre_figure(ctx.barometre, months[index], state.region)
+        return barometre_view(ctx.barometre, months[index], state)
 
     @app.callback(
         Output(ids.URL, "search", allow_duplicate=True),

@@ -10,6 +10,7 @@ from dash import dash_table, dcc, html
 from . import fmt
 from .data import METRIC_COLUMN, METRIC_LABEL, DataContext, aggregate, filter_laureates, kpis, \
     territories_in_scope
+from .compare import compare_control
 from .state import PHASES, ViewState
 
 RANKING_ROWS = 50
@@ -91,8 +92,8 @@ def comparison_table(ctx: DataContext, state: ViewState, terr: Territory):
     rows.append(_figures_row("France", kpis(wide, ctx.has_amounts), int(ctx.communes["population"].sum())))
     head = html.Thead(html.Tr([html.Th(h, scope="col") for h in (
         "", "Lauréats", "pour 10 000 hab.", "Investissement", "Aide", "Emplois", "En zone prioritaire")]))
-    return html.Table([html.Caption("Chiffres pour les filtres actuels"), head, html.Tbody(rows)],
-                      className="table table-sm small")
+    return html.Div(html.Table([html.Caption("Chiffres pour les filtres actuels"), head, html.Tbody(rows)],
+                               className="table table-sm small"), className="table-responsive")
 
 
 def breakdown(sel: pd.DataFrame, col: str, title: str):
@@ -178,11 +179,12 @@ def fiche_panel(ctx: DataContext, state: ViewState, sel: pd.DataFrame):
     other = resolve_territory(ctx, state.comparer, state.phase)
     close = dcc.Link("Fermer la fiche", href=state.with_(territoire=None, comparer=None).to_query() or "?",
                      className="small")
+    control = compare_control(ctx, state, other.nom if other else None)
     if other is None:
-        return html.Div([close, fiche(ctx, state, terr)])
-    return html.Div([close, html.Div(className="row", children=[
-        html.Div(fiche(ctx, state, terr, "-1"), className="col-md-6"),
-        html.Div(fiche(ctx, state, other, "-2"), className="col-md-6"),
+        return html.Div([close, control, fiche(ctx, state, terr)])
+    return html.Div([close, control, html.Div(className="row", children=[
+        html.Div(fiche(ctx, state, terr, "-1"), className="col-12 col-lg-6"),
+        html.Div(fiche(ctx, state, other, "-2"), className="col-12 col-lg-6"),
     ])])
 
 

@@ -18,6 +18,7 @@ KPI_AIDE = "kpi-aide"
 KPI_EMPLOIS = "kpi-emplois"
 KPI_ZONE = "kpi-part-zone-prioritaire"
 KPIS = (KPI_LAUREATS, KPI_INVESTISSEMENT, KPI_AIDE, KPI_EMPLOIS, KPI_ZONE)
+KPI_SINCE = "kpi-depuis"
 
 FILTER_TYPE = "filtre"
 
@@ -35,5 +36,7 @@ BAROMETRE = "carte-barometre"
 BAROMETRE_MONTH = "mois-barometre"
 EXPORT_CSV = "export-csv"
 EXPORT_GEOJSON = "export-geojson"
+EXPORT_XLSX = "export-xlsx"
+EXPORT_PPTX = "export-pptx"
 SLIDE = "export-diapositive"
 TABS = "onglets"

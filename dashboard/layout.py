@@ -8,6 +8,8 @@ from dash import dcc, html
 from . import fmt
 from . import ids
 from .data import VIEWS, ZONE_LABEL, DataContext, filter_laureates, kpis
+from .describe import filters_sentence
+from .since import since_text
 from .fiche import fiche_panel, ranking_table
 from .panels import barometre_figure, barometre_months, regional_table, time_figure
 from .figures import COLOR_IN_TI, COLOR_OUT_TI, map_figure
@@ -60,26 +62,7 @@ KPI_LABELS = {
 
 def summary(ctx: DataContext, state: ViewState, n: int) -> str:
     """One French sentence describing the filters (also read by screen readers)."""
-    where = "France entière"
-    if state.departement:
-        where = f"département {ctx.departements.loc[state.departement, 'nom_departement']}"
-    elif state.region:
-        where = f"région {ctx.regions.loc[state.region]}"
-    bits = [f"{fmt.integer(n)} lauréat{'s' if n > 1 else ''}", where]
-    if state.filiere:
-        bits.append("filière " + ", ".join(state.filiere))
-    if state.mesure:
-        bits.append("mesure " + ", ".join(state.mesure))
-    if state.taille:
-        bits.append("entreprises " + ", ".join(state.taille))
-    if state.zone:
-        bits.append(f"en {ZONE_LABEL[state.zone]}")
-    if state.ti:
-        bits.append(f"{'dans' if state.ti == 'dans' else 'hors'} un Territoire d'industrie ({state.phase})")
-    if state.debut or state.fin:
-        bits.append(f"de {fmt.month(state.debut) if state.debut else 'l’origine'} à "
-                    f"{fmt.month(state.fin) if state.fin else 'aujourd’hui'}")
-    return " · ".join(bits)
+    return filters_sentence(ctx, state, n)
 
 
 def _options(values, labels=None):
@@ -140,6 +123,11 @@ def filter_panel(ctx: DataContext, state: ViewState):
             dd("debut", month_opts, state.debut, placeholder="Début"),
             dd("fin", month_opts, state.fin, placeholder="Fin"),
         ], className="d-grid gap-1")),
+        field("Depuis le dernier comité",
+              dcc.Input(id=ids.filter_id("depuis"), type="text", value=state.depuis, debounce=True,
+                        pattern=r"\d{4}-\d{2}-\d{2}", maxLength=10, placeholder="AAAA-MM-JJ",
+                        className="form-control form-control-sm champ-depuis"),
+              "Entoure les lauréats décidés depuis cette date et chiffre le changement."),
         dbc.Button("Réinitialiser", id=ids.RESET, color="secondary", outline=True, size="sm", className="mt-2"),
     ])
 
@@ -153,6 +141,11 @@ def kpi_cards(k: dict):
             html.Div(values[kid], id=kid, title=titles[kid], className="kpi-value"),
         ]), className="kpi h-100"), xs=6, md=4, lg=True))
     return dbc.Row(cards, className="g-2 mb-2")
+
+
+def since_line(text: str | None):
+    """The change since the reference date, under the KPI cards (empty without ``depuis``)."""
+    return html.Div(text, id=ids.KPI_SINCE, className="kpi-depuis small fw-semibold mb-2", **{"aria-live": "polite"})
 
 
 def legend_note(ctx: DataContext):
@@ -245,7 +238,7 @@ def page(ctx: DataContext, state: ViewState, ignored: list[str]):
     ])
     stores = [dcc.Location(id=ids.URL, refresh=False), dcc.Store(id=ids.RENDERED, data=state.to_query())]
     graph = dcc.Graph(id=ids.MAP, figure=fig, config=GRAPH_CONFIG, className="carte")
-    main = [kpi_cards(k), graph, legend_note(ctx),
+    main = [kpi_cards(k), since_line(since_text(sel, state.depuis, ctx.has_amounts)), graph, legend_note(ctx),
             html.P(summary(ctx, state, len(sel)), id=ids.SUMMARY, className="small mt-1", **{"aria-live": "polite"}),
             source_line(ctx)]
     if state.embed:
@@ -261,6 +254,11 @@ def page(ctx: DataContext, state: ViewState, ignored: list[str]):
                className="btn btn-sm btn-outline-primary", download="laureats-territoires-industrie.csv"),
         html.A("GeoJSON", id=ids.EXPORT_GEOJSON, href=ctx.export_url("geojson", query),
                className="btn btn-sm btn-outline-primary", download="laureats-territoires-industrie.geojson"),
+        html.A("Tableur (XLSX)", id=ids.EXPORT_XLSX, href=ctx.export_url("xlsx", query),
+               className="btn btn-sm btn-outline-primary", download="laureats-territoires-industrie.xlsx"),
+        html.A("Dossier de comité (PowerPoint)", id=ids.EXPORT_PPTX, href=ctx.export_url("pptx", query),
+               className="btn btn-sm btn-primary", download="dossier-comite-territoires-industrie.pptx",
+               title="Carte, chiffres clés, tableaux, lauréats et sources de la vue, en diapositives"),
         html.Button("Image pour diapositive (PNG 16:9)", id=ids.SLIDE, className="btn btn-sm btn-outline-secondary"),
         html.Span(id="statut-diapositive", className="small text-muted", **{"aria-live": "polite"}),
     ])

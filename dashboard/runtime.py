@@ -25,7 +25,12 @@ def source_dir_from_env() -> Path | None:
     env = os.environ.get("TI_SOURCE_DIR")
     if env:
         return Path(env)
-    return DEFAULT_RAW if DEFAULT_RAW.is_dir() and any(DEFAULT_RAW.iterdir()) else None
+    return DEFAULT_RAW if _has_files(DEFAULT_RAW) else None
+
+
+def _has_files(folder: Path) -> bool:
+    """Does ``folder`` hold at least one file (a failed download leaves only empty folders)?"""
+    return folder.is_dir() and any(p.is_file() for p in folder.rglob("*"))
 
 
 @contextmanager
@@ -56,7 +61,7 @@ def fetch_in_background(dest: Path = DEFAULT_RAW, timeout: float = 5.0, out=sys.
             print(f"Sources officielles téléchargées dans {dest} : elles serviront au prochain démarrage.",
                   file=out)
         except (FetchError, OSError) as exc:
-            got = "quelques-unes sont arrivées, " if dest.is_dir() and any(dest.iterdir()) else ""
+            got = "quelques-unes sont arrivées, " if _has_files(dest) else ""
             print(f"Téléchargement des sources incomplet ({got}{str(exc).splitlines()[0][:300]}) ; "
                   "la carte sert l'instantané embarqué.", file=out)
 

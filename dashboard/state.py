@@ -8,6 +8,7 @@ reported (in French) so the page can say which were ignored.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from datetime import date
 from typing import Iterable, Mapping
 from urllib.parse import parse_qsl, urlencode
 
@@ -38,6 +39,18 @@ class Choices:
     months: tuple = ()
 
 
+def is_iso_date(text: str) -> bool:
+    """``AAAA-MM-JJ`` and a real calendar day (``2021-02-30`` is not)."""
+    if not (isinstance(text, str) and len(text) == 10 and text[4] == "-" and text[7] == "-"
+            and text.replace("-", "").isdigit()):
+        return False
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class ViewState:
     region: str | None = None
@@ -55,6 +68,7 @@ class ViewState:
     comparer: str | None = None
     debut: str | None = None
     fin: str | None = None
+    depuis: str | None = None  # reference date (last committee): what changed since then
     embed: bool = False
 
     # ------------------------------------------------------------------ parse
@@ -177,6 +191,13 @@ class ViewState:
         if kw["debut"] and kw["fin"] and kw["debut"] > kw["fin"]:
             bad("fin", kw["fin"], "avant le début")
             kw["fin"] = None
+        depuis = clean_list("depuis")
+        kw["depuis"] = None
+        if depuis:
+            if is_iso_date(depuis[-1]):
+                kw["depuis"] = depuis[-1]
+            else:
+                bad("depuis", depuis[-1], "date attendue au format AAAA-MM-JJ")
         kw["embed"] = single("embed", ("1", "0", "true", "false")) in ("1", "true")
         return cls(**kw), ignored
 
@@ -213,7 +234,7 @@ class ViewState:
 
 
 FILTER_NAMES = ("region", "departement", "filiere", "mesure", "taille", "zone", "ti", "phase", "niveau",
-                "indicateur", "par_hab", "debut", "fin")
+                "indicateur", "par_hab", "debut", "fin", "depuis")
 MULTI = ("filiere", "mesure", "taille")
 
 

@@ -82,6 +82,8 @@ SETTINGS = (
     Setting("TI_LOG", "path", None, "journal de l'application lancée par les tests de navigateur", "tests"),
     Setting("CHROMIUM", "path", "/usr/bin/chromium", "navigateur des tests de navigateur", "tests"),
     Setting("CHROMEDRIVER", "path", "/usr/bin/chromedriver", "pilote du navigateur des tests", "tests"),
+    Setting("CI", "flag", False, "`true` : intégration continue (le test de déploiement échoue au lieu d'être "
+            "sauté quand nginx ou redis-server manque)", "tests"),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -11,13 +11,20 @@ from dash import ALL, ClientsideFunction, Input, Output, Patch, State, ctx as da
 from geodata.schema import PHASES
 
 from . import ids
-from .barometre import barometre_data, barometre_figure, barometre_months
+from .barometre import barometre_data, barometre_months
 from .catalog import departement_options as _departement_options
+from .compare import register_compare_callbacks
 from .data import VIEWS, DataContext, filter_laureates, kpis
 from .figures import map_patch
 from .layout import kpi_titles, kpi_values, summary
 from .panels import URL_PANELS
+from .since import since_text
+from .since_barometre import barometre_view
 from .state import ViewState, control_value, state_from_controls
+
+#: Export links of the page, (element id, kind of ``/export.<kind>``), kept in line with the view.
+EXPORT_LINKS = ((ids.EXPORT_CSV, "csv"), (ids.EXPORT_GEOJSON, "geojson"), (ids.EXPORT_XLSX, "xlsx"),
+                (ids.EXPORT_PPTX, "pptx"))
 
 FILTER = {"type": ids.FILTER_TYPE, "name": ALL}
 
@@ -48,25 +55,29 @@ def sync_body(ctx: DataContext, names: list[str], values, search, from_url: bool
 
 
 def render_body(ctx: DataContext, state: ViewState, before: ViewState, rendered) -> tuple | None:
-    """Map patch, KPI texts and titles (in ``ids.KPIS`` order), summary, rendered query;
-    None when the view is already drawn."""
+    """Map patch, KPI texts and titles (in ``ids.KPIS`` order), summary, change since
+    ``depuis``, rendered query; None when the view is already drawn."""
     if state.to_query() == (rendered or ""):
         return None
     sel = filter_laureates(ctx.laureats, state)
     k = kpis(sel, ctx.choices)
     values, titles = kpi_values(k), kpi_titles(k)
     return (map_patch(ctx, state, before, sel), *[values.get(i, "n.d.") for i in ids.KPIS],
-            *[titles.get(i, "") for i in ids.KPIS], summary(ctx, state, len(sel)), state.to_query())
+            *[titles.get(i, "") for i in ids.KPIS], summary(ctx, state, len(sel)),
+            since_text(sel, state.depuis, ctx.has_amounts), state.to_query())
 
 
-def panels_body(ctx: DataContext, state: ViewState, before: ViewState) -> tuple:
-    """Content of each panel of :data:`dashboard.panels.URL_PANELS`, the export links and
-    the active tab (the fiche when a territory gets selected)."""
+def panels_body(ctx: DataContext, state: ViewState, before: ViewState, rendered) -> tuple:
+    """Content of each panel of :data:`dashboard.panels.URL_PANELS`, the export links
+    (:data:`EXPORT_LINKS`) and the active tab (the fiche when a territory gets selected);
+    nothing when the page's layout already holds this view."""
+    if state.to_query() == (rendered or ""):
+        return (no_update,) * (len(URL_PANELS) + len(EXPORT_LINKS) + 1)
     sel = filter_laureates(ctx.laureats, state)
     query = state.to_query(include_embed=False)
     new_tab = "fiche" if state.territoire and state.territoire != before.territoire else no_update
-    return (*[p.build(ctx, state, sel) for p in URL_PANELS], ctx.export_url("csv", query),
-            ctx.export_url("geojson", query), new_tab)
+    return (*[p.build(ctx, state, sel) for p in URL_PANELS], *[ctx.export_url(kind, query) for _, kind in EXPORT_LINKS],
+            new_tab)
 
 
 def barometre_body(ctx: DataContext, index, state: ViewState, tab):
@@ -76,7 +87,7 @@ def barometre_body(ctx: DataContext, index, state: ViewState, tab):
     months = barometre_months(barometre_data(ctx))
     if not months or not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(months):
         return no_update
-    return barometre_figure(barometre_data(ctx), months[index], state.region)
+    return barometre_view(barometre_data(ctx), months[index], state)
 
 
 def select_on_map_body(ctx: DataContext, click, state: ViewState):
@@ -126,6 +137,7 @@ def reset_body(state: ViewState) -> str:
 def register_callbacks(app, ctx: DataContext) -> None:
     """Register the callbacks of ``app`` for the data ``ctx`` (outputs generated from
     the KPI metrics and the panel registry)."""
+    register_compare_callbacks(app, ctx)
 
     @app.callback(
         Output(FILTER, "value"),
@@ -144,6 +156,7 @@ def register_callbacks(app, ctx: DataContext) -> None:
         *[Output(k, "children") for k in ids.KPIS],
         *[Output(k, "title") for k in ids.KPIS],
         Output(ids.SUMMARY, "children"),
+        Output(ids.KPI_SINCE, "children"),
         Output(ids.RENDERED, "data"),
         Input(ids.URL, "search"),
         State(ids.RENDERED, "data"),
@@ -151,19 +164,21 @@ def register_callbacks(app, ctx: DataContext) -> None:
     def render(search, rendered):
         """Recompute the map (as a Patch) and the KPI cards for the URL's state."""
         out = render_body(ctx, url_state(ctx, search)[0], url_state(ctx, rendered)[0], rendered)
-        return (no_update,) * (3 + 2 * len(ids.KPIS)) if out is None else out
+        return (no_update,) * (4 + 2 * len(ids.KPIS)) if out is None else out
 
     @app.callback(
         *[Output(p.id, p.prop) for p in URL_PANELS],
         Output(ids.EXPORT_CSV, "href"),
         Output(ids.EXPORT_GEOJSON, "href"),
+        Output(ids.EXPORT_XLSX, "href"),
+        Output(ids.EXPORT_PPTX, "href"),
         Output(ids.TABS, "active_tab"),
         Input(ids.URL, "search"),
         State(ids.RENDERED, "data"),
         prevent_initial_call=True,
     )
     def render_panels(search, rendered):
-        return panels_body(ctx, url_state(ctx, search)[0], url_state(ctx, rendered)[0])
+        return panels_body(ctx, url_state(ctx, search)[0], url_state(ctx, rendered)[0], rendered)
 
     @app.callback(
         Output(ids.BAROMETRE, "figure"),

@@ -157,7 +157,7 @@ class ParamSpec:
         Value when absent (never written to the URL).
     label : str or None
         Label of its control (None: no control, URL only).
-    control : {"radio", "dropdown", "checkbox"} or None
+    control : {"radio", "dropdown", "checkbox", "date"} or None
     options : callable (ctx, state) -> list of dict, optional
     value_requires : callable value -> feature or None, optional
         Feature a value needs (e.g. ``niveau=ti`` needs the TI lists).
@@ -170,7 +170,7 @@ class ParamSpec:
     """
 
     name: str
-    kind: str = "single"
+    kind: str = "single"  # "single" | "flag" | "date" (AAAA-MM-JJ)
     values: tuple | None = None
     default: object = None
     label: str | None = None
@@ -184,6 +184,7 @@ class ParamSpec:
     placeholder: str | None = None
     clearable: bool = False
     searchable: bool = False
+    help_text: str | None = None
 
     @property
     def params(self) -> tuple:
@@ -194,7 +195,7 @@ class ParamSpec:
         return False
 
     def allowed(self, choices):
-        return () if self.kind == "flag" else (self.values if self.values is not None
+        return () if self.kind in ("flag", "date") else (self.values if self.values is not None
                                                else choices.values(self.choices_key))
 
 
@@ -254,6 +255,7 @@ class FilterSpec:
     reads: tuple = ()
 
     refresh_pins = True
+    help_text = None
     value_requires = None
     default = None
     clearable = True
@@ -406,11 +408,13 @@ COMPARER = ParamSpec("comparer", choices_key="territoires")
 PERIODE = FilterSpec("periode", "Période", "range", column="mois", choices_key="months",
                      choices=lambda ctx: ctx.laureats["mois"].dropna().unique(), range_params=("debut", "fin"),
                      options=_month_options, sentence=_period_sentence, placeholder=("Début", "Fin"), section=2)
+DEPUIS = ParamSpec("depuis", kind="date", label="Depuis le dernier comité", control="date", section=2,
+                   help_text="Entoure les lauréats décidés depuis cette date et chiffre le changement.")
 EMBED = ParamSpec("embed", kind="flag", default=False)
 
 #: Every URL parameter, in the order of the canonical query string.
 PARAMETERS = (REGION, DEPARTEMENT, FILIERE, MESURE, TAILLE, VOLET, ZONE, TI, PHASE, NIVEAU, INDICATEUR, PAR_HAB,
-              TERRITOIRE, COMPARER, PERIODE, EMBED)
+              TERRITOIRE, COMPARER, PERIODE, DEPUIS, EMBED)
 FILTERS = tuple(p for p in PARAMETERS if isinstance(p, FilterSpec))
 #: Specs with a control in the filter panel, in panel order.
 CONTROLS = tuple(p for p in PARAMETERS if p.label)
@@ -419,6 +423,9 @@ PIN_FIELDS = tuple(name for p in PARAMETERS if p.refresh_pins for name in p.para
 #: Export columns declared by the catalog (filters' columns, then the indicators').
 CATALOG_EXPORT_COLUMNS = tuple(dict.fromkeys(
     [f.export_column for f in FILTERS if f.export_column] + [m.column for m in METRICS if m.column]))
+#: French headers of those columns (spreadsheet export): the filter's or the indicator's label.
+CATALOG_EXPORT_HEADERS = {**{m.column: m.label for m in METRICS if m.column},
+                          **{f.export_column: f.label for f in FILTERS if f.export_column}}
 
 
 def control_params() -> tuple:

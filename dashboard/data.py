@@ -162,7 +162,7 @@ class DataContext:
         return f"{self.url_prefix}geo/{name}.geojson?v={self.geo_version}"
 
     def export_url(self, kind: str, query: str) -> str:
-        """URL of an export of the view (``kind``: ``csv`` or ``geojson``; ``query``: ``?…`` or "")."""
+        """URL of an export of the view (``kind``: ``csv``, ``geojson``, ``xlsx``, ``pptx``…; ``query``: ``?…`` or "")."""
         return f"{self.url_prefix}export.{kind}{query}"
 
     def geo_bytes(self, name: str) -> bytes | None:

@@ -1,7 +1,10 @@
 """Exports of the laureates shown by a view (CSV and GeoJSON). Pure: no Flask, no Dash.
 
 The rows are always ``filter_laureates(ctx.laureats, state)``: the export
-equals what the page counts.
+equals what the page counts. The CSV holds only the header and the rows (a
+spreadsheet or ``pandas.read_csv(sep=";")`` reads it as is); its metadata
+(sources, licences, date, filters, demonstration flag) is the sibling text
+:func:`metadata_text`, served at ``/export.csv.meta?<same query>``.
 """
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ BASE_COLUMNS = (
     "entreprise", "siren", "type_entreprise",
     "mesure", "filiere", "date", "description_projet",
     "montant_aide_eur", "investissement_eur", "emplois",
-    "nom_commune", "code_postal", "insee_com", "code_departement", "code_region", "epci_siren",
+    "nom_commune", "code_postal", "insee_com", "code_departement", "code_region", "epci_siren", "epci_nom",
     "lat", "lon",
     "in_ti_2019_2022", "ti_id_2019_2022", "ti_nom_2019_2022",
     "in_ti_2023_2027", "ti_id_2023_2027", "ti_nom_2023_2027",
@@ -56,9 +59,12 @@ def export_rows(ctx, state: ViewState) -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``filter_laureates(ctx.laureats, state)`` restricted to
-        :data:`EXPORT_COLUMNS` (same rows, same order), index reset.
+        :data:`EXPORT_COLUMNS` (same rows, same order), index reset; ``epci_nom``
+        is the EPCI's name (``ctx.epci``), the TI names are ``ti_nom_<phase>``.
     """
     sel = filter_laureates(ctx.laureats, state)
+    if "epci_siren" in sel.columns:
+        sel = sel.assign(epci_nom=sel["epci_siren"].map(ctx.epci["nom"]).astype(object))
     cols = [c for c in EXPORT_COLUMNS if c in sel.columns]
     return sel[cols].reset_index(drop=True)
 
@@ -94,28 +100,43 @@ def _sources(ctx) -> list[dict]:
     return out
 
 
-def comment_line(ctx, state: ViewState) -> str:
-    """First line of the CSV: sources, as-of date, filters and the demonstration mark.
-
-    ``# Source : … ; données arrêtées au … ; filtres : ?region=27 ; DÉMONSTRATION (données fictives)``
-    """
-    parts = []
+def sources_text(ctx) -> list[str]:
+    """One French line per source: ``titre (producteur, licence, millésime)``."""
+    out = []
     for s in _sources(ctx):
         label = _one_line(s["titre"])
         details = ", ".join(_one_line(s[k]) for k in ("producteur", "licence", "millesime") if s.get(k))
-        parts.append(f"{label} ({details})" if details else label)
-    items = [f"# Source : {' | '.join(parts) if parts else 'non renseignée'}"]
+        out.append(f"{label} ({details})" if details else label)
+    return out
+
+
+def as_of_text(ctx) -> str | None:
+    """The as-of date in French (``24 septembre 2021``), or None when unknown."""
     as_of = _as_of(ctx)
-    if as_of:
-        try:
-            shown = fmt.date_fr(str(as_of))
-        except (ValueError, IndexError):
-            shown = str(as_of)
-        items.append(f"données arrêtées au {_one_line(shown)}")
-    items.append(f"filtres : {_one_line(filters_query(state)) or 'aucun'}")
-    if _is_demonstration(ctx):
-        items.append(DEMONSTRATION_MARK)
-    return " ; ".join(items)
+    if not as_of:
+        return None
+    try:
+        return fmt.date_fr(str(as_of))
+    except (ValueError, IndexError):
+        return str(as_of)
+
+
+def metadata_text(ctx, state: ViewState, n: int) -> str:
+    """The CSV export's metadata, as the plain text served beside it (``/export.csv.meta``).
+
+    Lines ``clé : valeur`` (UTF-8, LF): title, number of rows, filters (query
+    string), as-of date, demonstration flag, then one ``source :`` line per
+    source with its producer, licence and vintage.
+    """
+    lines = ["titre : Lauréats France Relance et Territoires d'industrie",
+             f"lignes : {int(n)}",
+             f"filtres : {_one_line(filters_query(state)) or 'aucun'}",
+             f"donnees_arretees_au : {as_of_text(ctx) or 'non renseignée'}",
+             f"demonstration : {'oui — ' + DEMONSTRATION_MARK if _is_demonstration(ctx) else 'non'}",
+             "separateur : ;  (décimales avec un point, booléens 1/0, cellules commençant par = + - @ "
+             "préfixées d'une apostrophe)"]
+    lines += [f"source : {line}" for line in sources_text(ctx)] or ["source : non renseignée"]
+    return "\n".join(lines) + "\n"
 
 
 # --------------------------------------------------------------------------- CSV
@@ -172,22 +193,19 @@ def to_csv_text(df: pd.DataFrame, ctx, state: ViewState) -> str:
     ----------
     df : pandas.DataFrame
         Rows to write (usually :func:`export_rows`).
-    ctx : dashboard.data.DataContext
-        For the sources, the as-of date and the demonstration flag.
-    state : dashboard.state.ViewState
-        The filters, written in the comment line.
+    ctx, state
+        Unused (kept so every export builder has the same signature).
 
     Returns
     -------
     str
-        UTF-8 BOM, one comment line (:func:`comment_line`), the header, one line
-        per row; ``;``-separated, CRLF line ends. Numbers with a dot decimal,
+        UTF-8 BOM, the header, one line per row (no comment line: the metadata
+        is :func:`metadata_text`); ``;``-separated, CRLF line ends. Numbers with a dot decimal,
         booleans as 1/0 (empty when unknown); text cells starting with ``=``,
         ``+``, ``-``, ``@``, tab or CR are prefixed with ``'``.
     """
     buf = io.StringIO()
     buf.write(BOM)
-    buf.write(comment_line(ctx, state) + CSV_LINE_END)
     header = [neutralise_cell(str(c)) for c in df.columns]
     _csv_frame(df).to_csv(buf, sep=CSV_SEPARATOR, index=False, header=header, lineterminator=CSV_LINE_END,
                           quoting=csv.QUOTE_MINIMAL, na_rep="", decimal=".")

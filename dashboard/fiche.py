@@ -11,6 +11,7 @@ from geodata.schema import PHASES, ti_id_column, ti_nom_column
 
 from . import fmt
 from .catalog import KPI_METRICS, METRICS
+from .compare import compare_control
 from .data import DataContext, aggregate, filter_laureates, kpis, territories_in_scope, territory_key
 from .state import ViewState
 
@@ -96,8 +97,8 @@ def comparison_table(ctx: DataContext, state: ViewState, terr: Territory):
     rows.append(_figures_row("France", kpis(wide, ctx.choices), int(ctx.communes["population"].sum())))
     head = html.Thead(html.Tr([html.Th(h, scope="col") for h in (
         "", "Lauréats", "pour 10 000 hab.", *[m.fiche_label for m in _FICHE_METRICS])]))
-    return html.Table([html.Caption("Chiffres pour les filtres actuels"), head, html.Tbody(rows)],
-                      className="table table-sm small")
+    return html.Div(html.Table([html.Caption("Chiffres pour les filtres actuels"), head, html.Tbody(rows)],
+                               className="table table-sm small"), className="table-responsive")
 
 
 def breakdown(sel: pd.DataFrame, col: str, title: str):
@@ -184,11 +185,12 @@ def fiche_panel(ctx: DataContext, state: ViewState, sel: pd.DataFrame):
     other = resolve_territory(ctx, state.comparer, state.phase)
     close = dcc.Link("Fermer la fiche", href=state.with_(territoire=None, comparer=None).to_query() or "?",
                      className="small")
+    control = compare_control(ctx, state, other.nom if other else None)
     if other is None:
-        return html.Div([close, fiche(ctx, state, terr)])
-    return html.Div([close, html.Div(className="row", children=[
-        html.Div(fiche(ctx, state, terr, "-1"), className="col-md-6"),
-        html.Div(fiche(ctx, state, other, "-2"), className="col-md-6"),
+        return html.Div([close, control, fiche(ctx, state, terr)])
+    return html.Div([close, control, html.Div(className="row", children=[
+        html.Div(fiche(ctx, state, terr, "-1"), className="col-12 col-lg-6"),
+        html.Div(fiche(ctx, state, other, "-2"), className="col-12 col-lg-6"),
     ])])
 
 

@@ -15,29 +15,17 @@ from geodata.schema import in_ti_column
 from . import fmt
 from .catalog import PIN_FIELDS
 from .data import DataContext, aggregate, territories_in_scope
+from .map_style import COLOR_SELECTED, legend_html, pin_size, scale_for
+from .since import COLOR_SINCE, since_laureates
 from .state import ViewState
 
 # Okabe-Ito, colour-blind safe.
 COLOR_IN_TI = "#0072B2"
 COLOR_OUT_TI = "#E69F00"
-COLORSCALE = [[0.0, "#f2f0f7"], [0.25, "#cbc9e2"], [0.5, "#9e9ac8"], [0.75, "#756bb1"], [1.0, "#54278f"]]
 OUTLINE = "#222222"
 SEPARATORS = ", "  # decimal comma, thousands space
 
-TRACE_CHORO, TRACE_TI, TRACE_REGIONS, TRACE_IN, TRACE_OUT, TRACE_SELECTED = range(6)
-COLOR_SELECTED = "#CC0000"
-
-
-def metric_title(state: ViewState) -> str:
-    t = state.metric.label
-    return f"{t}<br>pour 10 000 hab." if state.par_hab else t
-
-
-def _colorbar_dtick(state: ViewState, zmax: float):
-    """One tick per unit for small counts (no repeated rounded labels), else automatic."""
-    if not state.par_hab and state.metric.whole and zmax <= 10:
-        return 1
-    return None
+TRACE_CHORO, TRACE_TI, TRACE_REGIONS, TRACE_IN, TRACE_OUT, TRACE_SELECTED, TRACE_SINCE = range(7)
 
 
 def _z_format(state: ViewState) -> str:
@@ -46,20 +34,26 @@ def _z_format(state: ViewState) -> str:
     return ",.0f"
 
 
-def choropleth_values(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> tuple[list, list, float]:
-    """(locations, z, zmax): every territory of the level, z = None outside the scope."""
+def choropleth_values(ctx: DataContext, state: ViewState, sel: pd.DataFrame):
+    """(locations, z, scale): every territory of the level, z = NaN outside the scope,
+    and the classed colour scale of z (:func:`dashboard.map_style.scale_for`: quantile
+    classes, no cap: the top class reads « ≥ … »)."""
     pop = ctx.population(state.niveau, state.phase)
     values = aggregate(sel, state, pop)
     scope = territories_in_scope(ctx, state)
-    z = values.where(values.index.isin(scope))
-    # Colour scale capped at the 95th percentile of the non-zero values, so one
-    # very large territory (e.g. the Métropole du Grand Paris) does not wash out the rest.
-    positive = z[z > 0]
-    zmax = float(np.nanpercentile(positive.to_numpy(dtype=float), 95)) if len(positive) else 1.0
-    if not state.par_hab and state.metric.whole:
-        zmax = float(np.ceil(zmax))  # whole counts on the colour bar
     # float arrays (NaN = no value, sent as null): serialised in one go, not value by value
-    return list(values.index), np.round(z.to_numpy(dtype=float), 4), max(zmax, 1e-9)
+    z = np.round(values.where(values.index.isin(scope)).to_numpy(dtype=float), 4)
+    return list(values.index), z, scale_for(state, z)
+
+
+def legend_annotation(ctx: DataContext, state: ViewState, locations: list, scale) -> dict:
+    """The class legend drawn in the map (so the slide image carries it too)."""
+    selected = selected_location(locations, state)
+    name = ctx.territory_names(state.niveau, state.phase).get(selected[0]) if selected else None
+    return {"text": legend_html(state, scale, name), "align": "left", "showarrow": False, "xref": "paper",
+            "yref": "paper", "x": 0.995, "y": 0.02, "xanchor": "right", "yanchor": "bottom",
+            "bgcolor": "rgba(255,255,255,0.9)", "bordercolor": "#bbbbbb", "borderwidth": 1, "borderpad": 4,
+            "font": {"size": 12}, "name": "legende-classes"}
 
 
 def hover_names(ctx: DataContext, state: ViewState, locations: list) -> list[str]:
@@ -86,6 +80,11 @@ def pin_static(part: pd.DataFrame) -> dict:
     return {"hovertext": [_pin_text(r) for r in part.itertuples(index=False)]}
 
 
+def _ctx_pin_static(ctx: DataContext, state: ViewState, inside: bool | None) -> dict:
+    """``pin_static`` of a phase's pins, built once per process (a third of a new page's CPU)."""
+    return ctx.once(("pin_static", state.phase, inside), lambda: pin_static(_ctx_partition(ctx, state, inside)))
+
+
 def pin_visibility(part: pd.DataFrame, sel: pd.DataFrame) -> dict:
     """Positions of the pins the filters keep; the others get no position (not drawn,
     not hoverable). Index-aligned with the static hover text, so only numbers travel."""
@@ -109,16 +108,16 @@ def _pin_text(r) -> str:
 
 def map_figure(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> go.Figure:
     """The whole map, geometry included (sent once per page load)."""
-    locations, z, zmax = choropleth_values(ctx, state, sel)
+    locations, z, scale = choropleth_values(ctx, state, sel)
+    colorscale, zmax = scale.plotly_colorscale()
     names = hover_names(ctx, state, locations)
     # Geometry by URL: fetched once by the browser and cached, never inside a callback response.
     geo = ctx.geo_url(state.niveau, state.phase)
     fig = go.Figure()
     fig.add_trace(go.Choroplethmap(
         geojson=geo, locations=locations, z=z, customdata=names, zmin=0, zmax=zmax,
-        colorscale=COLORSCALE, marker={"line": {"width": 0.3, "color": "#ffffff"}, "opacity": 0.85},
-        colorbar={"title": {"text": metric_title(state)}, "thickness": 12, "len": 0.55, "x": 0.99,
-                  "y": 0.45, "tickformat": _z_format(state), "dtick": _colorbar_dtick(state, zmax)},
+        colorscale=colorscale, showscale=False,  # classes: legend drawn as an annotation
+        marker={"line": {"width": 0.3, "color": "#ffffff"}, "opacity": 0.85},
         hovertemplate="<b>%{customdata}</b><br>%{z:" + _z_format(state) + "}<extra></extra>",
         name="territoires", showlegend=False, selectedpoints=selected_points(locations, state),
         selected={"marker": {"opacity": 1}}, unselected={"marker": {"opacity": 0.4}},
@@ -139,8 +138,9 @@ def map_figure(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> go.Figu
                                 hoverinfo="skip", name="Régions", showlegend=False))
     for inside, color, name in _pin_traces(ctx):
         part = _ctx_partition(ctx, state, inside)
-        fig.add_trace(go.Scattermap(**pin_static(part), **pin_visibility(part, sel), mode="markers",
-                                    hoverinfo="text", marker={"size": 8, "color": color, "opacity": 0.95},
+        fig.add_trace(go.Scattermap(**_ctx_pin_static(ctx, state, inside), **pin_visibility(part, sel), mode="markers",
+                                    hoverinfo="text", marker={"size": pin_size(state), "color": color,
+                                                              "opacity": 0.95},
                                     name=name))
     if not ctx.has_ti:
         fig.add_trace(go.Scattermap(lat=[], lon=[], mode="markers", showlegend=False))
@@ -149,6 +149,9 @@ def map_figure(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> go.Figu
         showscale=False, colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
         marker={"line": {"width": 3, "color": COLOR_SELECTED}}, hoverinfo="skip", name="territoire sélectionné",
         showlegend=False))
+    fig.add_trace(go.Scattermap(**since_positions(sel, state), mode="markers", hoverinfo="skip",
+                                marker={"size": pin_size(state) + 10, "color": COLOR_SINCE, "opacity": 0.45},
+                                name="décidés depuis la date de référence", showlegend=False))
     lon, lat, zoom = ctx.view_for(state)
     fig.update_layout(
         map={"style": "white-bg", "center": {"lon": lon, "lat": lat}, "zoom": zoom},
@@ -157,8 +160,15 @@ def map_figure(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> go.Figu
         showlegend=False,
         legend={"x": 0.01, "y": 0.02, "bgcolor": "rgba(255,255,255,0.85)", "font": {"size": 12}},
         hoverlabel={"bgcolor": "white", "font": {"size": 12}},
+        annotations=[legend_annotation(ctx, state, locations, scale)],
     )
     return fig
+
+
+def since_positions(sel: pd.DataFrame, state: ViewState) -> dict:
+    """Positions of the halos around the laureates decided since ``state.depuis`` (none without it)."""
+    new = since_laureates(sel, state.depuis)
+    return {"lat": new["lat"].round(3).to_numpy(dtype=float), "lon": new["lon"].round(3).to_numpy(dtype=float)}
 
 
 def _pin_traces(ctx: DataContext):
@@ -200,7 +210,8 @@ def map_patch(ctx: DataContext, state: ViewState, before: ViewState | None, sel:
     """Only what changed since ``before``: values and pins; geometry only when the
     level or the phase changed; the view only when the region/département changed."""
     p = Patch()
-    locations, z, zmax = choropleth_values(ctx, state, sel)
+    locations, z, scale = choropleth_values(ctx, state, sel)
+    colorscale, zmax = scale.plotly_colorscale()
     geometry_changed = before is None or before.niveau != state.niveau or (
         state.niveau == "ti" and before.phase != state.phase)
     if geometry_changed:
@@ -218,7 +229,8 @@ def map_patch(ctx: DataContext, state: ViewState, before: ViewState | None, sel:
         p["data"][TRACE_TI]["z"] = [0] * len(ti_ids)
     p["data"][TRACE_CHORO]["z"] = z
     p["data"][TRACE_CHORO]["zmax"] = zmax
-    p["data"][TRACE_CHORO]["colorbar"]["dtick"] = _colorbar_dtick(state, zmax)
+    p["data"][TRACE_CHORO]["colorscale"] = colorscale
+    p["layout"]["annotations"] = [legend_annotation(ctx, state, locations, scale)]
     if geometry_changed or before.territoire != state.territoire:
         p["data"][TRACE_CHORO]["selectedpoints"] = selected_points(locations, state)
         sel_loc = selected_location(locations, state)
@@ -227,8 +239,6 @@ def map_patch(ctx: DataContext, state: ViewState, before: ViewState | None, sel:
         p["data"][TRACE_SELECTED]["locations"] = sel_loc
         p["data"][TRACE_SELECTED]["z"] = [0] * len(sel_loc)
     if before is None or (before.indicateur, before.par_hab) != (state.indicateur, state.par_hab):
-        p["data"][TRACE_CHORO]["colorbar"]["title"]["text"] = metric_title(state)
-        p["data"][TRACE_CHORO]["colorbar"]["tickformat"] = _z_format(state)
         p["data"][TRACE_CHORO]["hovertemplate"] = "<b>%{customdata}</b><br>%{z:" + _z_format(state) + \
             "}<extra></extra>"
     if selection_changed(before, state):
@@ -236,10 +246,17 @@ def map_patch(ctx: DataContext, state: ViewState, before: ViewState | None, sel:
         for idx, (inside, _, _) in zip((TRACE_IN, TRACE_OUT), _pin_traces(ctx)):
             part = _ctx_partition(ctx, state, inside)
             if phase_changed:  # the inside/outside split moves: pins are sent again
-                for k, v in pin_static(part).items():
+                for k, v in _ctx_pin_static(ctx, state, inside).items():
                     p["data"][idx][k] = v
             for k, v in pin_visibility(part, sel).items():
                 p["data"][idx][k] = v
+    if before is None or pin_size(before) != pin_size(state):
+        for idx in (TRACE_IN, TRACE_OUT)[:len(_pin_traces(ctx))]:
+            p["data"][idx]["marker"]["size"] = pin_size(state)
+        p["data"][TRACE_SINCE]["marker"]["size"] = pin_size(state) + 10
+    if selection_changed(before, state) or before.depuis != state.depuis:
+        for k, v in since_positions(sel, state).items():
+            p["data"][TRACE_SINCE][k] = v
     if before is None or (before.region, before.departement) != (state.region, state.departement):
         lon, lat, zoom = ctx.view_for(state)
         p["layout"]["map"]["center"] = {"lon": lon, "lat": lat}

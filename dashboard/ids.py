@@ -15,6 +15,8 @@ RENDERED = "etat-rendu"
 
 #: KPI cards, one per metric of the catalog with ``kpi=True`` (``kpi-laureats``, …).
 KPIS = tuple(m.kpi_id for m in KPI_METRICS)
+KPI_LAUREATS = KPIS[0]  # the count, first card (read by the committee deck's tests)
+KPI_SINCE = "kpi-depuis"
 
 FILTER_TYPE = "filtre"
 
@@ -32,5 +34,7 @@ BAROMETRE = "carte-barometre"
 BAROMETRE_MONTH = "mois-barometre"
 EXPORT_CSV = "export-csv"
 EXPORT_GEOJSON = "export-geojson"
+EXPORT_XLSX = "export-xlsx"
+EXPORT_PPTX = "export-pptx"
 SLIDE = "export-diapositive"
 TABS = "onglets"

@@ -7,9 +7,11 @@ from dash import dcc, html
 
 from . import fmt
 from . import ids
-from .catalog import CONTROLS, FILTERS, KPI_METRICS
+from .catalog import CONTROLS, KPI_METRICS
 from .data import VIEWS, DataContext, filter_laureates, kpis
+from .describe import filters_sentence
 from .panels import initial_tab, tabs_of
+from .since import since_text
 from .figures import COLOR_IN_TI, COLOR_OUT_TI, map_figure
 from .state import ViewState, control_value
 
@@ -48,20 +50,8 @@ KPI_LABELS = {m.kpi_id: m.card_label for m in KPI_METRICS}
 
 
 def summary(ctx: DataContext, state: ViewState, n: int) -> str:
-    """One French sentence describing the filters (also read by screen readers); each
-    filter of :data:`dashboard.catalog.FILTERS` says its own part."""
-    where = "France entière"
-    bits = [f"{fmt.integer(n)} lauréat{'s' if n > 1 else ''}"]
-    for spec in FILTERS:
-        value = tuple(getattr(state, p) for p in spec.params) if spec.kind == "range" else getattr(state, spec.name)
-        if not (any(value) if spec.kind == "range" else value) or spec.sentence is None:
-            continue
-        text = spec.sentence(ctx, state, value)
-        if spec.name in ("region", "departement"):
-            where = text
-        else:
-            bits.append(text)
-    return " · ".join([bits[0], where, *bits[1:]])
+    """One French sentence describing the filters (also read by screen readers)."""
+    return filters_sentence(ctx, state, n)
 
 
 def control(ctx: DataContext, state: ViewState, spec):
@@ -79,6 +69,10 @@ def control(ctx: DataContext, state: ViewState, spec):
     if spec.kind == "range":
         body = html.Div([dd(name, getattr(state, name), ph) for name, ph in zip(spec.params, spec.placeholder)],
                         className="d-grid gap-1")
+    elif spec.control == "date":
+        body = dcc.Input(id=ids.filter_id(spec.name), type="text", value=getattr(state, spec.name), debounce=True,
+                         pattern=r"\d{4}-\d{2}-\d{2}", maxLength=10, placeholder="AAAA-MM-JJ",
+                         className="form-control form-control-sm champ-" + spec.name)
     elif spec.control == "checkbox":
         return dbc.Checkbox(id=ids.filter_id(spec.name), label=spec.label, value=getattr(state, spec.name),
                             className="mb-2")
@@ -92,7 +86,8 @@ def control(ctx: DataContext, state: ViewState, spec):
     else:
         value = control_value(state, spec.name)
         body = dd(spec.name, value, getattr(spec, "placeholder", None))
-    return html.Div([dbc.Label(spec.label + unavailable, className="fw-semibold mb-1 small"), body],
+    return html.Div([dbc.Label(spec.label + unavailable, className="fw-semibold mb-1 small"), body,
+                     html.Div(spec.help_text, className="form-text") if spec.help_text else None],
                     className="mb-2")
 
 
@@ -119,6 +114,11 @@ def kpi_cards(k: dict):
             html.Div(values.get(kid, "n.d."), id=kid, title=titles.get(kid, ""), className="kpi-value"),
         ]), className="kpi h-100"), xs=6, md=4, lg=True))
     return dbc.Row(cards, className="g-2 mb-2")
+
+
+def since_line(text: str | None):
+    """The change since the reference date, under the KPI cards (empty without ``depuis``)."""
+    return html.Div(text, id=ids.KPI_SINCE, className="kpi-depuis small fw-semibold mb-2", **{"aria-live": "polite"})
 
 
 def legend_note(ctx: DataContext):
@@ -188,7 +188,7 @@ def page(ctx: DataContext, state: ViewState, ignored: list[str]):
     ])
     stores = [dcc.Location(id=ids.URL, refresh=False), dcc.Store(id=ids.RENDERED, data=state.to_query())]
     graph = dcc.Graph(id=ids.MAP, figure=fig, config=GRAPH_CONFIG, className="carte")
-    main = [kpi_cards(k), graph, legend_note(ctx),
+    main = [kpi_cards(k), since_line(since_text(sel, state.depuis, ctx.has_amounts)), graph, legend_note(ctx),
             html.P(summary(ctx, state, len(sel)), id=ids.SUMMARY, className="small mt-1", **{"aria-live": "polite"}),
             source_line(ctx)]
     if state.embed:
@@ -204,6 +204,11 @@ def page(ctx: DataContext, state: ViewState, ignored: list[str]):
                className="btn btn-sm btn-outline-primary", download="laureats-territoires-industrie.csv"),
         html.A("GeoJSON", id=ids.EXPORT_GEOJSON, href=ctx.export_url("geojson", query),
                className="btn btn-sm btn-outline-primary", download="laureats-territoires-industrie.geojson"),
+        html.A("Tableur (XLSX)", id=ids.EXPORT_XLSX, href=ctx.export_url("xlsx", query),
+               className="btn btn-sm btn-outline-primary", download="laureats-territoires-industrie.xlsx"),
+        html.A("Dossier de comité (PowerPoint)", id=ids.EXPORT_PPTX, href=ctx.export_url("pptx", query),
+               className="btn btn-sm btn-primary", download="dossier-comite-territoires-industrie.pptx",
+               title="Carte, chiffres clés, tableaux, lauréats et sources de la vue, en diapositives"),
         html.Button("Image pour diapositive (PNG 16:9)", id=ids.SLIDE, className="btn btn-sm btn-outline-secondary"),
         html.Span(id="statut-diapositive", className="small text-muted", **{"aria-live": "polite"}),
     ])

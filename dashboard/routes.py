@@ -5,30 +5,42 @@
 
 - ``GET /geo/<epci|ti-2019-2022|ti-2023-2027>.geojson`` -> map geometry (cached by the browser);
 - ``GET /api/recherche?q=…&limite=…`` -> ``{"q": …, "resultats": […]}``;
-- ``GET /export.csv?<query of the page>`` and ``GET /export.geojson?<query of the page>``:
-  exactly ``filter_laureates(ctx.laureats, ViewState.from_query(query, ctx.choices)[0])``.
+- ``GET /export.csv?<query of the page>``, ``GET /export.geojson?<query>`` and ``GET /export.xlsx?<query>``:
+  exactly ``filter_laureates(ctx.laureats, ViewState.from_query(query, ctx.choices)[0])``;
+  ``GET /export.csv.meta?<query>``: the CSV's metadata (sources, date, filters) as plain text;
+- ``GET /export.pptx?<query>``: the committee deck of the view (:mod:`dashboard.deck`);
+- ``GET /export.png?<query>``: the 16:9 slide image of the map (:func:`dashboard.static_map.render_map`).
 
 Unknown or malformed parameters never cause an error: they are ignored and
 summarised (percent-encoded) in the ``X-Parametres-Ignores`` header.
 """
 from __future__ import annotations
 
+import functools
 import json
+from datetime import date
 from urllib.parse import quote
 
 from flask import Response, request
 
 from .cache import ExportCache, get_cache
-from .data import row_state
-from .export import export_rows, to_csv_text, to_geojson
+from .data import filter_laureates, row_state
+from .export import export_rows, metadata_text, to_csv_text, to_geojson
+from .spreadsheet import XLSX_MIMETYPE, to_xlsx_bytes
 from .search import MAX_QUERY_LENGTH, SearchIndex, clamp_limit
 from .state import ViewState
 
 CSV_FILENAME = "laureats-territoires-industrie.csv"
 GEOJSON_FILENAME = "laureats-territoires-industrie.geojson"
+XLSX_FILENAME = "laureats-territoires-industrie.xlsx"
+META_FILENAME = "laureats-territoires-industrie.csv.meta.txt"
+PPTX_FILENAME = "dossier-comite-territoires-industrie.pptx"
+PPTX_MIMETYPE = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+PNG_FILENAME = "carte-territoires-industrie.png"
 IGNORED_HEADER = "X-Parametres-Ignores"
 MAX_IGNORED_SUMMARY = 400  # characters before percent-encoding
-ENDPOINTS = ("ti_api_recherche", "ti_export_csv", "ti_export_geojson", "ti_geo")
+ENDPOINTS = ("ti_api_recherche", "ti_export_csv", "ti_export_geojson", "ti_geo", "ti_export_xlsx",
+             "ti_export_csv_meta", "ti_export_pptx", "ti_export_png")
 GEO_NAMES = ("epci", "ti-2019-2022", "ti-2023-2027")
 EXPORT_CACHE_KEY = "ti_export_cache"
 
@@ -53,8 +65,8 @@ def ignored_summary(messages: list[str]) -> str:
 
 def _attachment(body, mimetype: str, filename: str, ignored: list[str]) -> Response:
     resp = Response(body, status=200, mimetype=mimetype)
-    if mimetype == "text/csv":
-        resp.headers["Content-Type"] = "text/csv; charset=utf-8"
+    if mimetype in ("text/csv", "text/plain"):
+        resp.headers["Content-Type"] = f"{mimetype}; charset=utf-8"
     resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["Cache-Control"] = "no-cache"
@@ -96,11 +108,45 @@ def register_routes(app, ctx) -> None:
 
     def export_csv():
         state, ignored = view_state_from_request(ctx)
-        return _attachment(csv_body(state), "text/csv", CSV_FILENAME, ignored)
+        resp = _attachment(csv_body(state), "text/csv", CSV_FILENAME, ignored)
+        # where the metadata lives (the CSV itself holds only the header and the rows)
+        resp.headers["Link"] = f'<export.csv.meta{state.to_query(include_embed=False)}>; rel="describedby"'
+        return resp
 
     def export_geojson():
         state, ignored = view_state_from_request(ctx)
         return _attachment(geojson_body(state), "application/geo+json", GEOJSON_FILENAME, ignored)
+
+    def export_xlsx():
+        state, ignored = view_state_from_request(ctx)
+        # the workbook names the whole view (its address) beside the rows: keyed on the whole state
+        body = cached("xlsx", state, lambda: to_xlsx_bytes(ctx, state))
+        return _attachment(body, XLSX_MIMETYPE, XLSX_FILENAME, ignored)
+
+    def export_csv_meta():
+        state, ignored = view_state_from_request(ctx)
+        body = cached("csv.meta", state, lambda: metadata_text(ctx, state, len(export_rows(ctx, state))).encode())
+        return _attachment(body, "text/plain", META_FILENAME, ignored)
+
+    # Decks and images (0.3-0.7 MB each) are not put in the shared cache: a few per process, the last ones asked.
+    @functools.lru_cache(maxsize=8)
+    def deck_body(state: ViewState, day: str) -> bytes:  # the deck prints the day it was made
+        from .deck import deck_bytes  # matplotlib and python-pptx load on the first deck only
+        return deck_bytes(ctx, state)
+
+    @functools.lru_cache(maxsize=8)
+    def png_body(state: ViewState) -> bytes:
+        from .static_map import render_map  # matplotlib loads on the first image only
+        return render_map(ctx, state, filter_laureates(ctx.laureats, state), slide=True)
+
+    def export_pptx():
+        state, ignored = view_state_from_request(ctx)
+        body = deck_body(state.with_(embed=False), date.today().isoformat())
+        return _attachment(body, PPTX_MIMETYPE, PPTX_FILENAME, ignored)
+
+    def export_png():
+        state, ignored = view_state_from_request(ctx)
+        return _attachment(png_body(state.with_(embed=False)), "image/png", PNG_FILENAME, ignored)
 
     # Export bodies are pure functions of (data, rows selected): the state is first reduced to
     # what selects rows (row_state), so parameters that do not change the rows (territoire,
@@ -142,3 +188,7 @@ def register_routes(app, ctx) -> None:
     server.add_url_rule(f"{prefix}api/recherche", ENDPOINTS[0], recherche, methods=["GET"])
     server.add_url_rule(f"{prefix}export.csv", ENDPOINTS[1], export_csv, methods=["GET"])
     server.add_url_rule(f"{prefix}export.geojson", ENDPOINTS[2], export_geojson, methods=["GET"])
+    server.add_url_rule(f"{prefix}export.xlsx", ENDPOINTS[4], export_xlsx, methods=["GET"])
+    server.add_url_rule(f"{prefix}export.csv.meta", ENDPOINTS[5], export_csv_meta, methods=["GET"])
+    server.add_url_rule(f"{prefix}export.pptx", ENDPOINTS[6], export_pptx, methods=["GET"])
+    server.add_url_rule(f"{prefix}export.png", ENDPOINTS[7], export_png, methods=["GET"])

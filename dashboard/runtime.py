@@ -25,7 +25,12 @@ def source_dir_from_env() -> Path | None:
     env = settings.get("TI_SOURCE_DIR")
     if env:
         return Path(env)
-    return DEFAULT_RAW if DEFAULT_RAW.is_dir() and any(DEFAULT_RAW.iterdir()) else None
+    return DEFAULT_RAW if _has_files(DEFAULT_RAW) else None
+
+
+def _has_files(folder: Path) -> bool:
+    """Does ``folder`` hold at least one file (a failed download leaves only empty folders)?"""
+    return folder.is_dir() and any(p.is_file() for p in folder.rglob("*"))
 
 
 @contextmanager
@@ -58,7 +63,7 @@ def fetch_in_background(dest: Path = DEFAULT_RAW, timeout: float = 5.0, out=None
             print(f"Sources officielles téléchargées dans {dest} : elles serviront au prochain démarrage.",
                   file=out)
         except (FetchError, OSError) as exc:
-            got = "quelques-unes sont arrivées, " if dest.is_dir() and any(dest.iterdir()) else ""
+            got = "quelques-unes sont arrivées, " if _has_files(dest) else ""
             print(f"Téléchargement des sources incomplet ({got}{str(exc).splitlines()[0][:300]}) ; "
                   "la carte sert l'instantané embarqué.", file=out)
 
@@ -150,7 +155,8 @@ def load_or_build(bundle_dir=None, source_dir=None, laureates=None, out=None) ->
 
 
 def warm_up(app) -> None:
-    """Run Dash's once-per-process set-up (resource registry) before serving.
+    """Run Dash's once-per-process set-up (resource registry) and build the default view's layout
+    before serving.
 
     Dash finishes registering its component files on the first request; with several
     threads, a browser's first parallel requests could otherwise be answered before that
@@ -158,3 +164,5 @@ def warm_up(app) -> None:
     """
     client = app.server.test_client()
     client.get(app.config.requests_pathname_prefix or "/")
+    # The default view's layout (page built, serialised, gzipped: ~150 ms), shared by the workers.
+    client.get((app.config.routes_pathname_prefix or "/") + "_dash-layout", headers={"Accept-Encoding": "gzip"})

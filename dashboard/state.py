@@ -8,6 +8,7 @@ reported (in French) so the page can say which were ignored.
 from __future__ import annotations
 
 from dataclasses import fields, make_dataclass, replace
+from datetime import date
 from typing import Iterable, Mapping
 from urllib.parse import parse_qsl, urlencode
 
@@ -67,6 +68,18 @@ class Choices:
 
     def __hash__(self):
         return hash((self.missing, tuple(sorted(self._values))))
+
+
+def is_iso_date(text: str) -> bool:
+    """``AAAA-MM-JJ`` and a real calendar day (``2021-02-30`` is not)."""
+    if not (isinstance(text, str) and len(text) == 10 and text[4] == "-" and text[7] == "-"
+            and text.replace("-", "").isdigit()):
+        return False
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _missing_reason(feature: str) -> str:
@@ -135,6 +148,14 @@ def _parse(cls, values: Mapping[str, Iterable], choices: Choices) -> tuple[objec
     for spec in PARAMETERS:
         if spec.kind == "flag":
             kw[spec.name] = single(spec.name, FLAG_VALUES) in ("1", "true")
+            continue
+        if spec.kind == "date":
+            given = clean_list(spec.name)
+            kw[spec.name] = None
+            if given and is_iso_date(given[-1]):
+                kw[spec.name] = given[-1]
+            elif given:
+                bad(spec.name, given[-1], "date attendue au format AAAA-MM-JJ")
             continue
         allowed = spec.values if spec.values is not None else choices.values(spec.choices_key)
         if spec.kind == "multi":

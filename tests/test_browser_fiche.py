@@ -141,10 +141,11 @@ def test_export_links_follow_the_view(base_url, driver, demo_bundle):
 
 
 def test_slide_png_export(base_url, driver, tmp_path):
-    """The 16:9 slide image is generated in the browser and downloaded."""
+    """The 16:9 slide image (drawn on the server for the page's query) is downloaded; its subtitle
+    names the indicator, the level and the phase."""
     from PIL import Image
     driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})
-    driver.get(base_url + "/?region=28&ti=dans")
+    driver.get(base_url + "/?region=28&ti=dans&niveau=ti&phase=2023-2027&indicateur=emplois&par_hab=1")
     wait_map(driver)
     driver.find_element("id", "export-diapositive").click()
     target = tmp_path / "carte-territoires-industrie.png"
@@ -155,5 +156,106 @@ def test_slide_png_export(base_url, driver, tmp_path):
     (ARTIFACTS / "diapositive_normandie.png").write_bytes(target.read_bytes())
     colours = img.convert("RGB").getcolors(maxcolors=1 << 20)
     assert len(colours) > 50  # a drawn map with legend and text, not a blank image
+    subtitle = img.info["Description"]
+    for words in ("Emplois prévus pour 10 000 habitants", "par Territoire d'industrie", "2023-2027",
+                  "région Normandie", "dans un Territoire d'industrie"):
+        assert words in subtitle, words
     assert "Image 16:9" in driver.find_element("id", "statut-diapositive").text
+    assert console_errors(driver) == []
+
+
+def test_compare_chosen_from_the_screen(base_url, driver, demo_bundle):
+    """« Comparer avec… » in the fiche: type, choose, both fiches shown; a clear way out; on a phone
+    the comparison tables scroll inside the screen."""
+    driver.get(base_url + "/?territoire=200054781")
+    wait_map(driver)
+    _wait(driver, lambda d: "Métropole du Grand Paris" in d.find_element("id", "fiche").text)
+    box = _wait(driver, lambda d: d.find_element("id", "comparer-avec"))
+    option = None
+    for _ in range(3):  # the options arrive by a callback: retype if the first keys came too early
+        box.click()
+        _wait(driver, lambda d: d.find_element("id", "comparer-avec").get_attribute("aria-expanded") == "true")
+        time.sleep(0.5)
+        driver.switch_to.active_element.send_keys("pithiverais")
+        try:
+            option = _wait(driver, lambda d: [o for o in d.find_elements("css selector", "[role=option]")
+                                              if "Pithiverais" in o.text], timeout=10)[0]
+            break
+        except Exception:
+            driver.switch_to.active_element.send_keys(Keys.CONTROL, "a", Keys.BACKSPACE)
+    assert option is not None and "(EPCI)" in option.text
+    chosen = option.text.rsplit(" (EPCI)", 1)[0]
+    option.click()
+    _wait(driver, lambda d: "comparer=" in d.current_url)
+    q = parse_qs(urlsplit(driver.current_url).query)
+    epci = DataContext(demo_bundle).epci
+    assert q["territoire"] == ["200054781"] and epci.loc[q["comparer"][0], "nom"] == chosen
+    text = _wait(driver, lambda d: "Pithiverais" in d.find_element("id", "fiche").text
+                 and d.find_element("id", "fiche").text)
+    assert "Métropole du Grand Paris" in text
+    driver.save_screenshot(str(ARTIFACTS / "comparaison_ecran.png"))
+    exit_link = driver.find_element("id", "quitter-comparaison")
+    assert "Quitter la comparaison" in exit_link.text
+    exit_link.click()
+    _wait(driver, lambda d: "comparer=" not in d.current_url)
+    assert parse_qs(urlsplit(driver.current_url).query)["territoire"] == ["200054781"]
+    _wait(driver, lambda d: not d.find_elements("id", "quitter-comparaison"))
+    assert console_errors(driver) == []
+
+
+def test_comparison_tables_fit_a_phone(base_url):
+    d = chrome(390, 844)
+    try:
+        d.get(base_url + "/?territoire=200054781&comparer=200071850")
+        wait_map(d)
+        _wait(d, lambda d: "Pithiverais" in d.find_element("id", "fiche").text)
+        d.find_element("id", "fiche").location_once_scrolled_into_view
+        time.sleep(0.5)
+        d.save_screenshot(str(ARTIFACTS / "comparaison_telephone.png"))
+        overflow = d.execute_script("""
+            const w = document.documentElement.clientWidth;
+            return [...document.querySelectorAll('#fiche table')].map(t => {
+              const box = t.closest('.table-responsive, .dash-spreadsheet-container') || t;
+              return box.getBoundingClientRect().right - w;
+            });""")
+        assert overflow and max(overflow) <= 1, overflow
+    finally:
+        d.quit()
+
+
+def test_depuis_rings_and_kpi_change(base_url, driver, demo_bundle):
+    """depuis=AAAA-MM-JJ: the map rings the laureates decided since then, the KPI line gives the change;
+    changing the date in its control moves both."""
+    ctx = DataContext(demo_bundle)
+    sel = filter_laureates(ctx.laureats, ViewState(region="84"))
+
+    def expected(depuis):
+        return int((sel["date"].astype(str) >= depuis).sum())
+
+    def rings():
+        return driver.execute_script("""
+            const gd = document.querySelector('#carte .js-plotly-plot');
+            const t = gd._fullData[6];
+            return t && t.lat ? Array.from(t.lat).filter(v => v !== null && !Number.isNaN(v)).length : -1;""")
+
+    driver.get(base_url + "/?region=84&depuis=2021-06-15")
+    wait_map(driver)
+    n = expected("2021-06-15")
+    assert 0 < n < len(sel)
+    text = _wait(driver, lambda d: d.find_element("id", "kpi-depuis").text)
+    assert text.replace("\u202f", "").startswith(f"+{n} lauréats"), text
+    assert "depuis le 15 juin 2021" in text and "d'investissement" in text
+    assert rings() == n
+    assert "15 juin 2021" in driver.find_element("css selector", "#carte .infolayer").text
+    driver.save_screenshot(str(ARTIFACTS / "depuis_15_juin_2021.png"))
+    # the control: another date, the URL, rings and change follow
+    box = driver.find_element("css selector", "input[placeholder='AAAA-MM-JJ']")
+    assert box.get_attribute("value") == "2021-06-15"
+    box.send_keys(Keys.CONTROL, "a", Keys.BACKSPACE)
+    box.send_keys("2021-09-01", Keys.ENTER)
+    _wait(driver, lambda d: "depuis=2021-09-01" in d.current_url)
+    m = expected("2021-09-01")
+    _wait(driver, lambda d: "1er septembre 2021" in d.find_element("id", "kpi-depuis").text
+          or "1 septembre 2021" in d.find_element("id", "kpi-depuis").text)
+    _wait(driver, lambda d: rings() == m)
     assert console_errors(driver) == []

@@ -40,7 +40,7 @@ def test_render_skips_what_is_drawn(ctx):
     state = ViewState(region="27")
     assert cb.render_body(ctx, state, ViewState(), state.to_query()) is None
     out = cb.render_body(ctx, state, ViewState(), "")
-    assert len(out) == 3 + 2 * len(ids.KPIS)
+    assert len(out) == 4 + 2 * len(ids.KPIS)
     assert isinstance(out[0], Patch)
     n = len(filter_laureates(ctx.laureats, state))
     assert out[1 + ids.KPIS.index("kpi-laureats")] == f"{n:,}".replace(",", "\u202f")
@@ -49,11 +49,12 @@ def test_render_skips_what_is_drawn(ctx):
 
 def test_panels_follow_the_registry(ctx):
     state = ViewState(region="27", territoire="200071850")
-    out = cb.panels_body(ctx, state, ViewState())
-    assert len(out) == len(URL_PANELS) + 3
-    assert out[len(URL_PANELS):] == ("export.csv?region=27&territoire=200071850",
-                                     "export.geojson?region=27&territoire=200071850", "fiche")
-    assert cb.panels_body(ctx, state, state)[-1] is no_update
+    out = cb.panels_body(ctx, state, ViewState(), "")
+    assert len(out) == len(URL_PANELS) + len(cb.EXPORT_LINKS) + 1
+    assert out[len(URL_PANELS):] == (*[f"export.{kind}?region=27&territoire=200071850" for _, kind in cb.EXPORT_LINKS],
+                                     "fiche")
+    assert cb.panels_body(ctx, state, state, "?region=24")[-1] is no_update
+    assert set(cb.panels_body(ctx, state, state, state.to_query())) == {no_update}  # already in the layout
     assert {p.tab for p in PANELS} == {"fiche", "classement", "regions", "temps"}
 
 

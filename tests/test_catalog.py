@@ -9,9 +9,9 @@ import pytest
 
 from dashboard import catalog, ids
 from dashboard.data import DataContext, aggregate, filter_laureates, kpis
-from dashboard.export import EXPORT_COLUMNS, export_rows, to_csv_text, to_geojson
+from dashboard.export import EXPORT_COLUMNS, export_rows, metadata_text, to_csv_text, to_geojson
 from dashboard.fiche import fiche_panel
-from dashboard.figures import TRACE_CHORO, TRACE_IN, map_figure, map_patch, selection_changed
+from dashboard.figures import TRACE_IN, map_figure, map_patch, selection_changed
 from dashboard.layout import kpi_values, page, summary
 from dashboard.state import ViewState, control_value, state_from_controls
 
@@ -96,9 +96,9 @@ def test_volet_in_exports(ctx):
     state, _ = ViewState.from_query("?volet=" + quote("Écologie"), ctx.choices)
     rows = export_rows(ctx, state)
     assert "volet_relance" in rows.columns and set(rows["volet_relance"]) == {"Écologie"}
-    header = to_csv_text(rows, ctx, state).splitlines()[1].split(";")
+    header = to_csv_text(rows, ctx, state).lstrip("\ufeff").splitlines()[0].split(";")
     assert "volet_relance" in header
-    assert "filtres : ?volet=%C3%89cologie" in to_csv_text(rows, ctx, state).splitlines()[0]
+    assert "filtres : ?volet=%C3%89cologie" in metadata_text(ctx, state, len(rows))
 
 
 # --------------------------------------------------------------------------- CO2
@@ -120,7 +120,8 @@ def test_co2_indicator_in_url_map_and_ranking(ctx):
     by_epci = sel.groupby("epci_siren")[CO2].sum()
     assert values.reindex(by_epci.index).round(6).tolist() == by_epci.astype(float).round(6).tolist()
     fig = map_figure(ctx, state, sel)
-    assert fig.data[TRACE_CHORO].colorbar.title.text == "CO₂ évité (t)<br>pour 10 000 hab."
+    legend = next(a.text for a in fig.layout.annotations if a.name == "legende-classes")
+    assert "CO₂ évité (t) pour 10 000 hab." in legend
     menu = page(ctx, state, [])[ids.filter_id("indicateur")]
     assert {"label": "Tonnes de CO₂ évitées", "value": "co2", "disabled": False} in menu.options
 

@@ -4,6 +4,7 @@ must be refused with the file, the line and, when it applies, the column."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 import shutil
 
@@ -77,7 +78,7 @@ def test_cli_build_exits_2_naming_file_and_line(tmp_path, shared_dir, capsys):
 
 
 def test_start_up_with_a_broken_file_keeps_serving_the_last_good_bundle(tmp_path, demo_bundle_dir, shared_dir,
-                                                                       monkeypatch, capsys):
+                                                                       monkeypatch):
     from dashboard.runtime import load_or_build
     for var in ("TI_SOURCE_DIR", "TI_LAUREATS_FILE", "TI_BUNDLE_DIR"):
         monkeypatch.delenv(var, raising=False)
@@ -87,8 +88,9 @@ def test_start_up_with_a_broken_file_keeps_serving_the_last_good_bundle(tmp_path
     lines = repeat_rows(12)
     lines[7] = lines[7] + ";x;y;z;w"
     bad = write(tmp_path, lines, encoding="latin-1")
-    bundle = load_or_build(bundle_dir, shared_dir, bad)
-    out = capsys.readouterr().err
+    messages = io.StringIO()
+    bundle = load_or_build(bundle_dir, shared_dir, bad, out=messages)
+    out = messages.getvalue()
     assert "Le dernier lot valide reste servi" in out and "hostile.csv" in out and "ligne 8" in out
     assert (bundle_dir / "manifest.json").read_bytes() == before
     assert len(bundle.laureats) == json.loads(before)["lignes"]["laureats"]

@@ -144,30 +144,15 @@ def test_territory_names_escaped_in_the_choropleth_hover(demo_bundle, niveau):
 
 
 @pytest.mark.browser
-def test_slide_png_escapes_page_text():
-    """Defect 6, slide: the summary and source lines reach the PNG's title as Plotly text, escaped."""
-    from .browser import chrome
+def test_slide_png_no_longer_feeds_page_text_to_plotly(client):
+    """Defect 6, slide: the PNG was made in the browser by putting the page's text into a Plotly
+    title (which reads <a>, <b>…). It is now drawn on the server (matplotlib, plain text): the
+    script only downloads /export.png, and the server answers a PNG."""
     from .conftest import ROOT
     script = (ROOT / "assets" / "slide.js").read_text(encoding="utf-8")
-    driver = chrome(800, 600)
-    try:
-        driver.get("about:blank")
-        title, note = driver.execute_script("""
-            document.body.innerHTML = '<div id="carte"><div class="js-plotly-plot"></div></div>' +
-              '<p id="resume-filtres"></p><p class="source-line"></p>';
-            document.getElementById('resume-filtres').textContent = arguments[0];
-            document.querySelector('.source-line').textContent = arguments[0];
-            const gd = document.querySelector('#carte .js-plotly-plot');
-            gd.layout = {}; gd.data = [];
-            window.Plotly = {toImage: (fig) => { window.__fig = fig; return new Promise(() => {}); }};
-            eval(arguments[1]);
-            window.dash_clientside.ti.slide(1);
-            return [window.__fig.layout.title.text, window.__fig.layout.annotations[0].text];
-        """, LINK, script)
-    finally:
-        driver.quit()
-    for text in (title, note):
-        assert "<a " not in text and "&lt;a href=" in text
+    assert "toImage" not in script and "export.png" in script
+    r = client.get("/export.png?region=27")
+    assert r.status_code == 200 and r.data[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 # --------------------------------------------------------------------------- defect 9

@@ -16,10 +16,11 @@ PACKAGE = ROOT / "dashboard"
 
 #: Layer of each module of ``dashboard`` (a module may import its own layer or lower ones).
 LAYERS = {
-    "fmt": 1, "catalog": 1, "ids": 1, "state": 1, "config": 1,
-    "data": 2, "search": 2, "export": 2,
-    "figures": 3, "fiche": 3, "regional": 3, "timeline": 3, "barometre": 3, "panels": 3,
-    "layout": 4, "callbacks": 4,
+    "fmt": 1, "catalog": 1, "ids": 1, "state": 1, "classes": 1,
+    "data": 2, "search": 2, "export": 2, "describe": 2, "since": 2, "spreadsheet": 2,
+    "figures": 3, "fiche": 3, "regional": 3, "timeline": 3, "barometre": 3, "panels": 3, "map_style": 3,
+    "since_barometre": 3, "compare": 3, "static_map": 3,
+    "layout": 4, "callbacks": 4, "deck": 4,
     "routes": 5, "security": 5, "headers": 5, "cache": 5, "callback_guard": 5, "compression": 5,
     "web_errors": 5, "dash_patches": 5, "health": 5, "factory": 5, "runtime": 5,
     "__init__": 5,

@@ -13,9 +13,10 @@ import pytest
 
 from dashboard import create_app
 from dashboard.data import DataContext, filter_laureates, kpis
-from dashboard.export import (BOM, DEMONSTRATION_MARK, EXPORT_COLUMNS, comment_line, export_rows,
+from dashboard.export import (BOM, DEMONSTRATION_MARK, EXPORT_COLUMNS, export_rows, metadata_text,
                               neutralise_cell, to_csv_text, to_geojson)
-from dashboard.routes import CSV_FILENAME, GEOJSON_FILENAME, register_routes
+from dashboard.routes import CSV_FILENAME, GEOJSON_FILENAME, XLSX_FILENAME, register_routes
+from dashboard.spreadsheet import DATA_SHEET, HEADERS, SOURCES_SHEET, XLSX_MIMETYPE
 from dashboard.search import SearchIndex
 from dashboard.state import ViewState
 
@@ -38,13 +39,15 @@ def client(demo_bundle):
     return app.server.test_client()
 
 
-def csv_rows(body: bytes) -> tuple[str, pd.DataFrame]:
-    """(comment line, data rows as text) of a CSV export."""
-    text = body.decode("utf-8")
-    assert text.startswith(BOM)
-    first, _, rest = text[len(BOM):].partition("\r\n")
-    df = pd.read_csv(io.StringIO(rest), sep=";", dtype=str, keep_default_na=False)
-    return first, df
+def csv_rows(body: bytes) -> pd.DataFrame:
+    """Data rows (as text) of a CSV export, read as a spreadsheet user would: no line skipped."""
+    assert body.decode("utf-8").startswith(BOM)
+    return pd.read_csv(io.BytesIO(body), sep=";", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+
+
+def export_columns(ctx) -> list[str]:
+    """Columns of an export: the laureates' columns of EXPORT_COLUMNS plus the EPCI name."""
+    return [c for c in EXPORT_COLUMNS if c in ctx.laureats.columns or c == "epci_nom"]
 
 
 def expected(ctx, query: str) -> pd.DataFrame:
@@ -151,15 +154,81 @@ def test_csv_region_27_equals_filter_and_kpi(client, ctx):
     assert r.status_code == 200
     assert r.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert r.headers["Content-Disposition"] == f'attachment; filename="{CSV_FILENAME}"'
-    comment, df = csv_rows(r.data)
+    df = csv_rows(r.data)
     assert len(df) == len(sel) == kpis(sel, ctx.has_amounts)["laureats"]
     assert len(sel) == 87  # the demonstration set
-    assert comment.startswith("# Source : ")
-    assert "données arrêtées au" in comment and "filtres : ?region=27" in comment
-    assert comment.endswith(DEMONSTRATION_MARK)
-    assert list(df.columns) == [c for c in EXPORT_COLUMNS if c in ctx.laureats.columns]
+    assert list(df.columns) == export_columns(ctx)
     assert list(df["entreprise"]) == list(sel["entreprise"])
     assert set(df["code_region"]) == {"27"}
+    # EPCI and TI names beside their codes
+    assert list(df["epci_nom"]) == [ctx.epci.loc[s, "nom"] for s in sel["epci_siren"]]
+    assert list(df["ti_nom_2023_2027"]) == list(sel["ti_nom_2023_2027"].fillna(""))
+    # the metadata is beside the file, not in it
+    assert r.headers["Link"] == '<export.csv.meta?region=27>; rel="describedby"'
+    meta = client.get("/export.csv.meta?region=27")
+    assert meta.status_code == 200 and meta.headers["Content-Type"] == "text/plain; charset=utf-8"
+    text = meta.data.decode("utf-8")
+    assert f"lignes : {len(sel)}\n" in text and "filtres : ?region=27\n" in text
+    assert DEMONSTRATION_MARK in text and "donnees_arretees_au : 24 septembre 2021" in text
+
+
+@pytest.mark.parametrize("query", ["", "?region=27&zone=afr", "?ti=dans&phase=2023-2027&filiere=Agroalimentaire"])
+def test_csv_reads_with_pandas_as_is_and_equals_kpi(client, ctx, query):
+    """A spreadsheet user's read: read_csv(sep=";") with no skiprows gives the header and the KPI's rows."""
+    state = ViewState.from_query(query, ctx.choices)[0]
+    n = kpis(filter_laureates(ctx.laureats, state), ctx.has_amounts)["laureats"]
+    df = pd.read_csv(io.BytesIO(client.get(f"/export.csv{query}").data), sep=";")
+    assert len(df) == n
+    assert df.columns[0].lstrip(BOM) == "source" and "epci_nom" in df.columns
+    assert not df["entreprise"].astype(str).str.startswith("#").any()
+
+
+@pytest.mark.parametrize("query", ["", "?region=32&zone=afr", "?departement=45&niveau=ti"])
+def test_xlsx_rows_equal_kpi(client, ctx, query):
+    import openpyxl
+    state = ViewState.from_query(query, ctx.choices)[0]
+    sel = filter_laureates(ctx.laureats, state)
+    n = kpis(sel, ctx.has_amounts)["laureats"]
+    r = client.get(f"/export.xlsx{query}")
+    assert r.status_code == 200
+    assert r.headers["Content-Type"] == XLSX_MIMETYPE
+    assert r.headers["Content-Disposition"] == f'attachment; filename="{XLSX_FILENAME}"'
+    wb = openpyxl.load_workbook(io.BytesIO(r.data), read_only=True)
+    assert wb.sheetnames == [DATA_SHEET, SOURCES_SHEET]
+    rows = list(wb[DATA_SHEET].iter_rows(values_only=True))
+    assert len(rows) - 1 == n
+    header = list(rows[0])
+    assert header == [HEADERS[c] for c in export_columns(ctx)]
+    col = {h: i for i, h in enumerate(header)}
+    assert [row[col["Entreprise"]] for row in rows[1:]] == list(sel["entreprise"])
+    assert [row[col["EPCI"]] for row in rows[1:]] == [ctx.epci.loc[s, "nom"] for s in sel["epci_siren"]]
+    assert all(isinstance(row[col["AFR"]], bool) for row in rows[1:])
+    assert sum(row[col["Investissement (€)"]] for row in rows[1:]) == pytest.approx(sel["investissement_eur"].sum())
+    meta = {row[0]: row[1] for row in wb[SOURCES_SHEET].iter_rows(values_only=True) if row and row[0]}
+    assert meta["Lignes de la feuille « Lauréats »"] == n
+    assert meta["Adresse (filtres)"] == (state.to_query(include_embed=False) or "aucun filtre")
+    assert meta["Données de démonstration"].startswith("OUI")
+    assert meta["Données arrêtées au"] == "24 septembre 2021"
+    assert any(str(k).startswith("Territoires d'industrie 2023-2027") and v == "ANCT" for k, v in meta.items())
+
+
+def test_xlsx_text_is_never_a_formula(ctx):
+    import openpyxl
+    from types import SimpleNamespace as NS
+    rows = ctx.laureats.head(3).copy()
+    rows["entreprise"] = ['=HYPERLINK("http://x")', "+33 1 23", "@SUM(A1)"]
+    fake = NS(laureats=rows, epci=ctx.epci, manifest=ctx.manifest, demonstration=False,
+              departements=ctx.departements, regions=ctx.regions)
+    from dashboard.spreadsheet import to_xlsx_bytes
+    body = to_xlsx_bytes(fake, ViewState())
+    wb = openpyxl.load_workbook(io.BytesIO(body))
+    cells = [c for c in wb[DATA_SHEET]["B"]][1:]
+    assert [c.value for c in cells] == list(rows["entreprise"])
+    assert all(c.data_type == "s" for c in cells)
+    assert "=HYPERLINK" not in "".join(str(c.value) for c in wb[SOURCES_SHEET]["A"])
+    import zipfile
+    xml = zipfile.ZipFile(io.BytesIO(body)).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in xml
 
 
 QUERIES = [
@@ -182,7 +251,7 @@ QUERIES = [
 @pytest.mark.parametrize("query", QUERIES)
 def test_csv_rows_equal_filter(client, ctx, query):
     sel = expected(ctx, query)
-    _, df = csv_rows(client.get(f"/export.csv{query}").data)
+    df = csv_rows(client.get(f"/export.csv{query}").data)
     assert len(df) == len(sel)
     assert list(df["entreprise"]) == list(sel["entreprise"])
     assert list(df["insee_com"]) == list(sel["insee_com"].fillna(""))
@@ -229,11 +298,11 @@ HOSTILE = [
 
 
 @pytest.mark.parametrize("query", HOSTILE)
-@pytest.mark.parametrize("path", ["/export.csv", "/export.geojson"])
+@pytest.mark.parametrize("path", ["/export.csv", "/export.geojson", "/export.xlsx"])
 def test_exports_hostile_params(client, ctx, path, query):
     r = client.get(path + query)
     assert r.status_code == 200
-    filename = CSV_FILENAME if path.endswith("csv") else GEOJSON_FILENAME
+    filename = {"csv": CSV_FILENAME, "geojson": GEOJSON_FILENAME, "xlsx": XLSX_FILENAME}[path.rsplit(".", 1)[1]]
     assert r.headers["Content-Disposition"] == f'attachment; filename="{filename}"'
     assert "Set-Cookie" not in r.headers
     ignored = r.headers.get("X-Parametres-Ignores", "")
@@ -241,7 +310,9 @@ def test_exports_hostile_params(client, ctx, path, query):
     assert "\r" not in ignored and "\n" not in ignored
     n = len(expected(ctx, query))
     if path.endswith("csv"):
-        assert len(csv_rows(r.data)[1]) == n
+        assert len(csv_rows(r.data)) == n
+    elif path.endswith("xlsx"):
+        assert pd.read_excel(io.BytesIO(r.data), sheet_name=DATA_SHEET).shape[0] == n
     else:
         assert len(json.loads(r.data)["features"]) == n
 
@@ -265,7 +336,7 @@ def test_export_rows_columns_and_order(ctx):
     rows = export_rows(ctx, state)
     sel = filter_laureates(ctx.laureats, state)
     assert len(rows) == len(sel)
-    assert list(rows.columns) == [c for c in EXPORT_COLUMNS if c in ctx.laureats.columns]
+    assert list(rows.columns) == export_columns(ctx)
     assert rows.columns[0] == "source"
     for c in ("in_ti_2019_2022", "ti_nom_2023_2027", "zone_prioritaire", "qpv", "afr", "zrr", "acv"):
         assert c in rows.columns
@@ -283,8 +354,8 @@ def test_csv_injection_neutralised_numbers_untouched():
     fake = SimpleNamespace(manifest={"sources": [], "donnees_arretees_au": "2021-09-24"}, demonstration=False)
     text = to_csv_text(df, fake, state)
     lines = text[len(BOM):].split("\r\n")
-    assert lines[0] == "# Source : non renseignée ; données arrêtées au 24 septembre 2021 ; filtres : aucun"
-    rows = list(csv.reader(io.StringIO("\r\n".join(lines[1:]), newline=""), delimiter=";"))
+    assert lines[0] == "entreprise;nom_commune;montant_aide_eur;emplois;qpv"  # the header, first
+    rows = list(csv.reader(io.StringIO("\r\n".join(lines), newline=""), delimiter=";"))
     header, data = rows[0], rows[1:9]
     col = {name: [r[i] for r in data] for i, name in enumerate(header)}
     assert col["entreprise"] == ["'=HYPERLINK(\"http://x\")", "'+33 1 23", "'-moins", "'@SUM(A1)", "'\tTab",
@@ -296,16 +367,19 @@ def test_csv_injection_neutralised_numbers_untouched():
     assert neutralise_cell(-5) == -5 and neutralise_cell(-5.5) == -5.5 and neutralise_cell("-5") == "'-5"
 
 
-def test_csv_comment_line_and_numbers(ctx):
+def test_csv_metadata_text_and_numbers(ctx):
     state = ViewState(region="27", zone="afr")
-    line = comment_line(ctx, state)
-    assert line.startswith("# Source : ") and "\n" not in line
-    assert line.count(" ; ") == 3  # sources ; date ; filtres ; démonstration
-    assert "filtres : ?region=27&zone=afr" in line and line.endswith(DEMONSTRATION_MARK)
+    n = len(filter_laureates(ctx.laureats, state))
+    text = metadata_text(ctx, state, n)
+    lines = text.splitlines()
+    assert lines[0].startswith("titre : ") and f"lignes : {n}" in lines
+    assert "filtres : ?region=27&zone=afr" in lines and DEMONSTRATION_MARK in text
+    assert sum(line.startswith("source : ") for line in lines) == len(ctx.manifest["sources"])
     official = SimpleNamespace(manifest={**ctx.manifest, "laureats_demonstration": False}, demonstration=False)
-    assert DEMONSTRATION_MARK not in comment_line(official, state)
+    assert DEMONSTRATION_MARK not in metadata_text(official, state, n)
+    assert "demonstration : non" in metadata_text(official, state, n)
     text = to_csv_text(export_rows(ctx, state), ctx, state)
-    _, df = csv_rows(text.encode("utf-8"))
+    df = csv_rows(text.encode("utf-8"))
     assert df["lat"].str.fullmatch(r"-?\d+(\.\d+)?").all()
     assert df["investissement_eur"].str.fullmatch(r"-?\d+").all()
 

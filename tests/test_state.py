@@ -96,3 +96,12 @@ def test_controls_keep_url_only_fields():
     state, ignored = state_from_controls({"region": "27", "zone": None, "ti": "", "par_hab": True}, base, CHOICES)
     assert state == ViewState(region="27", par_hab=True, territoire="ti-2406", embed=True)
     assert ignored == []
+
+
+def test_depuis_reference_date():
+    from dashboard.state import Choices, ViewState
+    s, ignored = ViewState.from_query("?depuis=2021-06-15", Choices())
+    assert s.depuis == "2021-06-15" and not ignored and s.to_query() == "?depuis=2021-06-15"
+    for bad in ("2021-02-30", "15/06/2021", "2021-6-15", "<script>", "2021-06-15T00:00"):
+        s, ignored = ViewState.from_query({"depuis": [bad]}, Choices())
+        assert s.depuis is None and any("depuis" in m and "AAAA-MM-JJ" in m for m in ignored), bad

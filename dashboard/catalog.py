@@ -222,7 +222,8 @@ class FilterSpec:
     options : callable (ctx, state) -> list of dict, optional
         Options of the control (default: the allowed values, sorted, as labels).
     sentence : callable (ctx, state, value) -> str or None
-        Part of the summary sentence when the filter is set.
+        Part of the summary sentence when the filter is set (region and département: the
+        sentence's place, :func:`dashboard.describe.place`).
     export_column : str or None
         Column of the CSV/GeoJSON exports (added after the base columns if new).
     requires : str or None
@@ -313,12 +314,6 @@ def _list_sentence(prefix: str):
     return lambda ctx, state, value: prefix + ", ".join(value)
 
 
-def _where(ctx, state, value) -> str:
-    if state.departement:
-        return f"département {ctx.departements.loc[state.departement, 'nom_departement']}"
-    return f"région {ctx.regions.loc[state.region]}"
-
-
 def _region_options(ctx, state) -> list[dict]:
     return [{"label": name, "value": code} for code, name in ctx.regions.sort_values().items()]
 
@@ -365,12 +360,12 @@ def _indicator_options(ctx, state) -> list[dict]:
 
 # =========================================================================== the catalog
 REGION = FilterSpec("region", "Région", "single", column="code_region", choices_key="regions",
-                    choices=lambda ctx: ctx.regions.index, options=_region_options, sentence=_where,
+                    choices=lambda ctx: ctx.regions.index, options=_region_options,
                     export_column="code_region")
 DEPARTEMENT = FilterSpec("departement", "Département", "single", column="code_departement",
                          choices_key="departements", choices=lambda ctx: ctx.departements.index,
                          options=lambda ctx, state: departement_options(ctx, state.region),
-                         sentence=_where, export_column="code_departement", placeholder="Tous")
+                         export_column="code_departement", placeholder="Tous")
 FILIERE = FilterSpec("filiere", "Filière", "multi", column="filiere", choices_key="filieres",
                      sentence=_list_sentence("filière "), export_column="filiere")
 MESURE = FilterSpec("mesure", "Mesure", "multi", column="mesure", choices_key="mesures",

@@ -43,6 +43,7 @@ class ClassScale:
     integer: bool = True
     vmin: float = 0.0        # smallest positive value (in the first class)
     vmax: float = 0.0        # largest value (in the top class)
+    cuts: tuple = ()         # colour-step positions: half-way between each threshold and the value below it
 
     @property
     def n(self) -> int:
@@ -78,7 +79,7 @@ class ClassScale:
             return [[0.0, ZERO_COLOR], [1.0, ZERO_COLOR]], 1.0
         zmax = max(self.vmax, float(self.thresholds[-1]) if self.thresholds else 0.0, 1e-9)
         first = 0.5 if self.integer else self.vmin / 2
-        cuts = [first] + [(t - 0.5) if self.integer else t * (1 - 1e-7) for t in self.thresholds]
+        cuts = [first] + [(t - 0.5) if self.integer else c for t, c in zip(self.thresholds, self.cuts)]
         colors = [ZERO_COLOR, *self.colors]
         scale = [[0.0, ZERO_COLOR]]
         for cut, below, above in zip(cuts, colors[:-1], colors[1:]):
@@ -153,5 +154,9 @@ def class_scale(values, integer: bool, formatter: Callable[[float], str], n_clas
         else:
             labels.append(f"< {formatter(thresholds[i])}" if i == 0 else
                           f"{formatter(low)} – {formatter(thresholds[i])}")
+    # Colour steps half-way between a threshold and the largest value below it: a fixed relative margin
+    # (t * (1 - 1e-7)) put a value just under a large threshold (199 999 990 € under 200 000 000 €) in the
+    # class above it.
+    cuts = tuple((t + float(pos[pos < t][-1])) / 2 for t in thresholds)
     return ClassScale(thresholds=tuple(thresholds), colors=colors, labels=tuple(labels), integer=integer,
-                      vmin=lo, vmax=hi)
+                      vmin=lo, vmax=hi, cuts=cuts)

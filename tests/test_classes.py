@@ -25,7 +25,19 @@ def plotly_color(colorscale, zmax, v):
     return color
 
 
-values = st.lists(st.one_of(st.just(0.0), st.floats(0.001, 1e9), st.just(math.nan)), min_size=1, max_size=300)
+# rounded to 4 decimals, as the map's values are (figures.choropleth_values)
+values = st.lists(st.one_of(st.just(0.0), st.floats(0.001, 1e9).map(lambda x: round(x, 4)), st.just(math.nan)),
+                  min_size=1, max_size=300)
+
+
+def test_value_just_under_a_large_threshold_keeps_its_colour():
+    """Regression: a fixed relative margin coloured 199 999 990 € like the class from 200 000 000 €."""
+    vals = [1e6, 2e6, 5e7, 199_999_990.0, 2e8, 3e8, 9e8]
+    scale = class_scale(vals, False, fmt.euros, n_classes=2)
+    assert scale.thresholds == (200_000_000.0,)
+    colorscale, zmax = scale.plotly_colorscale()
+    for v, c in zip(vals, scale.colors_of(vals)):
+        assert plotly_color(colorscale, zmax, v) == c, (v, scale.thresholds)
 
 
 @settings(max_examples=150, deadline=None)

@@ -1,6 +1,5 @@
 """Entry point: ``python app.py`` (development) or ``gunicorn app:server``."""
-import os
-
+import settings
 from dashboard import create_app
 from dashboard.runtime import load_or_build, warm_up
 
@@ -9,4 +8,4 @@ warm_up(app)
 server = app.server
 
 if __name__ == "__main__":
-    app.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "8050")), debug=False)
+    app.run(host=settings.get("HOST"), port=settings.get("PORT"), debug=False)

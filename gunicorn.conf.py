@@ -22,38 +22,22 @@ LOG_LEVEL
 The data bundle is loaded once in the master (``preload_app``) and shared by
 the forked workers; ``app.py`` builds it first when it is missing or stale.
 """
-import logging
 import os
 
-_log = logging.getLogger("gunicorn.error")
+import settings  # the project's settings table (gunicorn puts the current directory on sys.path first)
 
-
-def _int(name: str, default: int, minimum: int = 1) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = minimum - 1
-    if value < minimum:
-        _log.warning("%s=%r invalide : %d utilisé.", name, raw, default)
-        return default
-    return value
-
-
-_host = os.environ.get("HOST", "").strip() or "127.0.0.1"
+_host = settings.get("HOST")
 if ":" in _host and not _host.startswith("["):  # IPv6 literal
     _host = f"[{_host}]"
 
 wsgi_app = "app:server"
-bind = [f"{_host}:{_int('PORT', 8050)}"]
-workers = _int("WEB_CONCURRENCY", 2)
+bind = [f"{_host}:{settings.get('PORT')}"]
+workers = settings.get("WEB_CONCURRENCY")
 worker_class = "gunicorn_worker.DeadlineThreadWorker"  # gthread + an I/O deadline per request
-threads = _int("GUNICORN_THREADS", 16)
+threads = settings.get("GUNICORN_THREADS")
 preload_app = True  # the bundle is read once, before fork
 
-timeout = _int("GUNICORN_TIMEOUT", 60)
+timeout = settings.get("GUNICORN_TIMEOUT")
 graceful_timeout = 30
 keepalive = 2  # an idle kept-alive connection costs no thread (poller), but a file descriptor
 max_requests = 2000  # recycle workers now and then (memory), staggered
@@ -64,12 +48,12 @@ limit_request_line = 8190
 limit_request_fields = 100
 limit_request_field_size = 8190
 
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+forwarded_allow_ips = settings.get("FORWARDED_ALLOW_IPS")
 proxy_allow_ips = forwarded_allow_ips
 
 accesslog = "-"
 errorlog = "-"
-loglevel = os.environ.get("LOG_LEVEL", "info")
+loglevel = settings.get("LOG_LEVEL")
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 
 if os.path.isdir("/dev/shm"):

@@ -18,31 +18,21 @@ from __future__ import annotations
 
 import errno
 import logging
-import os
 import socket
 import time
 
 from gunicorn.workers.gthread import ThreadWorker
 
+import settings
+
 log = logging.getLogger("gunicorn.error")
 
-DEFAULT_IO_TIMEOUT = 30.0
+DEFAULT_IO_TIMEOUT = settings.BY_NAME["GUNICORN_IO_TIMEOUT"].default
 
 
 def io_timeout(environ=None) -> float:
     """``GUNICORN_IO_TIMEOUT`` in seconds (default 30; invalid or <= 0: default, with a warning)."""
-    env = os.environ if environ is None else environ
-    raw = (env.get("GUNICORN_IO_TIMEOUT") or "").strip()
-    if not raw:
-        return DEFAULT_IO_TIMEOUT
-    try:
-        value = float(raw)
-    except ValueError:
-        value = 0.0
-    if not value > 0:
-        log.warning("GUNICORN_IO_TIMEOUT=%r invalide : %g s utilisées.", raw[:50], DEFAULT_IO_TIMEOUT)
-        return DEFAULT_IO_TIMEOUT
-    return value
+    return float(settings.get("GUNICORN_IO_TIMEOUT", environ))
 
 
 class DeadlineSocket(socket.socket):

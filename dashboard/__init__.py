@@ -1,107 +1,15 @@
-"""The Dash app. ``create_app(bundle)`` is the factory; it reads no globals."""
-from __future__ import annotations
+"""The Dash app of the map. ``create_app(bundle)`` (:mod:`dashboard.factory`) is the factory.
 
-import functools
-import gzip
-from pathlib import Path
-
-import dash
-from urllib.parse import urlsplit
-
-from dash._utils import to_json
-from flask import Response, request
-
-from geodata.bundle import Bundle
-
-from .callbacks import register_callbacks
-from .data import DataContext
-from .layout import page
-from .routes import register_routes
-from .security import harden
-from .state import ViewState
-
-ASSETS = Path(__file__).resolve().parents[1] / "assets"
+Importing a module of the package (``dashboard.data``, ``dashboard.state``…) does not
+import the others: :func:`create_app` is loaded on first use.
+"""
 
 
-def _page_query() -> str:
-    """Query string of the page being laid out.
-
-    The browser asks for the layout at ``/_dash-layout``; the page's own query
-    is then read from the same-origin Referer. Where it is missing, the
-    page's initial callbacks bring the view in line with the URL.
-    """
-    try:
-        if request.path.endswith("/_dash-layout"):
-            ref = request.referrer or ""
-            try:
-                parsed = urlsplit(ref)
-            except ValueError:  # malformed Referer
-                return ""
-            if parsed.netloc and parsed.netloc != request.host:
-                return ""
-            return parsed.query
-        return request.query_string.decode("utf-8", errors="replace")
-    except RuntimeError:  # outside a request
-        return ""
+def __getattr__(name):
+    if name == "create_app":
+        from .factory import create_app
+        return create_app
+    raise AttributeError(f"module 'dashboard' has no attribute {name!r}")
 
 
-def create_app(bundle: Bundle, **dash_kwargs) -> dash.Dash:
-    """Build the app for a loaded bundle.
-
-    Parameters
-    ----------
-    bundle : geodata.bundle.Bundle
-    **dash_kwargs
-        Passed to :class:`dash.Dash` (e.g. ``requests_pathname_prefix``).
-    """
-    ctx = DataContext(bundle)
-    app = dash.Dash(
-        __name__,
-        title="Territoires d'industrie — carte des lauréats",
-        assets_folder=str(ASSETS),
-        suppress_callback_exceptions=True,
-        serve_locally=True,
-        update_title=None,
-        use_async=False,  # plain WSGI dispatch: no event loop and thread per callback request
-        **dash_kwargs,
-    )
-    app._ti_context = ctx  # for the server routes and tests; read-only
-    # Absolute paths for geometry and exports: right whatever the page's own path.
-    ctx.url_prefix = app.config.requests_pathname_prefix or "/"
-
-    @functools.lru_cache(maxsize=256)
-    def cached_page(state: ViewState, ignored: tuple):
-        # A pure function of (data, state): memoised per process, bounded, never mutated.
-        return page(ctx, state, list(ignored))
-
-    def layout():
-        query = _page_query()
-        state, ignored = ViewState.from_query(query, ctx.choices)
-        return cached_page(state, tuple(ignored))
-
-    @functools.lru_cache(maxsize=32)
-    def layout_body(state: ViewState, ignored: tuple) -> tuple[bytes, bytes]:
-        # The layout response (0.6 MB of JSON, mostly the map figure) serialised and gzipped once
-        # per view: doing it per page view was two thirds of the server's CPU under load.
-        raw = to_json(app.get_layout()).encode("utf-8")
-        return raw, gzip.compress(raw, 6)
-
-    layout_path = (app.config.routes_pathname_prefix or "/") + "_dash-layout"
-
-    def serve_layout_once():
-        if request.path != layout_path or request.method != "GET":
-            return None
-        state, ignored = ViewState.from_query(_page_query(), ctx.choices)
-        raw, gz = layout_body(state, tuple(ignored))
-        resp = Response(gz if request.accept_encodings["gzip"] else raw, mimetype="application/json")
-        if request.accept_encodings["gzip"]:
-            resp.headers["Content-Encoding"] = "gzip"  # Flask-Compress leaves it as it is
-        resp.headers["Vary"] = "Accept-Encoding"
-        return resp
-
-    app.layout = layout
-    register_callbacks(app, ctx)
-    register_routes(app, ctx)
-    harden(app)
-    app.server.before_request(serve_layout_once)  # after harden's checks
-    return app
+__all__ = ["create_app"]

@@ -2,7 +2,7 @@
 the process is bounded in bytes.
 
 * :class:`SafeRedisSerializer` replaces the pickle serializer of Flask-Caching's
-  ``RedisCache`` (set by :func:`dashboard.security.get_cache`): a writable Redis
+  ``RedisCache`` (set by :func:`get_cache`): a writable Redis
   can then hand the app only bytes or JSON, never code to run.
 * :class:`BytesLRU`: in-process least-recently-used cache of ``bytes``, bounded
   in bytes (and per entry).
@@ -10,24 +10,21 @@ the process is bounded in bytes.
   With Redis (``REDIS_URL``) they are shared by every process; bound Redis with
   ``maxmemory`` and ``maxmemory-policy allkeys-lru``. Without Redis each process
   keeps a :class:`BytesLRU` of ``TI_EXPORT_CACHE_MO`` megabytes (default 64).
-
-Environment variables
----------------------
-TI_EXPORT_CACHE_MO
-    Megabytes of export bodies kept per process without Redis (default 64; 0: none).
+* :func:`get_cache`: the app's shared Flask-Caching cache (Redis when ``REDIS_URL`` is set).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
-import os
 import threading
 import time
 from collections import OrderedDict
 
+import settings
+
 log = logging.getLogger("dashboard.cache")
 
-DEFAULT_EXPORT_CACHE_MB = 64
 #: Largest export body stored (bigger ones are computed for each request).
 MAX_EXPORT_ENTRY_BYTES = 16 * 1024 * 1024
 EXPORT_TIMEOUT = 3600
@@ -126,18 +123,7 @@ class BytesLRU:
 
 
 def _export_cache_bytes(environ=None) -> int:
-    env = os.environ if environ is None else environ
-    raw = (env.get("TI_EXPORT_CACHE_MO") or "").strip()
-    if not raw:
-        return DEFAULT_EXPORT_CACHE_MB * 1024 * 1024
-    try:
-        mb = float(raw)
-    except ValueError:
-        mb = -1
-    if mb < 0:
-        log.warning("TI_EXPORT_CACHE_MO=%r invalide : %d Mo utilisés.", raw[:50], DEFAULT_EXPORT_CACHE_MB)
-        mb = DEFAULT_EXPORT_CACHE_MB
-    return int(mb * 1024 * 1024)
+    return int(settings.get("TI_EXPORT_CACHE_MO", environ) * 1024 * 1024)
 
 
 class ExportCache:
@@ -183,3 +169,63 @@ class ExportCache:
             self.shared.set(key, body, timeout=EXPORT_TIMEOUT)
         except Exception as exc:  # noqa: BLE001 (Redis down: served anyway, logged)
             log.warning("Cache partagé indisponible (%s) : export non conservé.", type(exc).__name__)
+
+
+# --------------------------------------------------------------------------- shared cache (Flask-Caching)
+CACHE_EXTENSION_KEY = "ti_cache"
+#: Key of the app's hardening state in ``server.extensions`` (its ``settings`` and ``cache_prefix``).
+SECURITY_EXTENSION_KEY = "ti_security"
+
+
+def cache_prefix(manifest) -> str:
+    """Key prefix tied to the data (a bundle's manifest), so that a new bundle never reads old entries."""
+    manifest = manifest or {}
+    stamp = "|".join(str(manifest.get(k)) for k in ("empreinte_sources", "date_construction", "pipeline_version"))
+    return "ti:" + hashlib.sha256(stamp.encode("utf-8")).hexdigest()[:12] + ":"
+
+
+def _make_cache(server, redis_url: str | None, timeout: int, key_prefix: str):
+    from flask_caching import Cache
+    base = {"CACHE_DEFAULT_TIMEOUT": timeout, "CACHE_KEY_PREFIX": key_prefix, "CACHE_THRESHOLD": 2000}
+    if redis_url:
+        try:
+            cache = Cache()
+            cache.init_app(server, {**base, "CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url})
+            # bytes or JSON in Redis, never pickles (a writable Redis must not mean code execution)
+            server.extensions["cache"][cache].serializer = SafeRedisSerializer()
+            return cache
+        except Exception as exc:  # noqa: BLE001 (missing client, bad URL)
+            log.warning("Cache Redis indisponible (%s) : cache en mémoire du processus utilisé.", exc)
+    cache = Cache()
+    cache.init_app(server, {**base, "CACHE_TYPE": "SimpleCache"})
+    return cache
+
+
+def get_cache(app):
+    """The shared cache of ``app`` (a Dash app or its Flask server), created on first use.
+
+    A :class:`flask_caching.Cache`: Redis when ``REDIS_URL`` is set (shared by
+    all workers), otherwise an in-memory cache per process. Keys are
+    prefixed with a digest of the bundle's manifest (given to
+    :func:`dashboard.security.harden`). Nothing requires it: callers may
+    compute without caching when they prefer.
+
+    Parameters
+    ----------
+    app : dash.Dash or flask.Flask
+
+    Returns
+    -------
+    flask_caching.Cache
+    """
+    server = getattr(app, "server", app)
+    cache = server.extensions.get(CACHE_EXTENSION_KEY)
+    if cache is None:
+        state = server.extensions.get(SECURITY_EXTENSION_KEY)
+        if state is not None:
+            redis_url, timeout, prefix = state.settings.redis_url, state.settings.cache_timeout, state.cache_prefix
+        else:
+            redis_url, timeout, prefix = settings.get("REDIS_URL"), settings.get("TI_CACHE_TIMEOUT"), "ti:"
+        cache = _make_cache(server, redis_url, timeout, prefix)
+        server.extensions[CACHE_EXTENSION_KEY] = cache
+    return cache

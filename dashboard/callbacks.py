@@ -5,40 +5,139 @@ with any values) through the same code that parses the URL."""
 from __future__ import annotations
 
 import pandas as pd
+import dash_bootstrap_components as dbc
 from dash import ALL, ClientsideFunction, Input, Output, Patch, State, ctx as dash_ctx, no_update
 
+from geodata.schema import PHASES
+
 from . import ids
+from .barometre import barometre_data, barometre_months
+from .catalog import departement_options as _departement_options
+from .compare import register_compare_callbacks
 from .data import VIEWS, DataContext, filter_laureates, kpis
 from .figures import map_patch
-from .layout import KPI_LABELS, kpi_titles, kpi_values, summary
-from .compare import register_compare_callbacks
-from .fiche import fiche_panel, ranking_table
+from .layout import kpi_titles, kpi_values, summary
+from .panels import URL_PANELS
 from .since import since_text
 from .since_barometre import barometre_view
-from .panels import barometre_months, regional_table, time_figure
-from .state import MULTI, PHASES, ViewState, state_from_controls
-import dash_bootstrap_components as dbc
+from .state import ViewState, control_value, state_from_controls
+
+#: Export links of the page, (element id, kind of ``/export.<kind>``), kept in line with the view.
+EXPORT_LINKS = ((ids.EXPORT_CSV, "csv"), (ids.EXPORT_GEOJSON, "geojson"), (ids.EXPORT_XLSX, "xlsx"),
+                (ids.EXPORT_PPTX, "pptx"))
 
 FILTER = {"type": ids.FILTER_TYPE, "name": ALL}
 
 
-def control_value(state: ViewState, name: str):
-    """Value a filter control shows for ``state``."""
-    v = getattr(state, name)
-    if name in MULTI:
-        return list(v)
-    if name == "ti":
-        return v or ""
-    return v
+def url_state(ctx: DataContext, query) -> tuple[ViewState, list[str]]:
+    """State of a query string coming from the browser (anything else counts as empty)."""
+    return ViewState.from_query(query if isinstance(query, str) else "", ctx.choices)
 
 
+# =========================================================================== callback bodies
+# Module-level functions of (ctx, state, …): the registered callbacks only unpack Dash's
+# arguments and call them, so tests call them directly.
+def sync_body(ctx: DataContext, names: list[str], values, search, from_url: bool):
+    """The URL is the state: controls -> URL (shareable, back button works), and
+    URL (back/forward, pasted link) -> controls.
+
+    Returns (control values, new query or no_update, notice or no_update)."""
+    url, ignored = url_state(ctx, search)
+    if from_url:
+        return [control_value(url, n) for n in names], no_update, _notice(ignored)
+    if not isinstance(values, list) or len(values) != len(names):
+        return [no_update] * len(names), no_update, no_update
+    state, bad = state_from_controls(dict(zip(names, values)), url, ctx.choices)
+    query = state.to_query()
+    if query == (search or ""):
+        return [no_update] * len(names), no_update, _notice(bad) if bad else no_update
+    return [control_value(state, n) for n in names], query, _notice(bad) if bad else None
+
+
+def render_body(ctx: DataContext, state: ViewState, before: ViewState, rendered) -> tuple | None:
+    """Map patch, KPI texts and titles (in ``ids.KPIS`` order), summary, change since
+    ``depuis``, rendered query; None when the view is already drawn."""
+    if state.to_query() == (rendered or ""):
+        return None
+    sel = filter_laureates(ctx.laureats, state)
+    k = kpis(sel, ctx.choices)
+    values, titles = kpi_values(k), kpi_titles(k)
+    return (map_patch(ctx, state, before, sel), *[values.get(i, "n.d.") for i in ids.KPIS],
+            *[titles.get(i, "") for i in ids.KPIS], summary(ctx, state, len(sel)),
+            since_text(sel, state.depuis, ctx.has_amounts), state.to_query())
+
+
+def panels_body(ctx: DataContext, state: ViewState, before: ViewState, rendered) -> tuple:
+    """Content of each panel of :data:`dashboard.panels.URL_PANELS`, the export links
+    (:data:`EXPORT_LINKS`) and the active tab (the fiche when a territory gets selected);
+    nothing when the page's layout already holds this view."""
+    if state.to_query() == (rendered or ""):
+        return (no_update,) * (len(URL_PANELS) + len(EXPORT_LINKS) + 1)
+    sel = filter_laureates(ctx.laureats, state)
+    query = state.to_query(include_embed=False)
+    new_tab = "fiche" if state.territoire and state.territoire != before.territoire else no_update
+    return (*[p.build(ctx, state, sel) for p in URL_PANELS], *[ctx.export_url(kind, query) for _, kind in EXPORT_LINKS],
+            new_tab)
+
+
+def barometre_body(ctx: DataContext, index, state: ViewState, tab):
+    """Barometer map for the slider's month, drawn only once its tab is open."""
+    if tab != "temps":
+        return no_update
+    months = barometre_months(barometre_data(ctx))
+    if not months or not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(months):
+        return no_update
+    return barometre_view(barometre_data(ctx), months[index], state)
+
+
+def select_on_map_body(ctx: DataContext, click, state: ViewState):
+    """A click on an EPCI or a TI opens its fiche (the URL gets ``territoire``)."""
+    code = _clicked_location(click)
+    if code is None or code not in ctx.choices.territoires or code == state.territoire:
+        return no_update
+    return state.with_(territoire=code).to_query()
+
+
+def search_options_body(ctx: DataContext, text):
+    if not isinstance(text, str) or len(text.strip()) < 2:
+        return no_update
+    return [{"label": _search_label(r), "value": _search_value(r)} for r in ctx.search_index.search(text[:100], 12)]
+
+
+def select_from_search_body(ctx: DataContext, value, state: ViewState):
+    """A commune selects its EPCI (and region); an EPCI or a TI selects itself."""
+    target = _parse_search_value(ctx, value)
+    if target is None:
+        return no_update
+    code, region, phase = target
+    return state.with_(territoire=code, comparer=None, region=region, departement=None,
+                       phase=phase or state.phase).to_query()
+
+
+def departement_options_body(ctx: DataContext, region):
+    return _departement_options(ctx, region if isinstance(region, str) and region in ctx.choices.regions else None)
+
+
+def go_to_body(view):
+    if not isinstance(view, str) or view not in VIEWS:
+        return no_update
+    _, lon, lat, zoom = VIEWS[view]
+    p = Patch()
+    p["layout"]["map"]["center"] = {"lon": lon, "lat": lat}
+    p["layout"]["map"]["zoom"] = zoom
+    p["layout"]["uirevision"] = f"aller-{view}"
+    return p
+
+
+def reset_body(state: ViewState) -> str:
+    return ViewState(embed=state.embed).to_query() or "?"
+
+
+# =========================================================================== registration
 def register_callbacks(app, ctx: DataContext) -> None:
-    choices = ctx.choices
+    """Register the callbacks of ``app`` for the data ``ctx`` (outputs generated from
+    the KPI metrics and the panel registry)."""
     register_compare_callbacks(app, ctx)
-
-    def url_state(query) -> tuple[ViewState, list[str]]:
-        """State of a query string coming from the browser (anything else counts as empty)."""
-        return ViewState.from_query(query if isinstance(query, str) else "", choices)
 
     @app.callback(
         Output(FILTER, "value"),
@@ -48,20 +147,9 @@ def register_callbacks(app, ctx: DataContext) -> None:
         Input(ids.URL, "search"),
     )
     def sync_url_and_controls(values, search):
-        """The URL is the state: controls -> URL (shareable, back button works), and
-        URL (back/forward, pasted link) -> controls."""
         names = [o["id"]["name"] for o in dash_ctx.outputs_list[0]]
-        from_url, ignored = url_state(search)
         trig = dash_ctx.triggered_id
-        if trig == ids.URL or trig is None:
-            return [control_value(from_url, n) for n in names], no_update, _notice(ignored)
-        if not isinstance(values, list) or len(values) != len(names):
-            return [no_update] * len(names), no_update, no_update
-        state, bad = state_from_controls(dict(zip(names, values)), from_url, choices)
-        query = state.to_query()
-        if query == (search or ""):
-            return [no_update] * len(names), no_update, _notice(bad) if bad else no_update
-        return [control_value(state, n) for n in names], query, _notice(bad) if bad else None
+        return sync_body(ctx, names, values, search, from_url=trig == ids.URL or trig is None)
 
     @app.callback(
         Output(ids.MAP, "figure"),
@@ -75,22 +163,11 @@ def register_callbacks(app, ctx: DataContext) -> None:
     )
     def render(search, rendered):
         """Recompute the map (as a Patch) and the KPI cards for the URL's state."""
-        state, _ = url_state(search)
-        before, _ = url_state(rendered)
-        if state.to_query() == (rendered or ""):
-            return (no_update,) * (4 + 2 * len(ids.KPIS))
-        sel = filter_laureates(ctx.laureats, state)
-        k = kpis(sel, ctx.has_amounts)
-        values, titles = kpi_values(k), kpi_titles(k)
-        return (map_patch(ctx, state, before, sel), *[values[i] for i in ids.KPIS],
-                *[titles[i] for i in ids.KPIS], summary(ctx, state, len(sel)),
-                since_text(sel, state.depuis, ctx.has_amounts), state.to_query())
+        out = render_body(ctx, url_state(ctx, search)[0], url_state(ctx, rendered)[0], rendered)
+        return (no_update,) * (4 + 2 * len(ids.KPIS)) if out is None else out
 
     @app.callback(
-        Output(ids.FICHE, "children"),
-        Output(ids.RANKING, "children"),
-        Output(ids.REGIONS, "children"),
-        Output(ids.TIME, "figure"),
+        *[Output(p.id, p.prop) for p in URL_PANELS],
         Output(ids.EXPORT_CSV, "href"),
         Output(ids.EXPORT_GEOJSON, "href"),
         Output(ids.EXPORT_XLSX, "href"),
@@ -101,18 +178,7 @@ def register_callbacks(app, ctx: DataContext) -> None:
         prevent_initial_call=True,
     )
     def render_panels(search, rendered):
-        """Panels of the full page (absent from the embed view): fiche, ranking, regions,
-        time chart, export links. Opens the fiche tab when a territory gets selected."""
-        state, _ = url_state(search)
-        before, _ = url_state(rendered)
-        if state.to_query() == (rendered or ""):  # the page's layout already holds this view (~90 ms of CPU)
-            return (no_update,) * 9   # one per Output above
-        sel = filter_laureates(ctx.laureats, state)
-        query = state.to_query(include_embed=False)
-        new_tab = "fiche" if state.territoire and state.territoire != before.territoire else no_update
-        return (fiche_panel(ctx, state, sel), ranking_table(ctx, state, sel), regional_table(ctx, state, sel),
-                time_figure(ctx, state, sel), ctx.export_url("csv", query), ctx.export_url("geojson", query),
-                ctx.export_url("xlsx", query), ctx.export_url("pptx", query), new_tab)
+        return panels_body(ctx, url_state(ctx, search)[0], url_state(ctx, rendered)[0], rendered)
 
     @app.callback(
         Output(ids.BAROMETRE, "figure"),
@@ -121,14 +187,7 @@ def register_callbacks(app, ctx: DataContext) -> None:
         Input(ids.TABS, "active_tab"),
     )
     def barometre(index, search, tab):
-        """Barometer map for the slider's month, drawn only once its tab is open."""
-        if tab != "temps":
-            return no_update
-        months = barometre_months(ctx.barometre)
-        if not months or not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(months):
-            return no_update
-        state, _ = url_state(search)
-        return barometre_view(ctx.barometre, months[index], state)
+        return barometre_body(ctx, index, url_state(ctx, search)[0], tab)
 
     @app.callback(
         Output(ids.URL, "search", allow_duplicate=True),
@@ -137,12 +196,7 @@ def register_callbacks(app, ctx: DataContext) -> None:
         prevent_initial_call=True,
     )
     def select_on_map(click, search):
-        """A click on an EPCI or a TI opens its fiche (the URL gets ``territoire``)."""
-        code = _clicked_location(click)
-        state, _ = url_state(search)
-        if code is None or code not in choices.territoires or code == state.territoire:
-            return no_update
-        return state.with_(territoire=code).to_query()
+        return select_on_map_body(ctx, click, url_state(ctx, search)[0])
 
     @app.callback(
         Output(ids.SEARCH, "options"),
@@ -151,9 +205,7 @@ def register_callbacks(app, ctx: DataContext) -> None:
         prevent_initial_call=True,
     )
     def search_options(text, value):
-        if not isinstance(text, str) or len(text.strip()) < 2:
-            return no_update
-        return [{"label": _search_label(r), "value": _search_value(r)} for r in ctx.search_index.search(text[:100], 12)]
+        return search_options_body(ctx, text)
 
     @app.callback(
         Output(ids.URL, "search", allow_duplicate=True),
@@ -162,15 +214,7 @@ def register_callbacks(app, ctx: DataContext) -> None:
         prevent_initial_call=True,
     )
     def select_from_search(value, search):
-        """A commune selects its EPCI (and region); an EPCI or a TI selects itself."""
-        state, _ = url_state(search)
-        target = _parse_search_value(ctx, value)
-        if target is None:
-            return no_update
-        code, region, phase = target
-        new = state.with_(territoire=code, comparer=None, region=region, departement=None,
-                          phase=phase or state.phase)
-        return new.to_query()
+        return select_from_search_body(ctx, value, url_state(ctx, search)[0])
 
     app.clientside_callback(
         ClientsideFunction(namespace="ti", function_name="slide"),
@@ -185,10 +229,7 @@ def register_callbacks(app, ctx: DataContext) -> None:
         prevent_initial_call=True,
     )
     def departement_options(region):
-        deps = ctx.departements
-        if isinstance(region, str) and region in choices.regions:
-            deps = deps[deps["code_region"] == region]
-        return [{"label": f"{code} — {r.nom_departement}", "value": code} for code, r in deps.iterrows()]
+        return departement_options_body(ctx, region)
 
     @app.callback(
         Output(ids.MAP, "figure", allow_duplicate=True),
@@ -196,14 +237,7 @@ def register_callbacks(app, ctx: DataContext) -> None:
         prevent_initial_call=True,
     )
     def go_to(view):
-        if not isinstance(view, str) or view not in VIEWS:
-            return no_update
-        _, lon, lat, zoom = VIEWS[view]
-        p = Patch()
-        p["layout"]["map"]["center"] = {"lon": lon, "lat": lat}
-        p["layout"]["map"]["zoom"] = zoom
-        p["layout"]["uirevision"] = f"aller-{view}"
-        return p
+        return go_to_body(view)
 
     @app.callback(
         Output(ids.URL, "search", allow_duplicate=True),
@@ -212,8 +246,7 @@ def register_callbacks(app, ctx: DataContext) -> None:
         prevent_initial_call=True,
     )
     def reset(n, search):
-        state, _ = url_state(search)
-        return ViewState(embed=state.embed).to_query() or "?"
+        return reset_body(url_state(ctx, search)[0])
 
 
 def _clicked_location(click) -> str | None:
@@ -266,4 +299,4 @@ def _notice(ignored):
     return dbc.Alert("Paramètres ignorés : " + " ; ".join(ignored), color="secondary", className="py-1 mb-2 small")
 
 
-__all__ = ["register_callbacks", "KPI_LABELS"]
+__all__ = ["register_callbacks"]

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dash import Input, Output, State, dcc, html, no_update
 
+from geodata.schema import PHASES
+
 from . import ids
-from .state import PHASES, ViewState
+from .state import ViewState
 
 COMPARE = "comparer-avec"
 EXIT_COMPARE = "quitter-comparaison"

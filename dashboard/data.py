@@ -17,18 +17,13 @@ import shapely
 
 from geodata.bundle import Bundle
 from geodata.laureates import MAX_VALUE
+from geodata.schema import ANY_ZONE_COLUMN, PHASES, ZONE_COLUMNS, in_ti_column, ti_id_column
 
+from .catalog import FEATURES, FILTERS, KPI_METRICS, METRICS, PARAMETERS, FilterSpec
 from .state import Choices, ViewState
 
 log = logging.getLogger("dashboard.data")
 
-ZONE_COLUMNS = ("qpv", "afr", "zrr", "acv")
-METRIC_COLUMN = {"laureats": None, "investissement": "investissement_eur", "aide": "montant_aide_eur",
-                 "emplois": "emplois"}
-METRIC_LABEL = {"laureats": "Lauréats", "investissement": "Investissement (€)", "aide": "Aide publique (€)",
-                "emplois": "Emplois prévus"}
-ZONE_LABEL = {"toute": "toute zone prioritaire", "qpv": "QPV", "afr": "zone AFR", "zrr": "ZRR",
-              "acv": "Action Cœur de Ville"}
 #: Overseas jump menu: name -> (lon, lat, zoom).
 VIEWS = {
     "metropole": ("France métropolitaine", 2.4, 46.5, 4.9),
@@ -104,16 +99,10 @@ class DataContext:
         from .search import SearchIndex
         return self.once("search_index", lambda: SearchIndex(self))
 
-    @property
-    def barometre(self):
-        """Barometer data (département geometry and month table)."""
-        from .panels import BarometreData
-        return self.once("barometre", lambda: BarometreData(self))
-
     def __post_init__(self):
         b = self.bundle
         lau = pd.DataFrame(b.laureats.drop(columns="geometry"))
-        for c in ("in_ti_2019_2022", "in_ti_2023_2027", *ZONE_COLUMNS, "zone_prioritaire"):
+        for c in (*(in_ti_column(p) for p in PHASES), *ZONE_COLUMNS, ANY_ZONE_COLUMN):
             lau[c] = lau[c].astype("boolean")
         lau["mois"] = lau["date"].str.slice(0, 7)
         drop_implausible_values(lau)
@@ -127,7 +116,7 @@ class DataContext:
         self.demonstration = b.demonstration
         self.has_ti = b.has("ti") and len(b.territoires) > 0
         self.has_zones = b.has("zones")
-        self.has_amounts = bool(lau["investissement_eur"].notna().any())
+        self.has_amounts = self.has_feature("amounts")
         self.regions = b.regions.drop(columns="geometry").set_index("code_region")["nom_region"].sort_index()
         deps = b.departements.drop(columns="geometry")
         self.departements = deps.set_index("code_departement").sort_index()
@@ -142,17 +131,23 @@ class DataContext:
         self.epci_by_departement = {k: frozenset(v) for k, v in c.groupby("code_departement")["epci_siren"]}
         self.region_bounds = dict(zip(b.regions["code_region"], b.regions.geometry.bounds.to_numpy()))
         self.dep_bounds = dict(zip(b.departements["code_departement"], b.departements.geometry.bounds.to_numpy()))
-        months = sorted(m for m in lau["mois"].dropna().unique())
-        self.choices = Choices(
-            regions=frozenset(self.regions.index),
-            departements=frozenset(self.departements.index),
-            filieres=frozenset(lau["filiere"].dropna().unique()),
-            mesures=frozenset(lau["mesure"].dropna().unique()),
-            tailles=frozenset(lau["type_entreprise"].dropna().unique()),
-            territoires=frozenset(self.epci.index) | frozenset(self.territoires["ti_id"]),
-            has_amounts=self.has_amounts, has_ti=self.has_ti, has_zones=self.has_zones,
-            months=tuple(months),
-        )
+        values = {}
+        for spec in PARAMETERS:
+            if spec.choices_key and spec.choices_key not in values:
+                found = spec.data_choices(self) if isinstance(spec, FilterSpec) else frozenset(spec.choices(self))
+                values[spec.choices_key] = tuple(sorted(found)) if spec.choices_key == "months" else found
+        features = {m.requires for m in METRICS if m.requires} | set(FEATURES)
+        self.choices = Choices(missing=[f for f in features if not self.has_feature(f)], **values)
+
+    def has_feature(self, feature: str) -> bool:
+        """``ti``, ``zones``: from the bundle's sources; any other feature: some indicator
+        requiring it has a value in the laureates."""
+        if feature == "ti":
+            return self.has_ti
+        if feature == "zones":
+            return self.has_zones
+        cols = [m.column for m in METRICS if m.requires == feature and m.column in self.laureats.columns]
+        return any(bool(self.laureats[c].notna().any()) for c in cols)
 
     @cached_property
     def geo_version(self) -> str:
@@ -190,7 +185,7 @@ class DataContext:
     @cached_property
     def _ti_geojson(self) -> dict:
         t = self.bundle.territoires
-        return {p: geojson(t[t["phase"] == p], "ti_id") for p in ("2019-2022", "2023-2027")}
+        return {p: geojson(t[t["phase"] == p], "ti_id") for p in PHASES}
 
     @cached_property
     def region_lines(self) -> tuple[list, list]:
@@ -242,63 +237,54 @@ def outline_lines(geoms, digits: int = 3, min_area: float = 0.0) -> tuple[list, 
 
 # --------------------------------------------------------------------------- pure selections
 def filter_laureates(lau: pd.DataFrame, state: ViewState) -> pd.DataFrame:
-    """Rows of ``lau`` matching every filter of ``state``. The same function serves
-    the page, the KPI cards and the exports."""
+    """Rows of ``lau`` matching every filter of ``state`` (:data:`dashboard.catalog.FILTERS`).
+    The same function serves the page, the KPI cards and the exports."""
     m = np.ones(len(lau), dtype=bool)
-    if state.region:
-        m &= (lau["code_region"] == state.region).to_numpy()
-    if state.departement:
-        m &= (lau["code_departement"] == state.departement).to_numpy()
-    for col, vals in (("filiere", state.filiere), ("mesure", state.mesure), ("type_entreprise", state.taille)):
-        if vals:
-            m &= lau[col].isin(vals).to_numpy()
-    if state.zone:
-        col = "zone_prioritaire" if state.zone == "toute" else state.zone
-        m &= lau[col].fillna(False).to_numpy(dtype=bool)
-    if state.ti:
-        col = f"in_ti_{state.phase.replace('-', '_')}"
-        inside = lau[col].fillna(False).to_numpy(dtype=bool)
-        m &= inside if state.ti == "dans" else ~inside
-    if state.debut:
-        m &= (lau["mois"] >= state.debut).fillna(False).to_numpy(dtype=bool)
-    if state.fin:
-        m &= (lau["mois"] <= state.fin).fillna(False).to_numpy(dtype=bool)
+    for spec in FILTERS:
+        keep = spec.row_mask(lau, state)
+        if keep is not None:
+            m &= keep
     return lau[m]
 
 
 def row_state(state: ViewState) -> ViewState:
     """The part of ``state`` that selects rows in :func:`filter_laureates` (same rows for
-    both); the rest (level, indicator, territory, comparison, embed) back to its default,
-    multi-valued filters sorted, and the phase kept only when the TI filter reads it."""
-    default = ViewState()
-    return ViewState(region=state.region, departement=state.departement,
-                     filiere=tuple(sorted(state.filiere)), mesure=tuple(sorted(state.mesure)),
-                     taille=tuple(sorted(state.taille)), zone=state.zone, ti=state.ti,
-                     phase=state.phase if state.ti else default.phase, debut=state.debut, fin=state.fin)
+    both): every filter of the catalog, and what a set filter reads (the phase, for the TI
+    filter); the rest (level, indicator, territory, comparison, embed) back to its default."""
+    kw = {}
+    for spec in FILTERS:
+        values = {name: getattr(state, name) for name in spec.params}
+        kw.update(values)
+        if any(values.values()):
+            kw.update({name: getattr(state, name) for name in spec.reads})
+    return ViewState(**kw)
 
 
-def kpis(sel: pd.DataFrame, has_amounts: bool) -> dict:
-    """Figures of the KPI cards (None where the data has no amounts)."""
-    zone = sel["zone_prioritaire"]
-    return {
-        "laureats": int(len(sel)),
-        "investissement": float(sel["investissement_eur"].sum()) if has_amounts else None,
-        "aide": float(sel["montant_aide_eur"].sum()) if has_amounts else None,
-        "emplois": int(sel["emplois"].sum()) if has_amounts else None,
-        "part_zone_prioritaire": (float(zone.fillna(False).astype(bool).mean()) if len(sel) and zone.notna().any()
-                                  else None),
-    }
+def kpis(sel: pd.DataFrame, has_amounts=True) -> dict:
+    """Figures of the KPI cards, by metric key (:data:`dashboard.catalog.KPI_METRICS`).
+
+    Parameters
+    ----------
+    sel : DataFrame
+        Selected laureates. A metric whose column is not in ``sel`` is left out.
+    has_amounts : bool or Choices
+        Features present in the data (``Choices``), or a bool for all of them at once;
+        a metric whose feature is missing is None.
+    """
+    has = has_amounts.has if hasattr(has_amounts, "has") else (lambda feature: bool(has_amounts))
+    return {m.key: m.compute(sel, has(m.requires) if m.requires else True)
+            for m in KPI_METRICS if m.column is None or m.column in sel.columns}
 
 
 def territory_key(state: ViewState) -> str:
-    return "epci_siren" if state.niveau == "epci" else f"ti_id_{state.phase.replace('-', '_')}"
+    return "epci_siren" if state.niveau == "epci" else ti_id_column(state.phase)
 
 
 def aggregate(sel: pd.DataFrame, state: ViewState, population: pd.Series) -> pd.Series:
     """Metric per territory (EPCI or TI) for the selected laureates, over all
     territories of the level (0 where none)."""
     key = territory_key(state)
-    col = METRIC_COLUMN[state.indicateur]
+    col = state.metric.column
     grouped = sel.groupby(key)
     values = grouped.size() if col is None else grouped[col].sum()
     out = values.reindex(population.index).fillna(0).astype(float)

@@ -26,12 +26,13 @@ from pptx.dml.color import RGBColor
 from pptx.util import Emu, Inches, Pt
 
 from . import fmt, ids
+from .catalog import KPI_METRICS
 from .data import DataContext, filter_laureates, kpis
 from .describe import filters_sentence, map_subtitle, metric_words, place
 from .export import DEMONSTRATION_MARK, as_of_text, filters_query, sources_text
 from .fiche import laureates_of, ranking_data, resolve_territory
 from .layout import KPI_LABELS, kpi_values
-from .panels import regional_table_data
+from .regional import regional_table_data
 from .state import ViewState
 from .since import since_laureates
 from .static_map import render_map
@@ -198,7 +199,7 @@ def _map_slide(prs, ctx, state, sel, title):
 
 def _kpi_slide(prs, ctx, state, sel):
     s = _slide(prs, KPI_TITLE)
-    values = kpi_values(kpis(sel, ctx.has_amounts))
+    values = kpi_values(kpis(sel, ctx.choices))
     n = len(ids.KPIS)
     gap = Inches(0.2)
     w = int((WIDTH - 2 * MARGIN - gap * (n - 1)) / n)
@@ -228,8 +229,8 @@ def _since_slide(prs, ctx, state, sel, title):
     """The change since the reference date: one box per KPI (+n), then the largest new projects."""
     s = _slide(prs, title)
     new = since_laureates(sel, state.depuis)
-    values = kpi_values(kpis(new, ctx.has_amounts))
-    shown = [k for k in ids.KPIS if k != ids.KPI_ZONE]
+    values = kpi_values(kpis(new, ctx.choices))
+    shown = [m.kpi_id for m in KPI_METRICS if m.aggregation != "share"]  # a share has no « + n »
     gap = Inches(0.2)
     w = int((WIDTH - 2 * MARGIN - gap * (len(shown) - 1)) / len(shown))
     for i, kid in enumerate(shown):
@@ -280,8 +281,7 @@ def _regional_slide(prs, ctx, state, sel, title):
 def _ranking_slide(prs, ctx, state, sel, title):
     s = _slide(prs, title)
     df = ranking_data(ctx, state, sel).head(RANKING_ROWS)
-    value_fmt = (lambda v: fmt.decimal(v, 2)) if state.par_hab else (
-        fmt.euros if state.indicateur in ("investissement", "aide") else fmt.integer)
+    value_fmt = (lambda v: fmt.decimal(v, 2)) if state.par_hab else state.metric.format
     rows = [[str(r.rang), r.nom, value_fmt(r.valeur), fmt.integer(r.laureats), fmt.integer(r.population)]
             for r in df.itertuples(index=False)]
     _table(s, ["Rang", "Territoire", metric_words(state), "Lauréats", "Habitants"], rows, numeric_from=2,
@@ -304,11 +304,11 @@ def _territory_slide(prs, ctx, state, title):
 
     for t in terrs:
         kind = "EPCI" if t.kind == "epci" else f"TI {t.phase}"
-        row(f"{t.nom} ({kind})", kpis(laureates_of(wide, t), ctx.has_amounts), t.population)
+        row(f"{t.nom} ({kind})", kpis(laureates_of(wide, t), ctx.choices), t.population)
     for code in dict.fromkeys(t.code_region for t in terrs if t.code_region in ctx.regions.index):
         pop = int(ctx.communes.loc[ctx.communes["code_region"] == code, "population"].sum())
-        row(f"Région {ctx.regions.loc[code]}", kpis(wide[wide["code_region"] == code], ctx.has_amounts), pop)
-    row("France", kpis(wide, ctx.has_amounts), int(ctx.communes["population"].sum()))
+        row(f"Région {ctx.regions.loc[code]}", kpis(wide[wide["code_region"] == code], ctx.choices), pop)
+    row("France", kpis(wide, ctx.choices), int(ctx.communes["population"].sum()))
     _table(s, ["", "Lauréats", "pour 10 000 hab.", "Investissement", "Aide", "Emplois", "En zone prioritaire",
                "Habitants"], rows, size=12, name="comparaison", widths=[3.4, 1, 1.2, 1.4, 1.3, 1, 1.3, 1.2])
     _text(s, MARGIN, Inches(5.6), WIDTH - 2 * MARGIN, Inches(0.8),

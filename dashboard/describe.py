@@ -4,7 +4,7 @@ deck and the spreadsheet export."""
 from __future__ import annotations
 
 from . import fmt
-from .data import METRIC_LABEL, ZONE_LABEL
+from .catalog import FILTERS
 from .state import ViewState
 
 LEVEL_LABEL = {"epci": "par EPCI", "ti": "par Territoire d'industrie"}
@@ -20,28 +20,21 @@ def place(ctx, state: ViewState) -> str:
 
 
 def filters_sentence(ctx, state: ViewState, n: int) -> str:
-    """One sentence describing the selection: count, place and every filter
-    (``87 lauréats · région Occitanie · en zone AFR``)."""
+    """One sentence describing the selection: count, place and every filter, each filter of
+    :data:`dashboard.catalog.FILTERS` saying its own part (``87 lauréats · région Occitanie · en zone AFR``)."""
     bits = [f"{fmt.integer(n)} lauréat{'s' if n > 1 else ''}", place(ctx, state)]
-    if state.filiere:
-        bits.append("filière " + ", ".join(state.filiere))
-    if state.mesure:
-        bits.append("mesure " + ", ".join(state.mesure))
-    if state.taille:
-        bits.append("entreprises " + ", ".join(state.taille))
-    if state.zone:
-        bits.append(f"en {ZONE_LABEL[state.zone]}")
-    if state.ti:
-        bits.append(f"{'dans' if state.ti == 'dans' else 'hors'} un Territoire d'industrie ({state.phase})")
-    if state.debut or state.fin:
-        bits.append(f"de {fmt.month(state.debut) if state.debut else 'l’origine'} à "
-                    f"{fmt.month(state.fin) if state.fin else 'aujourd’hui'}")
+    for spec in FILTERS:
+        if spec.name in ("region", "departement") or spec.sentence is None:
+            continue  # the place
+        value = tuple(getattr(state, p) for p in spec.params) if spec.kind == "range" else getattr(state, spec.name)
+        if any(value) if spec.kind == "range" else value:
+            bits.append(spec.sentence(ctx, state, value))
     return " · ".join(bits)
 
 
 def metric_words(state: ViewState) -> str:
     """``Investissement (€) pour 10 000 habitants``."""
-    return METRIC_LABEL[state.indicateur] + (" pour 10 000 habitants" if state.par_hab else "")
+    return state.metric.label + (" pour 10 000 habitants" if state.par_hab else "")
 
 
 def map_subtitle(ctx, state: ViewState, n: int) -> str:

@@ -15,13 +15,16 @@ import re
 import numpy as np
 import pandas as pd
 
+from geodata.schema import ZONE_COLUMNS
+
 from . import fmt
+from .catalog import CATALOG_EXPORT_COLUMNS
 from .data import filter_laureates
 from .search import json_scalar
 from .state import ViewState
 
-#: Columns of an export, in order (those absent from the data are skipped).
-EXPORT_COLUMNS = (
+#: Base columns of an export, in order.
+BASE_COLUMNS = (
     "source",
     "entreprise", "siren", "type_entreprise",
     "mesure", "filiere", "date", "description_projet",
@@ -30,8 +33,11 @@ EXPORT_COLUMNS = (
     "lat", "lon",
     "in_ti_2019_2022", "ti_id_2019_2022", "ti_nom_2019_2022",
     "in_ti_2023_2027", "ti_id_2023_2027", "ti_nom_2023_2027",
-    "zone_prioritaire", "qpv", "afr", "zrr", "acv",
+    "zone_prioritaire", *ZONE_COLUMNS,
 )
+#: Columns of an export, in order (those absent from the data are skipped): the base columns, then
+#: those the catalog's filters and indicators declare.
+EXPORT_COLUMNS = tuple(dict.fromkeys((*BASE_COLUMNS, *CATALOG_EXPORT_COLUMNS)))
 CSV_SEPARATOR = ";"
 CSV_LINE_END = "\r\n"
 BOM = "\ufeff"

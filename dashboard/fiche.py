@@ -7,11 +7,13 @@ from dataclasses import dataclass
 import pandas as pd
 from dash import dash_table, dcc, html
 
+from geodata.schema import PHASES, ti_id_column, ti_nom_column
+
 from . import fmt
-from .data import METRIC_COLUMN, METRIC_LABEL, DataContext, aggregate, filter_laureates, kpis, \
-    territories_in_scope
+from .catalog import KPI_METRICS, METRICS
 from .compare import compare_control
-from .state import PHASES, ViewState
+from .data import DataContext, aggregate, filter_laureates, kpis, territories_in_scope, territory_key
+from .state import ViewState
 
 RANKING_ROWS = 50
 
@@ -46,7 +48,7 @@ def resolve_territory(ctx: DataContext, code: str | None, phase: str) -> Territo
 def laureates_of(sel: pd.DataFrame, terr: Territory) -> pd.DataFrame:
     if terr.kind == "epci":
         return sel[sel["epci_siren"] == terr.code]
-    return sel[sel[f"ti_id_{terr.phase.replace('-', '_')}"] == terr.code]
+    return sel[sel[ti_id_column(terr.phase)] == terr.code]
 
 
 def member_communes(ctx: DataContext, terr: Territory) -> pd.DataFrame:
@@ -67,31 +69,34 @@ def ti_membership(ctx: DataContext, terr: Territory) -> dict:
         return {terr.phase: [terr.nom]}
     communes = member_communes(ctx, terr)
     for ph in PHASES:
-        col = f"ti_nom_{ph.replace('-', '_')}"
+        col = ti_nom_column(ph)
         names = sorted(communes[col].dropna().unique().tolist())
         out[ph] = names
     return out
+
+
+#: Metrics of the comparison table after the count and the count per inhabitant.
+_FICHE_METRICS = tuple(m for m in KPI_METRICS if m.key != "laureats")
 
 
 def _figures_row(label, k, pop):
     per = (k["laureats"] / pop * 10_000) if pop else None
     return html.Tr([html.Th(label, scope="row"), html.Td(fmt.integer(k["laureats"])),
                     html.Td(fmt.decimal(per, 2) if per is not None else "n.d."),
-                    html.Td(fmt.euros(k["investissement"])), html.Td(fmt.euros(k["aide"])),
-                    html.Td(fmt.integer(k["emplois"])), html.Td(fmt.percent(k["part_zone_prioritaire"]))])
+                    *[html.Td(m.format(k.get(m.key))) for m in _FICHE_METRICS]])
 
 
 def comparison_table(ctx: DataContext, state: ViewState, terr: Territory):
     """Figures for the current filters (other than the place): the territory vs its region vs France."""
     wide = filter_laureates(ctx.laureats, state.with_(region=None, departement=None))
-    rows = [_figures_row(terr.nom, kpis(laureates_of(wide, terr), ctx.has_amounts), terr.population)]
+    rows = [_figures_row(terr.nom, kpis(laureates_of(wide, terr), ctx.choices), terr.population)]
     if terr.code_region in ctx.regions.index:
         reg_pop = int(ctx.communes.loc[ctx.communes["code_region"] == terr.code_region, "population"].sum())
         rows.append(_figures_row(f"Région {ctx.regions.loc[terr.code_region]}",
-                                 kpis(wide[wide["code_region"] == terr.code_region], ctx.has_amounts), reg_pop))
-    rows.append(_figures_row("France", kpis(wide, ctx.has_amounts), int(ctx.communes["population"].sum())))
+                                 kpis(wide[wide["code_region"] == terr.code_region], ctx.choices), reg_pop))
+    rows.append(_figures_row("France", kpis(wide, ctx.choices), int(ctx.communes["population"].sum())))
     head = html.Thead(html.Tr([html.Th(h, scope="col") for h in (
-        "", "Lauréats", "pour 10 000 hab.", "Investissement", "Aide", "Emplois", "En zone prioritaire")]))
+        "", "Lauréats", "pour 10 000 hab.", *[m.fiche_label for m in _FICHE_METRICS])]))
     return html.Div(html.Table([html.Caption("Chiffres pour les filtres actuels"), head, html.Tbody(rows)],
                                className="table table-sm small"), className="table-responsive")
 
@@ -108,23 +113,24 @@ def breakdown(sel: pd.DataFrame, col: str, title: str):
     ], className="table table-sm small")
 
 
-LAUREATE_COLUMNS = [("entreprise", "Entreprise"), ("nom_commune", "Commune"), ("filiere", "Filière"),
-                    ("mesure", "Mesure"), ("type_entreprise", "Taille"), ("date", "Date"),
-                    ("investissement_eur", "Investissement (€)"), ("montant_aide_eur", "Aide (€)"),
-                    ("emplois", "Emplois")]
+TEXT_COLUMNS = [("entreprise", "Entreprise"), ("nom_commune", "Commune"), ("filiere", "Filière"),
+                ("mesure", "Mesure"), ("type_entreprise", "Taille"), ("date", "Date")]
+#: Number columns of the list of laureates: the metrics with a ``table_label``.
+NUMBER_COLUMNS = [(m.column, m.table_label, m.requires) for m in METRICS if m.table_label]
 
 
 def laureates_table(ctx: DataContext, lau: pd.DataFrame, table_id: str):
-    cols = [(c, n) for c, n in LAUREATE_COLUMNS if ctx.has_amounts or c not in METRIC_COLUMN.values()]
+    numbers = [(c, n) for c, n, need in NUMBER_COLUMNS if ctx.choices.has(need) and c in lau.columns]
+    cols = [*TEXT_COLUMNS, *numbers]
     data = lau[[c for c, _ in cols]].copy()
-    for c in ("investissement_eur", "montant_aide_eur", "emplois"):
-        if c in data:
-            data[c] = data[c].astype("float").round(0)
+    for c, _ in numbers:
+        data[c] = data[c].astype("float").round(0)
+    number_ids = {c for c, _ in numbers}
     return dash_table.DataTable(
         id=table_id, data=data.astype(object).where(data.notna(), None).to_dict("records"),
-        columns=[{"name": n, "id": c, "type": "numeric" if c in METRIC_COLUMN.values() else "text",
+        columns=[{"name": n, "id": c, "type": "numeric" if c in number_ids else "text",
                   "format": {"locale": {"group": "\u202f", "decimal": ","}, "specifier": ",.0f"}
-                  if c in METRIC_COLUMN.values() else None} for c, n in cols],
+                  if c in number_ids else None} for c, n in cols],
         sort_action="native", page_size=10, style_table={"overflowX": "auto"},
         style_cell={"fontSize": "0.8rem", "textAlign": "left", "whiteSpace": "normal", "height": "auto"},
         style_header={"fontWeight": "600"}, cell_selectable=False,
@@ -194,8 +200,7 @@ def ranking_data(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> pd.Da
     values = aggregate(sel, state, pop)
     scope = territories_in_scope(ctx, state)
     names = ctx.territory_names(state.niveau, state.phase)
-    key = "epci_siren" if state.niveau == "epci" else f"ti_id_{state.phase.replace('-', '_')}"
-    counts = sel.groupby(key).size()
+    counts = sel.groupby(territory_key(state)).size()
     df = pd.DataFrame({"code": scope, "nom": names.reindex(scope).to_numpy(),
                        "valeur": values.reindex(scope).to_numpy(),
                        "laureats": counts.reindex(scope).fillna(0).astype(int).to_numpy(),
@@ -208,11 +213,10 @@ def ranking_data(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> pd.Da
 def ranking_table(ctx: DataContext, state: ViewState, sel: pd.DataFrame):
     """Keyboard-navigable ranked table; each name is a link selecting the territory."""
     df = ranking_data(ctx, state, sel)
-    metric = METRIC_LABEL[state.indicateur] + (" pour 10 000 hab." if state.par_hab else "")
+    metric = state.metric.label + (" pour 10 000 hab." if state.par_hab else "")
     level = "EPCI" if state.niveau == "epci" else f"Territoires d'industrie {state.phase}"
     shown = df.head(RANKING_ROWS)
-    value_fmt = (lambda v: fmt.decimal(v, 2)) if state.par_hab else (
-        fmt.euros if state.indicateur in ("investissement", "aide") else fmt.integer)
+    value_fmt = (lambda v: fmt.decimal(v, 2)) if state.par_hab else state.metric.format
     count_column = state.indicateur != "laureats" or state.par_hab  # else the metric is the count
     rows = []
     for r in shown.itertuples(index=False):

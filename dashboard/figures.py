@@ -10,7 +10,10 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Patch
 
+from geodata.schema import in_ti_column
+
 from . import fmt
+from .catalog import PIN_FIELDS
 from .data import DataContext, aggregate, territories_in_scope
 from .map_style import COLOR_SELECTED, legend_html, pin_size, scale_for
 from .since import COLOR_SINCE, since_laureates
@@ -63,7 +66,7 @@ def pin_partition(lau: pd.DataFrame, state: ViewState, inside: bool | None) -> p
     """All laureates inside (True) or outside (False) a TI of the phase, or all (None)."""
     if inside is None:
         return lau
-    flag = lau[f"in_ti_{state.phase.replace('-', '_')}"].fillna(False).astype(bool)
+    flag = lau[in_ti_column(state.phase)].fillna(False).astype(bool)
     return lau[flag] if inside else lau[~flag]
 
 
@@ -174,11 +177,9 @@ def _pin_traces(ctx: DataContext):
     return [(None, COLOR_IN_TI, "Lauréat")]
 
 
-FILTER_FIELDS = ("region", "departement", "filiere", "mesure", "taille", "zone", "ti", "phase", "debut", "fin")
-
-
 def selection_changed(before: ViewState | None, state: ViewState) -> bool:
-    return before is None or any(getattr(before, f) != getattr(state, f) for f in FILTER_FIELDS)
+    """Did a field that moves the pins change (:data:`dashboard.catalog.PIN_FIELDS`)?"""
+    return before is None or any(getattr(before, f) != getattr(state, f) for f in PIN_FIELDS)
 
 
 def selected_location(locations: list, state: ViewState) -> list:

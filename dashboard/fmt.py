@@ -54,12 +54,15 @@ def hover_escape(text) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def month(ym: str) -> str:
-    """``"2021-03" -> "mars 2021"``."""
-    names = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-             "novembre", "décembre"]
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+          "novembre", "décembre")
+MONTHS_SHORT = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
+
+
+def month(ym: str, short: bool = False) -> str:
+    """``"2021-03" -> "mars 2021"`` (``short``: ``"2020-10" -> "oct. 2020"``)."""
     y, m = ym.split("-")[:2]
-    return f"{names[int(m) - 1]} {y}"
+    return f"{(MONTHS_SHORT if short else MONTHS)[int(m) - 1]} {y}"
 
 
 def date_fr(iso: str) -> str:
@@ -84,10 +87,8 @@ PLOTLY_LOCALE_FR = {
     "format": {
         "days": ["dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"],
         "shortDays": ["dim.", "lun.", "mar.", "mer.", "jeu.", "ven.", "sam."],
-        "months": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-                   "octobre", "novembre", "décembre"],
-        "shortMonths": ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
-                        "nov.", "déc."],
+        "months": list(MONTHS),
+        "shortMonths": list(MONTHS_SHORT),
         "date": "%d/%m/%Y", "decimal": ",", "thousands": "\u202f",
     },
 }

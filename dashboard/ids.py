@@ -1,4 +1,5 @@
 """Component ids, shared by the layout, the callbacks and the browser tests."""
+from .catalog import KPI_METRICS
 
 URL = "url"
 MAP = "carte"
@@ -12,12 +13,9 @@ RESET = "reinitialiser"
 LEGEND = "legende"
 RENDERED = "etat-rendu"
 
-KPI_LAUREATS = "kpi-laureats"
-KPI_INVESTISSEMENT = "kpi-investissement"
-KPI_AIDE = "kpi-aide"
-KPI_EMPLOIS = "kpi-emplois"
-KPI_ZONE = "kpi-part-zone-prioritaire"
-KPIS = (KPI_LAUREATS, KPI_INVESTISSEMENT, KPI_AIDE, KPI_EMPLOIS, KPI_ZONE)
+#: KPI cards, one per metric of the catalog with ``kpi=True`` (``kpi-laureats``, …).
+KPIS = tuple(m.kpi_id for m in KPI_METRICS)
+KPI_LAUREATS = KPIS[0]  # the count, first card (read by the committee deck's tests)
 KPI_SINCE = "kpi-depuis"
 
 FILTER_TYPE = "filtre"

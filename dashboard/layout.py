@@ -7,13 +7,13 @@ from dash import dcc, html
 
 from . import fmt
 from . import ids
-from .data import VIEWS, ZONE_LABEL, DataContext, filter_laureates, kpis
+from .catalog import CONTROLS, KPI_METRICS
+from .data import VIEWS, DataContext, filter_laureates, kpis
 from .describe import filters_sentence
+from .panels import initial_tab, tabs_of
 from .since import since_text
-from .fiche import fiche_panel, ranking_table
-from .panels import barometre_figure, barometre_months, regional_table, time_figure
 from .figures import COLOR_IN_TI, COLOR_OUT_TI, map_figure
-from .state import ViewState
+from .state import ViewState, control_value
 
 GRAPH_CONFIG = fmt.graph_config(
     scrollZoom=True,
@@ -35,29 +35,18 @@ FEATURE_LABEL = {"ti": "les contours et le filtre Territoires d'industrie", "zon
 
 
 def kpi_values(k: dict) -> dict:
-    """Text of each KPI card, by element id."""
-    return {
-        ids.KPI_LAUREATS: fmt.integer(k["laureats"]),
-        ids.KPI_INVESTISSEMENT: fmt.euros(k["investissement"]),
-        ids.KPI_AIDE: fmt.euros(k["aide"]),
-        ids.KPI_EMPLOIS: fmt.integer(k["emplois"]),
-        ids.KPI_ZONE: fmt.percent(k["part_zone_prioritaire"]),
-    }
+    """Text of each KPI card, by element id (metrics of :data:`dashboard.catalog.KPI_METRICS` in ``k``)."""
+    return {m.kpi_id: m.format(k[m.key]) for m in KPI_METRICS if m.key in k}
 
 
 def kpi_titles(k: dict) -> dict:
     """Exact values (tooltip and machine-readable ``title``)."""
     def raw(v):
         return "" if v is None else (f"{v:.4f}" if isinstance(v, float) and v < 1 else f"{v:.0f}")
-    return {ids.KPI_LAUREATS: raw(k["laureats"]), ids.KPI_INVESTISSEMENT: raw(k["investissement"]),
-            ids.KPI_AIDE: raw(k["aide"]), ids.KPI_EMPLOIS: raw(k["emplois"]),
-            ids.KPI_ZONE: raw(k["part_zone_prioritaire"])}
+    return {m.kpi_id: raw(k[m.key]) for m in KPI_METRICS if m.key in k}
 
 
-KPI_LABELS = {
-    ids.KPI_LAUREATS: "Lauréats", ids.KPI_INVESTISSEMENT: "Investissement", ids.KPI_AIDE: "Aide publique",
-    ids.KPI_EMPLOIS: "Emplois prévus", ids.KPI_ZONE: "En zone prioritaire",
-}
+KPI_LABELS = {m.kpi_id: m.card_label for m in KPI_METRICS}
 
 
 def summary(ctx: DataContext, state: ViewState, n: int) -> str:
@@ -65,71 +54,55 @@ def summary(ctx: DataContext, state: ViewState, n: int) -> str:
     return filters_sentence(ctx, state, n)
 
 
-def _options(values, labels=None):
-    return [{"label": (labels or {}).get(v, v), "value": v} for v in sorted(values)]
+def control(ctx: DataContext, state: ViewState, spec):
+    """The control of one catalog entry (its id: ``ids.filter_id(name)``), with its label."""
+    unavailable = "" if ctx.choices.has(getattr(spec, "requires", None)) else " (source absente)"
+    disabled = bool(unavailable)
+    options = spec.options(ctx, state) if spec.options else [
+        {"label": v, "value": v} for v in sorted(spec.allowed(ctx.choices))]
+
+    def dd(name, value, placeholder):
+        return dcc.Dropdown(id=ids.filter_id(name), options=options, value=value, multi=spec.multi,
+                            clearable=spec.clearable, placeholder=placeholder, disabled=disabled,
+                            searchable=spec.searchable)
+
+    if spec.kind == "range":
+        body = html.Div([dd(name, getattr(state, name), ph) for name, ph in zip(spec.params, spec.placeholder)],
+                        className="d-grid gap-1")
+    elif spec.control == "date":
+        body = dcc.Input(id=ids.filter_id(spec.name), type="text", value=getattr(state, spec.name), debounce=True,
+                         pattern=r"\d{4}-\d{2}-\d{2}", maxLength=10, placeholder="AAAA-MM-JJ",
+                         className="form-control form-control-sm champ-" + spec.name)
+    elif spec.control == "checkbox":
+        return dbc.Checkbox(id=ids.filter_id(spec.name), label=spec.label, value=getattr(state, spec.name),
+                            className="mb-2")
+    elif spec.control == "radio":
+        if getattr(spec, "empty_option", None):
+            options = [{"label": spec.empty_option, "value": ""}, *options]
+        if disabled:
+            options = [{**o, "disabled": True} for o in options]
+        body = dbc.RadioItems(id=ids.filter_id(spec.name), value=control_value(state, spec.name), inline=True,
+                              options=options)
+    else:
+        value = control_value(state, spec.name)
+        body = dd(spec.name, value, getattr(spec, "placeholder", None))
+    return html.Div([dbc.Label(spec.label + unavailable, className="fw-semibold mb-1 small"), body,
+                     html.Div(spec.help_text, className="form-text") if spec.help_text else None],
+                    className="mb-2")
 
 
 def filter_panel(ctx: DataContext, state: ViewState):
-    regions = [{"label": name, "value": code} for code, name in ctx.regions.sort_values().items()]
-    deps = ctx.departements
-    if state.region:
-        deps = deps[deps["code_region"] == state.region]
-    dep_opts = [{"label": f"{code} — {r.nom_departement}", "value": code} for code, r in deps.iterrows()]
-    zone_opts = [{"label": lab[0].upper() + lab[1:], "value": v} for v, lab in ZONE_LABEL.items()]
-    ti_opts = [{"label": "Tous", "value": ""}, {"label": "Dans un TI", "value": "dans"},
-               {"label": "Hors TI", "value": "hors"}]
-    ind_opts = [{"label": "Nombre de lauréats", "value": "laureats"}] + [
-        {"label": lab, "value": v, "disabled": not ctx.has_amounts}
-        for v, lab in (("investissement", "Investissement"), ("aide", "Aide publique"), ("emplois", "Emplois"))]
-    months = list(ctx.choices.months)
-    month_opts = [{"label": fmt.month(m), "value": m} for m in months]
-
-    def field(label, control, help_text=None):
-        return html.Div([dbc.Label(label, className="fw-semibold mb-1 small"), control,
-                         html.Div(help_text, className="form-text") if help_text else None], className="mb-2")
-
-    def dd(name, options, value, multi=False, placeholder="Toutes", disabled=False):
-        return dcc.Dropdown(id=ids.filter_id(name), options=options, value=value, multi=multi, clearable=True,
-                            placeholder=placeholder, disabled=disabled, searchable=True)
-
-    unavailable = " (source absente)"
-    return html.Div(id=ids.FILTER_PANEL, className="filtres", children=[
-        html.H2("Filtres", className="h6 text-uppercase text-muted"),
-        field("Région", dd("region", regions, state.region)),
-        field("Département", dd("departement", dep_opts, state.departement, placeholder="Tous")),
-        field("Filière", dd("filiere", _options(ctx.choices.filieres), list(state.filiere), multi=True)),
-        field("Mesure", dd("mesure", _options(ctx.choices.mesures), list(state.mesure), multi=True)),
-        field("Taille d'entreprise", dd("taille", _options(ctx.choices.tailles), list(state.taille), multi=True)),
-        field("Zone prioritaire" + ("" if ctx.has_zones else unavailable),
-              dd("zone", zone_opts, state.zone, disabled=not ctx.has_zones)),
-        field("Territoire d'industrie" + ("" if ctx.has_ti else unavailable),
-              dbc.RadioItems(id=ids.filter_id("ti"), value=state.ti or "", inline=True,
-                             options=[{**o, "disabled": not ctx.has_ti} for o in ti_opts])),
-        field("Phase du programme",
-              dbc.RadioItems(id=ids.filter_id("phase"), value=state.phase, inline=True,
-                             options=[{"label": p, "value": p, "disabled": not ctx.has_ti}
-                                      for p in ("2019-2022", "2023-2027")])),
-        html.Hr(),
-        field("Carte par",
-              dbc.RadioItems(id=ids.filter_id("niveau"), value=state.niveau, inline=True,
-                             options=[{"label": "EPCI", "value": "epci"},
-                                      {"label": "Territoire d'industrie", "value": "ti", "disabled": not ctx.has_ti}])),
-        field("Indicateur", dcc.Dropdown(id=ids.filter_id("indicateur"), options=ind_opts, value=state.indicateur,
-                                         clearable=False, searchable=False)),
-        dbc.Checkbox(id=ids.filter_id("par_hab"), label="pour 10 000 habitants", value=state.par_hab,
-                     className="mb-2"),
-        html.Hr(),
-        field("Période", html.Div([
-            dd("debut", month_opts, state.debut, placeholder="Début"),
-            dd("fin", month_opts, state.fin, placeholder="Fin"),
-        ], className="d-grid gap-1")),
-        field("Depuis le dernier comité",
-              dcc.Input(id=ids.filter_id("depuis"), type="text", value=state.depuis, debounce=True,
-                        pattern=r"\d{4}-\d{2}-\d{2}", maxLength=10, placeholder="AAAA-MM-JJ",
-                        className="form-control form-control-sm champ-depuis"),
-              "Entoure les lauréats décidés depuis cette date et chiffre le changement."),
-        dbc.Button("Réinitialiser", id=ids.RESET, color="secondary", outline=True, size="sm", className="mt-2"),
-    ])
+    """Every control of :data:`dashboard.catalog.CONTROLS`, a rule between sections."""
+    children = [html.H2("Filtres", className="h6 text-uppercase text-muted")]
+    section = CONTROLS[0].section
+    for spec in CONTROLS:
+        if spec.section != section:
+            children.append(html.Hr())
+            section = spec.section
+        children.append(control(ctx, state, spec))
+    children.append(dbc.Button("Réinitialiser", id=ids.RESET, color="secondary", outline=True, size="sm",
+                               className="mt-2"))
+    return html.Div(id=ids.FILTER_PANEL, className="filtres", children=children)
 
 
 def kpi_cards(k: dict):
@@ -138,7 +111,7 @@ def kpi_cards(k: dict):
     for kid in ids.KPIS:
         cards.append(dbc.Col(dbc.Card(dbc.CardBody([
             html.Div(KPI_LABELS[kid], className="kpi-label"),
-            html.Div(values[kid], id=kid, title=titles[kid], className="kpi-value"),
+            html.Div(values.get(kid, "n.d."), id=kid, title=titles.get(kid, ""), className="kpi-value"),
         ]), className="kpi h-100"), xs=6, md=4, lg=True))
     return dbc.Row(cards, className="g-2 mb-2")
 
@@ -188,32 +161,9 @@ def source_line(ctx: DataContext):
         f"{fmt.date_fr(ctx.manifest['donnees_arretees_au'])}{demo}", className="small text-muted source-line")
 
 
-def barometre_block(ctx: DataContext, state: ViewState):
-    """Barometer map with its month slider (or the unavailability notice)."""
-    months = barometre_months(ctx.barometre)
-    if not months:  # the slider stays (hidden, disabled) so the callback's inputs exist
-        return html.Div([
-            html.Div(dcc.Slider(id=ids.BAROMETRE_MONTH, min=0, max=0, step=1, value=0, disabled=True),
-                     style={"display": "none"}),
-            dcc.Graph(id=ids.BAROMETRE, figure=barometre_figure(ctx.barometre, None, None),
-                      config=fmt.graph_config())])
-    marks = {i: fmt.month(m).split()[0][:4] + ". " + m[:4] if m.endswith(("-01", "-07")) else ""
-             for i, m in enumerate(months)}
-    marks = {i: v for i, v in marks.items() if v and i > 0}  # the first label would be clipped
-    default = months.index("2021-09") if "2021-09" in months else len(months) - 1
-    return html.Div([
-        html.H3("Baromètre France Relance : entreprises industrielles bénéficiaires, par département",
-                className="h6 mt-3"),
-        dcc.Slider(id=ids.BAROMETRE_MONTH, min=0, max=len(months) - 1, step=1, value=default, marks=marks,
-                   tooltip={"always_visible": False}),
-        # drawn when the tab is opened (keeps the first page light)
-        dcc.Graph(id=ids.BAROMETRE, config=fmt.graph_config(scrollZoom=True)),
-    ])
-
-
 def page(ctx: DataContext, state: ViewState, ignored: list[str]):
     sel = filter_laureates(ctx.laureats, state)
-    k = kpis(sel, ctx.has_amounts)
+    k = kpis(sel, ctx.choices)
     fig = map_figure(ctx, state, sel)
     banners = []
     if ctx.demonstration:
@@ -262,18 +212,9 @@ def page(ctx: DataContext, state: ViewState, ignored: list[str]):
         html.Button("Image pour diapositive (PNG 16:9)", id=ids.SLIDE, className="btn btn-sm btn-outline-secondary"),
         html.Span(id="statut-diapositive", className="small text-muted", **{"aria-live": "polite"}),
     ])
-    tabs = dbc.Tabs(id=ids.TABS, active_tab="fiche" if state.territoire else "classement", className="mt-3",
-                    children=[
-        dbc.Tab(html.Div(fiche_panel(ctx, state, sel), id=ids.FICHE, className="pt-2"), label="Fiche du territoire",
-                tab_id="fiche"),
-        dbc.Tab(html.Div(ranking_table(ctx, state, sel), id=ids.RANKING, className="pt-2"),
-                label="Classement (tableau accessible)", tab_id="classement"),
-        dbc.Tab(html.Div(regional_table(ctx, state, sel), id=ids.REGIONS, className="pt-2"), label="Régions",
-                tab_id="regions"),
-        dbc.Tab(html.Div([dcc.Graph(id=ids.TIME, figure=time_figure(ctx, state, sel),
-                                    config=fmt.graph_config()),
-                          barometre_block(ctx, state)], className="pt-2"), label="Évolution", tab_id="temps"),
-    ])
+    tabs = dbc.Tabs(id=ids.TABS, active_tab=initial_tab(state), className="mt-3", children=[
+        dbc.Tab(html.Div([p.place(ctx, state, sel) for p in panels], className="pt-2"), label=label, tab_id=tab)
+        for tab, label, panels in tabs_of()])
     return html.Div(className="container-fluid p-3", lang="fr", children=[
         *stores, header, *banners, html.Div(id=ids.NOTICE, children=notice),
         dbc.Row([

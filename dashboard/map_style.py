@@ -7,7 +7,6 @@ import numpy as np
 
 from . import fmt
 from .classes import OUTSIDE_LABEL, ClassScale, class_scale
-from .data import METRIC_LABEL
 from .since import COLOR_SINCE
 from .state import ViewState
 
@@ -21,13 +20,11 @@ def bound_formatter(state: ViewState):
     """French text of a class bound for the view's indicator."""
     if state.par_hab:
         return lambda x: fmt.decimal(x, 2)
-    if state.indicateur in ("investissement", "aide"):
-        return fmt.euros
-    return fmt.integer
+    return state.metric.format
 
 
 def is_integer_metric(state: ViewState) -> bool:
-    return not state.par_hab and state.indicateur in ("laureats", "emplois")
+    return not state.par_hab and state.metric.whole
 
 
 def scale_for(state: ViewState, z) -> ClassScale:
@@ -36,7 +33,7 @@ def scale_for(state: ViewState, z) -> ClassScale:
 
 
 def legend_title(state: ViewState) -> str:
-    t = METRIC_LABEL[state.indicateur]
+    t = state.metric.label
     return f"{t} pour 10 000 hab." if state.par_hab else t
 
 

@@ -23,11 +23,10 @@ from urllib.parse import quote
 
 from flask import Response, request
 
-from .cache import ExportCache
+from .cache import ExportCache, get_cache
 from .data import filter_laureates, row_state
 from .export import export_rows, metadata_text, to_csv_text, to_geojson
 from .spreadsheet import XLSX_MIMETYPE, to_xlsx_bytes
-from .security import get_cache
 from .search import MAX_QUERY_LENGTH, SearchIndex, clamp_limit
 from .state import ViewState
 
@@ -85,7 +84,7 @@ def register_routes(app, ctx) -> None:
         Routes are added under ``app.config.routes_pathname_prefix``. Calling
         this twice on the same app does nothing the second time.
     ctx : dashboard.data.DataContext
-        The app's data (``app._ti_context``). The search index is built on the
+        The app's data. The search index is built on the
         first search and kept for the life of the process.
     """
     server = app.server

@@ -4,25 +4,25 @@ from __future__ import annotations
 
 import fcntl
 import logging
-import os
 import sys
 import threading
 from contextlib import contextmanager
 from pathlib import Path
 
+import settings
 from geodata.build import build, source_fingerprint
 from geodata.bundle import Bundle, bundle_exists, load_bundle
 from geodata.errors import GeodataError
 
 log = logging.getLogger("dashboard.runtime")
 
-DEFAULT_BUNDLE = Path("data/processed")
+DEFAULT_BUNDLE = Path(settings.BY_NAME["TI_BUNDLE_DIR"].default)
 DEFAULT_RAW = Path("data/raw")
 
 
 def source_dir_from_env() -> Path | None:
     """``TI_SOURCE_DIR`` if set, else ``data/raw/`` if present, else None."""
-    env = os.environ.get("TI_SOURCE_DIR")
+    env = settings.get("TI_SOURCE_DIR")
     if env:
         return Path(env)
     return DEFAULT_RAW if _has_files(DEFAULT_RAW) else None
@@ -45,19 +45,21 @@ def _lock(path: Path):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def fetch_in_background(dest: Path = DEFAULT_RAW, timeout: float = 5.0, out=sys.stderr) -> threading.Thread | None:
+def fetch_in_background(dest: Path = DEFAULT_RAW, timeout: float = 5.0, out=None) -> threading.Thread | None:
     """One bounded attempt (one try per file, short time-out) to download the official
     sources into ``dest`` for the next start, in a daemon thread that never blocks serving.
 
     On by default when the app starts with no source folder; ``TI_OFFLINE=1`` turns it off.
+    ``out``: where messages go (default: ``sys.stderr`` at call time).
     """
-    if os.environ.get("TI_OFFLINE") == "1":
+    out = sys.stderr if out is None else out
+    if settings.get("TI_OFFLINE"):
         return None
 
     def run():
         from geodata.download import FetchError, fetch
         try:
-            fetch(dest, retries=1, timeout=timeout, progress=False, via=os.environ.get("TI_FETCH_VIA") or None)
+            fetch(dest, retries=1, timeout=timeout, progress=False, via=settings.get("TI_FETCH_VIA"))
             print(f"Sources officielles téléchargées dans {dest} : elles serviront au prochain démarrage.",
                   file=out)
         except (FetchError, OSError) as exc:
@@ -113,15 +115,17 @@ def _inputs_of_existing_bundle(bundle_dir: Path, source_dir: Path | None, laurea
     return source_dir, laureates, keep
 
 
-def load_or_build(bundle_dir=None, source_dir=None, laureates=None, out=sys.stderr) -> Bundle:
+def load_or_build(bundle_dir=None, source_dir=None, laureates=None, out=None) -> Bundle:
     """Return the bundle, (re)building it when missing or stale.
 
     Parameters default to ``TI_BUNDLE_DIR`` (else ``data/processed``),
-    ``TI_SOURCE_DIR`` (else ``data/raw`` when present) and ``TI_LAUREATS_FILE``.
+    ``TI_SOURCE_DIR`` (else ``data/raw`` when present) and ``TI_LAUREATS_FILE``; messages go
+    to ``out`` (default: ``sys.stderr`` at call time, not at import time).
     """
-    bundle_dir = Path(bundle_dir or os.environ.get("TI_BUNDLE_DIR") or DEFAULT_BUNDLE)
+    out = sys.stderr if out is None else out
+    bundle_dir = Path(bundle_dir or settings.get("TI_BUNDLE_DIR"))
     source_dir = Path(source_dir) if source_dir else source_dir_from_env()
-    lau_env = os.environ.get("TI_LAUREATS_FILE")
+    lau_env = settings.get("TI_LAUREATS_FILE")
     laureates = Path(laureates) if laureates else (Path(lau_env) if lau_env else None)
     if source_dir is not None and not source_dir.is_dir():
         print(f"TI_SOURCE_DIR={source_dir} n'est pas un dossier : ignoré.", file=out)

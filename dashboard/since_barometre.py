@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 
 from . import fmt
 from .classes import ZERO_COLOR, class_scale
-from .panels import BarometreData, barometre_figure
+from .barometre import BarometreData, barometre_figure
 from .state import ViewState
 
 

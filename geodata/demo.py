@@ -5,7 +5,9 @@ laureates, the investment, the aid and the jobs of the published table.
 Projects sit at real communes (their town-hall point, so never in the sea),
 weighted by population; about 69 % are in a priority zone (the published
 share); firm sizes are 84 % TPE/PME or ETI; dates run from October 2020 to
-September 2021. Company names are obviously fictitious, ``siren`` is empty
+September 2021; measures are mostly « Territoires » with a few decarbonation and
+relocation projects; the optional columns (:data:`~geodata.laureates.EXTRA_COLUMNS`)
+get the values their declaration draws. Company names are obviously fictitious, ``siren`` is empty
 and ``source`` is ``demonstration``. Deterministic for a given seed.
 """
 from __future__ import annotations
@@ -13,12 +15,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .laureates import OUTPUT_COLUMNS
+from .laureates import EXTRA_COLUMNS, OUTPUT_COLUMNS
 from .published import OUTRE_MER_REGIONS
 
 SEED = 20210924
 ZONE_SHARE = 0.69
-MESURE = "Territoires"
+#: Measures of the projects (short names of the official ``mesure_light``): mostly the
+#: territories fund the published figures describe, a few decarbonation and relocation projects.
+MESURES = {"Territoires": 0.86, "Décarbonation": 0.07, "(Re)localisation": 0.07}
 FILIERES = {
     "Agroalimentaire": 0.18, "Métallurgie et mécanique": 0.20, "Chimie et matériaux": 0.10,
     "Plasturgie et composites": 0.07, "Bois, papier et ameublement": 0.07,
@@ -101,7 +105,7 @@ def make_demo(communes: pd.DataFrame, figures: pd.DataFrame, zone: pd.Series | N
                 "entreprise": f"Entreprise fictive n° {n_done:04d} (démonstration)",
                 "type_entreprise": taille[k],
                 "siren": None,
-                "mesure": MESURE,
+                "mesure": None,
                 "filiere": fil[k],
                 "nom_commune": c["nom"],
                 "code_postal": None,
@@ -120,6 +124,13 @@ def make_demo(communes: pd.DataFrame, figures: pd.DataFrame, zone: pd.Series | N
     out = pd.DataFrame.from_records(records, columns=OUTPUT_COLUMNS)
     for col in ("montant_aide_eur", "investissement_eur", "emplois"):
         out[col] = out[col].astype("Float64")
+    # Drawn after the calibrated figures, each from its own generator: adding a column
+    # leaves the rest of the set unchanged.
+    out["mesure"] = np.random.default_rng([seed, 1]).choice(
+        list(MESURES), size=len(out), p=np.array(list(MESURES.values())) / sum(MESURES.values()))
+    for k, col in enumerate(EXTRA_COLUMNS, start=2):
+        values = pd.Series(col.demo(out, np.random.default_rng([seed, k])), index=out.index)
+        out[col.name] = values.astype("Float64") if col.kind == "number" else values.astype(object)
     return out
 
 
@@ -141,4 +152,7 @@ def to_official_csv(lau: pd.DataFrame, path, with_coordinates: bool = True) -> N
         # Not an official column: keeps fictitious rows flagged when the file is loaded again.
         "source": lau["source"],
     })
+    for col in EXTRA_COLUMNS:
+        if col.name in lau.columns:
+            out[col.name] = lau[col.name]
     out.to_csv(path, sep=";", index=False)

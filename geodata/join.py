@@ -11,18 +11,11 @@ import shapely
 from . import normalize as nz
 from .errors import ValidationError
 from .reference import DROM_DEPARTEMENTS, EPCI_SUCCESSORS, EPT_COMMUNES
+from .schema import ANY_ZONE_COLUMN, PHASES, ZONE_COLUMNS, ZONES, phase_suffix  # noqa: F401 (PHASES re-exported)
 
-PHASES = ("2019-2022", "2023-2027")
 #: Simplification tolerances in degrees (about 1 km and 100 m).
 TOLERANCE_NATIONAL = 0.01
 TOLERANCE_DETAIL = 0.001
-
-
-def phase_suffix(phase: str) -> str:
-    """``"2019-2022" -> "2019_2022"`` (column suffix)."""
-    if phase not in PHASES:
-        raise ValueError(f"phase inconnue {phase!r} ; attendu l'une de {', '.join(PHASES)}")
-    return phase.replace("-", "_")
 
 
 def _majority(values: pd.Series, weights: pd.Series):
@@ -189,7 +182,7 @@ def commune_zone_flags(communes: pd.DataFrame, zones: dict) -> pd.DataFrame:
     """
     drom = communes["code_departement"].isin(DROM_DEPARTEMENTS).to_numpy()
     out = pd.DataFrame({"insee_com": communes["insee_com"].to_numpy()})
-    for col, key in (("qpv", "qpv"), ("afr", "afr"), ("zrr", "zrr"), ("acv", "acv_2018"), ("acv_2025", "acv_2025")):
+    for col, key in (*((z.key, z.sources[0]) for z in ZONES), ("acv_2025", "acv_2025")):
         codes = zones.get(key)
         if codes is None:
             out[col] = pd.array([pd.NA] * len(out), dtype="boolean")
@@ -238,7 +231,7 @@ def join_laureates(lau: pd.DataFrame, communes: gpd.GeoDataFrame, commune_ti: pd
         pts[f"ti_nom_{sfx}"] = pts[f"ti_id_{sfx}"].map(names).astype("string")
         pts[f"in_ti_{sfx}"] = pts[f"ti_id_{sfx}"].notna().astype("boolean")
     f = flags.set_index("insee_com")
-    zone_cols = ["qpv", "afr", "zrr", "acv"]
+    zone_cols = list(ZONE_COLUMNS)
     for c in zone_cols:
         if flags[c].isna().all():
             pts[c] = pd.array([pd.NA] * len(pts), dtype="boolean")
@@ -248,7 +241,42 @@ def join_laureates(lau: pd.DataFrame, communes: gpd.GeoDataFrame, commune_ti: pd
     if not flags["afr"].isna().all():  # a point outside every commune, overseas, is still in AFR
         pts["afr"] = pts["afr"] | drom
     zone = pts[zone_cols].fillna(False).any(axis=1)
-    pts["zone_prioritaire"] = pd.array(zone, dtype="boolean")
+    pts[ANY_ZONE_COLUMN] = pd.array(zone, dtype="boolean")
     if all(flags[c].isna().all() for c in zone_cols):
-        pts["zone_prioritaire"] = pd.array([pd.NA] * len(pts), dtype="boolean")
+        pts[ANY_ZONE_COLUMN] = pd.array([pd.NA] * len(pts), dtype="boolean")
     return pts
+
+
+def fill_gaps(geoms, cover: float = 0.5) -> np.ndarray:
+    """Polygons without the holes that are gaps of the source (holes that no
+    other polygon covers for at least ``cover`` of their area); true enclaves
+    (e.g. the Enclave des Papes) are kept.
+
+    Parameters
+    ----------
+    geoms : array of shapely geometries
+    cover : float
+
+    Returns
+    -------
+    numpy array of geometries, same length
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    tree = shapely.STRtree(geoms)
+    out = []
+    for i, g in enumerate(geoms):
+        if g is None or g.is_empty or not shapely.get_num_interior_rings(shapely.get_parts(g)).any():
+            out.append(g)
+            continue
+        polys = []
+        for part in shapely.get_parts(g):
+            keep = []
+            for ring in part.interiors:
+                hole = shapely.Polygon(ring)
+                others = [j for j in tree.query(hole) if j != i]
+                covered = sum(shapely.intersection(hole, geoms[j]).area for j in others)
+                if hole.area > 0 and covered / hole.area >= cover:
+                    keep.append(ring)
+            polys.append(shapely.Polygon(part.exterior, keep))
+        out.append(shapely.MultiPolygon(polys) if len(polys) > 1 else polys[0])
+    return np.asarray(out, dtype=object)

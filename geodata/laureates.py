@@ -18,18 +18,59 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 from . import normalize as nz
 from .errors import SourceFormatError
 from .readers import canonical_columns, read_csv_text
 
+
+@dataclass(frozen=True)
+class ExtraColumn:
+    """An optional column of the laureates file, kept as read (``kind="text"``) or as a
+    non-negative number (``kind="number"``), empty cells as missing.
+
+    Attributes
+    ----------
+    name : str
+        Column of the bundle's laureates (canonical name).
+    aliases : tuple of str
+        Accepted spellings in a file (compared case-insensitively).
+    kind : {"text", "number"}
+    demo : callable (laureates DataFrame, numpy Generator) -> sequence
+        Values of the demonstration set (one per row; None for missing).
+    max_value : float or None
+        For numbers: plausible upper bound of one project's value (see :data:`MAX_VALUE`).
+    """
+
+    name: str
+    aliases: tuple
+    kind: str
+    demo: Callable[[pd.DataFrame, np.random.Generator], object]
+    max_value: float | None = None
+
+
+#: Optional columns of the official file carried into the bundle (the dashboard's catalog
+#: declares what the app does with them).
+EXTRA_COLUMNS: tuple[ExtraColumn, ...] = (
+    ExtraColumn("volet_relance", ("volet_relance", "volet"), "text",
+                lambda lau, rng: np.where(lau["mesure"].str.startswith("Décarbonation"), "Écologie", "Compétitivité")),
+    # Tonnes of CO2 avoided (per year): decarbonation projects only, ~400 t per M€ invested.
+    ExtraColumn("tonnes_equivalent_co2_pour_les_projets_decarbonation",
+                ("tonnes_equivalent_co2_pour_les_projets_decarbonation", "tonnes_co2", "co2_evite_t"), "number",
+                lambda lau, rng: np.where(lau["mesure"].str.startswith("Décarbonation"), np.round(
+                    lau["investissement_eur"].astype(float) / 1e6 * rng.lognormal(np.log(400), 0.6, len(lau))),
+                    np.nan), max_value=1e7),
+)
+
+
 COLUMNS = {
     "entreprise": ("entreprise", "raison_sociale", "nom_entreprise", "beneficiaire"),
     "type_entreprise": ("type_entreprise", "taille_entreprise", "categorie_entreprise"),
     "siren": ("siren", "siren_entreprise"),
-    "volet_relance": ("volet_relance", "volet"),
     "mesure": ("mesure", "mesure_light", "dispositif"),
     "mesure_light": ("mesure_light",),
     "nom_departement": ("nom_departement", "departement", "lib_departement"),
@@ -48,12 +89,14 @@ COLUMNS = {
     "investissement_eur": ("investissement_eur", "montant_investissement", "investissement"),
     "emplois": ("emplois", "emplois_crees", "nb_emplois"),
     "source": ("source",),
+    **{c.name: c.aliases for c in EXTRA_COLUMNS},
 }
 REQUIRED = ("entreprise", "mesure")
 NUMERIC = ("montant_aide_eur", "investissement_eur", "emplois")
 #: Plausible upper bound of one project's value (finite, >= 0 and at most this).
 #: France Relance's largest projects are below 1 Md€ and a few thousand jobs.
-MAX_VALUE = {"montant_aide_eur": 1e10, "investissement_eur": 5e10, "emplois": 100_000}
+MAX_VALUE = {"montant_aide_eur": 1e10, "investissement_eur": 5e10, "emplois": 100_000,
+             **{c.name: c.max_value for c in EXTRA_COLUMNS if c.kind == "number"}}
 #: Dates of the programme: from the barometer's first month to the day of the build.
 DATE_MIN = "2020-01-01"
 #: Largest laureates file accepted (the official file is about 1 MB).
@@ -78,6 +121,7 @@ OUTPUT_COLUMNS = [
     "entreprise", "type_entreprise", "siren", "mesure", "filiere", "nom_commune", "code_postal",
     "code_departement", "insee_com_input", "lat", "lon", "date", "description_projet",
     "montant_aide_eur", "investissement_eur", "emplois", "source", "ligne_source",
+    *(c.name for c in EXTRA_COLUMNS),
 ]
 
 _ARR = re.compile(r"\s+\d+\s*(er|e|eme|ème)?(\s+arrondissement)?$", re.IGNORECASE)
@@ -163,6 +207,29 @@ class CommuneIndex:
         return None
 
 
+def _number(path, line: int, col: str, text) -> float | None:
+    """A number of the file: finite, >= 0 and at most :data:`MAX_VALUE` (None when empty).
+
+    Raises
+    ------
+    SourceFormatError
+        Naming the file, row and column.
+    """
+    try:
+        value = parse_number(text)
+    except ValueError:
+        raise SourceFormatError(path, f"nombre attendu, trouvé « {text} »", row=line, column=col) from None
+    if value is not None and not math.isfinite(value):
+        raise SourceFormatError(path, f"nombre non fini « {text} »", row=line, column=col)
+    if value is not None and value < 0:
+        raise SourceFormatError(path, f"valeur négative « {text} »", row=line, column=col)
+    if value is not None and value > MAX_VALUE[col]:
+        raise SourceFormatError(path, f"valeur invraisemblable « {text} » (au plus "
+                                      f"{MAX_VALUE[col]:,.0f} pour un projet)".replace(",", " "),
+                                row=line, column=col)
+    return value
+
+
 def load_laureates(path, index: CommuneIndex, source: str = "officiel") -> pd.DataFrame:
     """Load and validate a laureates file.
 
@@ -239,21 +306,7 @@ def load_laureates(path, index: CommuneIndex, source: str = "officiel") -> pd.Da
                                         row=line, column="nom_commune")
             lat, lon = index.points[code]
             insee_in = code
-        numbers = {}
-        for col in NUMERIC:
-            try:
-                numbers[col] = parse_number(r[col])
-            except ValueError:
-                raise SourceFormatError(path, f"nombre attendu, trouvé « {r[col]} »", row=line, column=col) from None
-            value = numbers[col]
-            if value is not None and not math.isfinite(value):
-                raise SourceFormatError(path, f"nombre non fini « {r[col]} »", row=line, column=col)
-            if value is not None and value < 0:
-                raise SourceFormatError(path, f"valeur négative « {r[col]} »", row=line, column=col)
-            if value is not None and value > MAX_VALUE[col]:
-                raise SourceFormatError(path, f"valeur invraisemblable « {r[col]} » (au plus "
-                                              f"{MAX_VALUE[col]:,.0f} pour un projet)".replace(",", " "),
-                                        row=line, column=col)
+        numbers = {col: _number(path, line, col, r[col]) for col in NUMERIC}
         try:
             date = parse_date(r["date"])
         except (ValueError, OverflowError):
@@ -265,6 +318,10 @@ def load_laureates(path, index: CommuneIndex, source: str = "officiel") -> pd.Da
         if src not in ("officiel", "demonstration"):
             raise SourceFormatError(path, f"source inconnue « {src} » (officiel ou demonstration)",
                                     row=line, column="source")
+        extras = {}
+        for c in EXTRA_COLUMNS:
+            extras[c.name] = _number(path, line, c.name, r[c.name]) if c.kind == "number" else (
+                str(r[c.name]).strip() or None)
         siren_raw = str(r["siren"]).strip()
         siren = nz.siren(siren_raw)
         if siren_raw and siren is None:
@@ -285,6 +342,7 @@ def load_laureates(path, index: CommuneIndex, source: str = "officiel") -> pd.Da
             **numbers,
             "source": src,
             "ligne_source": line,
+            **extras,
         })
     out = pd.DataFrame.from_records(records, columns=OUTPUT_COLUMNS)
     key = ["entreprise", "siren", "mesure", "lat", "lon", "description_projet", "date"]
@@ -295,6 +353,6 @@ def load_laureates(path, index: CommuneIndex, source: str = "officiel") -> pd.Da
             path, f"projet en double (même entreprise, mesure, lieu, description et date) aux lignes "
                   f"{', '.join(map(str, lines[:6]))}", row=lines[1], column="entreprise")
     out["emplois"] = out["emplois"].astype("Float64")
-    for col in ("montant_aide_eur", "investissement_eur"):
+    for col in ("montant_aide_eur", "investissement_eur", *(c.name for c in EXTRA_COLUMNS if c.kind == "number")):
         out[col] = out[col].astype("Float64")
     return out

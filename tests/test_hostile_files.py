@@ -80,7 +80,7 @@ def test_cli_build_exits_2_naming_file_and_line(tmp_path, shared_dir, capsys):
 def test_start_up_with_a_broken_file_keeps_serving_the_last_good_bundle(tmp_path, demo_bundle_dir, shared_dir,
                                                                        monkeypatch):
     from dashboard.runtime import load_or_build
-    for var in ("TI_SOURCE_DIR", "TI_LAUREATS_FILE", "TI_BUNDLE_DIR", "TI_AUTO_FETCH"):
+    for var in ("TI_SOURCE_DIR", "TI_LAUREATS_FILE", "TI_BUNDLE_DIR"):
         monkeypatch.delenv(var, raising=False)
     bundle_dir = tmp_path / "processed"
     shutil.copytree(demo_bundle_dir, bundle_dir)

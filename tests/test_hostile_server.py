@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from dashboard import create_app
-from dashboard.panels import regional_table_data
+from dashboard.regional import regional_table_data
 from dashboard.security import harden
 from dashboard.state import ViewState
 
@@ -374,7 +374,7 @@ def test_redis_values_are_bytes_or_json_never_pickles(demo_bundle, monkeypatch):
     fake.store[key] = b"!" + pickle.dumps(Planted())
     again = other.server.test_client().get("/export.csv?region=27")
     assert again.status_code == 200 and again.get_data() == body and not Planted.ran
-    from dashboard.security import get_cache
+    from dashboard.cache import get_cache
     cache = get_cache(other)
     cache.set("etat", {"a": [1, "é"]})
     assert cache.get("etat") == {"a": [1, "é"]}

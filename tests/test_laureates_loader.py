@@ -129,3 +129,23 @@ def test_parse_gps(text, expected):
 ])
 def test_parse_number(text, expected):
     assert parse_number(text) == expected
+
+
+CO2 = "tonnes_equivalent_co2_pour_les_projets_decarbonation"
+
+
+def test_optional_columns_of_the_official_file(tmp_path, index):
+    """``volet_relance`` is kept as text, the CO₂ tonnes as a number (empty cells missing)."""
+    p = _write_variant(tmp_path, _set(CO2, 2, "1 250,5"))
+    df = load_laureates(p, index).set_index("entreprise")
+    assert (df["volet_relance"] == "Compétitivité").all()
+    assert df.loc["Essai Ferté SA", CO2] == 1250.5
+    assert df[CO2].isna().sum() == len(df) - 1
+
+
+@pytest.mark.parametrize("value,word", [("beaucoup", "nombre attendu"), ("-3", "négative")])
+def test_bad_co2_value_names_row_and_column(tmp_path, index, value, word):
+    bad = _write_variant(tmp_path, _set(CO2, 1, value))
+    with pytest.raises(SourceFormatError, match=word) as exc:
+        load_laureates(bad, index)
+    assert (exc.value.row, exc.value.column) == (3, CO2)

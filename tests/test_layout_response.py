@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import gzip
 
-import dashboard
+import dashboard.factory
 from dashboard import create_app
 
 
 def test_layout_is_dashs_own_answer_serialised_once_per_view(demo_bundle, monkeypatch):
     app = create_app(demo_bundle)
-    real = dashboard.to_json
+    real = dashboard.factory.to_json
     calls = []
-    monkeypatch.setattr(dashboard, "to_json", lambda layout: calls.append(1) or real(layout))
+    monkeypatch.setattr(dashboard.factory, "to_json", lambda layout: calls.append(1) or real(layout))
     client = app.server.test_client()
     views = ["?region=27", "?region=27", "?region=84&inconnu=1", "?region=27", "?region=84&inconnu=1"]
     for query in views:
@@ -57,8 +57,8 @@ def test_warm_up_builds_the_default_layout_before_fork(demo_bundle, monkeypatch)
     app = create_app(demo_bundle)
     warm_up(app)
     calls = []
-    real = dashboard.to_json
-    monkeypatch.setattr(dashboard, "to_json", lambda layout: calls.append(1) or real(layout))
+    real = dashboard.factory.to_json
+    monkeypatch.setattr(dashboard.factory, "to_json", lambda layout: calls.append(1) or real(layout))
     r = app.server.test_client().get("/_dash-layout", headers={"Referer": "http://localhost/"})
     assert r.status_code == 200 and b"kpi-laureats" in r.data
     assert calls == []

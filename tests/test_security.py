@@ -15,8 +15,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from dashboard import create_app
-from dashboard.security import (LONG_CACHE, SecuritySettings, _StaticCompressionCache, check_callback_body,
-                                get_cache, harden, parse_origins)
+from dashboard.cache import get_cache
+from dashboard.callback_guard import check_callback_body
+from dashboard.compression import _StaticCompressionCache
+from dashboard.headers import LONG_CACHE
+from dashboard.security import SecuritySettings, harden, parse_origins
 from dashboard.state import ViewState
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -54,7 +54,7 @@ def test_map_rings_the_new_laureates(ctx):
 
 
 def test_barometre_change_between_the_two_months(ctx):
-    from dashboard.panels import BarometreData
+    from dashboard.barometre import BarometreData
     from dashboard.since_barometre import barometre_view, reference_month
     bar = BarometreData(ctx)
     assert bar.available

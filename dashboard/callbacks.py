@@ -13,6 +13,7 @@ from .figures import map_patch
 from .layout import KPI_LABELS, kpi_titles, kpi_values, summary
 from .fiche import fiche_panel, ranking_table
 from .panels import barometre_figure, barometre_months, regional_table, time_figure
+from .search import dropdown_options
 from .state import MULTI, PHASES, ViewState, state_from_controls
 import dash_bootstrap_components as dbc
 
@@ -136,13 +137,13 @@ def register_callbacks(app, ctx: DataContext) -> None:
     @app.callback(
         Output(ids.SEARCH, "options"),
         Input(ids.SEARCH, "search_value"),
-        State(ids.SEARCH, "value"),
+        State(ids.URL, "search"),
         prevent_initial_call=True,
     )
-    def search_options(text, value):
+    def search_options(text, search):
         if not isinstance(text, str) or len(text.strip()) < 2:
             return no_update
-        return [{"label": _search_label(r), "value": _search_value(r)} for r in ctx.search_index.search(text[:100], 12)]
+        return dropdown_options(ctx.search_index, text, url_state(search)[0].phase)
 
     @app.callback(
         Output(ids.URL, "search", allow_duplicate=True),
@@ -214,20 +215,6 @@ def _clicked_location(click) -> str | None:
         return None
     loc = points[0].get("location")
     return loc if isinstance(loc, str) and len(loc) <= 20 else None
-
-
-def _search_label(r: dict) -> str:
-    if r["type"] == "commune":
-        ti = r.get("ti_nom_2019_2022") or r.get("ti_nom_2023_2027")
-        extra = f" — TI {ti}" if ti else ""
-        return f"{r['nom']} (commune, {r.get('code_departement') or ''}){extra}"
-    if r["type"] == "epci":
-        return f"{r['nom']} (EPCI)"
-    return f"{r['nom']} (Territoire d'industrie {r.get('phase')})"
-
-
-def _search_value(r: dict) -> str:
-    return f"{r['type']}|{r['code']}|{r.get('phase') or ''}"
 
 
 def _parse_search_value(ctx: DataContext, value):

@@ -11,14 +11,33 @@ from flask import request
 
 from geodata.bundle import Bundle
 
+from dash import html
+
+from . import shell
 from .callbacks import register_callbacks
 from .data import DataContext
+from .embed import embed_page, register_embed_callbacks
 from .layout import page
+from .pages import info_page
 from .routes import register_routes
 from .security import harden
 from .state import ViewState
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
+
+
+def _page_path() -> str:
+    """Last segment of the path of the page being laid out ("" for the map)."""
+    try:
+        path = request.path
+        if path.endswith("/_dash-layout"):
+            parsed = urlsplit(request.referrer or "")
+            if parsed.netloc and parsed.netloc != request.host:
+                return ""
+            path = parsed.path
+    except (RuntimeError, ValueError):  # outside a request; malformed Referer
+        return ""
+    return path.rstrip("/").rsplit("/", 1)[-1]
 
 
 def _page_query() -> str:
@@ -61,6 +80,7 @@ def create_app(bundle: Bundle, **dash_kwargs) -> dash.Dash:
         serve_locally=True,
         update_title=None,
         use_async=False,  # plain WSGI dispatch: no event loop and thread per callback request
+        assets_path_ignore=["vendor"],  # vendored CSS is imported by style.css (in order); axe-core is for tests
         **dash_kwargs,
     )
     app._ti_context = ctx  # for the server routes and tests; read-only
@@ -68,15 +88,32 @@ def create_app(bundle: Bundle, **dash_kwargs) -> dash.Dash:
     @functools.lru_cache(maxsize=256)
     def cached_page(state: ViewState, ignored: tuple):
         # A pure function of (data, state): memoised per process, bounded, never mutated.
-        return page(ctx, state, list(ignored))
+        if state.embed:
+            tree = embed_page(ctx, state, list(ignored))
+        else:
+            tree = html.Div([shell.skip_links(), shell.brand_header(),
+                             html.Main(page(ctx, state, list(ignored)), id=shell.MAIN_ID, tabIndex="-1"),
+                             shell.brand_footer()])
+        shell.frenchify_dropdowns(tree)
+        return tree
+
+    @functools.lru_cache(maxsize=len(shell.INFO_PAGES))
+    def cached_info(name: str):
+        return html.Div([shell.skip_links(), shell.brand_header(), info_page(ctx, name), shell.brand_footer()])
 
     def layout():
+        name = _page_path()
+        if name in shell.INFO_PAGES:
+            return cached_info(name)
         query = _page_query()
         state, ignored = ViewState.from_query(query, ctx.choices)
         return cached_page(state, tuple(ignored))
 
     app.layout = layout
+    shell.install(app)
     register_callbacks(app, ctx)
+    register_embed_callbacks(app)
+    shell.register_shell_callbacks(app)
     register_routes(app, ctx)
     harden(app)
     return app

@@ -2,11 +2,14 @@
 same view, with the geometry in the first response)."""
 from __future__ import annotations
 
+import json
+
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from . import fmt
 from . import ids
+from . import shell
 from .data import VIEWS, ZONE_LABEL, DataContext, filter_laureates, kpis
 from .fiche import fiche_panel, ranking_table
 from .panels import barometre_figure, barometre_months, regional_table, time_figure
@@ -83,11 +86,20 @@ def summary(ctx: DataContext, state: ViewState, n: int) -> str:
 
 
 def _options(values, labels=None):
-    return [{"label": (labels or {}).get(v, v), "value": v} for v in sorted(values)]
+    """Options sorted the French way (accents next to their letter: "Énergie" before "Textile")."""
+    return [{"label": (labels or {}).get(v, v), "value": v} for v in sorted(values, key=fmt.sort_key)]
+
+
+def _dom_id(component_id) -> str:
+    """The DOM id Dash gives a component id (pattern-matching ids become sorted JSON)."""
+    if isinstance(component_id, dict):
+        return "{" + ",".join(f"{json.dumps(k)}:{json.dumps(v)}" for k, v in sorted(component_id.items())) + "}"
+    return str(component_id)
 
 
 def filter_panel(ctx: DataContext, state: ViewState):
-    regions = [{"label": name, "value": code} for code, name in ctx.regions.sort_values().items()]
+    regions = [{"label": name, "value": code}
+               for code, name in sorted(ctx.regions.items(), key=lambda item: fmt.sort_key(item[1]))]
     deps = ctx.departements
     if state.region:
         deps = deps[deps["code_region"] == state.region]
@@ -102,7 +114,9 @@ def filter_panel(ctx: DataContext, state: ViewState):
     month_opts = [{"label": fmt.month(m), "value": m} for m in months]
 
     def field(label, control, help_text=None):
-        return html.Div([dbc.Label(label, className="fw-semibold mb-1 small"), control,
+        target = getattr(control, "id", None)
+        target = _dom_id(target) if target is not None and isinstance(control, dcc.Dropdown) else None
+        return html.Div([dbc.Label(label, className="fw-semibold mb-1 small", html_for=target), control,
                          html.Div(help_text, className="form-text") if help_text else None], className="mb-2")
 
     def dd(name, options, value, multi=False, placeholder="Toutes", disabled=False):
@@ -212,16 +226,25 @@ def barometre_block(ctx: DataContext, state: ViewState):
 
 
 def page(ctx: DataContext, state: ViewState, ignored: list[str]):
+    """The full page (the embed view is :func:`dashboard.embed.embed_page`)."""
     sel = filter_laureates(ctx.laureats, state)
     k = kpis(sel, ctx.has_amounts)
     fig = map_figure(ctx, state, sel)
+    fig.update_layout(height=None, autosize=True)  # the map fills its box (CSS height): no jump while loading
+    fig.update_traces(selector={"name": "territoires"},
+                      colorbar={"thickness": 10, "len": 0.45, "x": 1.0, "xanchor": "right", "y": 0.5,
+                                "bgcolor": "rgba(255,255,255,0.8)", "title": {"font": {"size": 11}},
+                                "tickfont": {"size": 10}})
     banners = []
     if ctx.demonstration:
         banners.append(dbc.Alert([
             html.Strong("Données de démonstration. "),
-            "Les lauréats affichés sont fictifs : générés par notre code pour respecter, région par région, les "
-            "totaux publiés au 24 septembre 2021 (nombre, investissement, aide, emplois). Aucun nom, montant ou "
-            "lieu de projet n'est réel."], id=ids.DEMO_BANNER, color="warning", className="py-2 mb-2"))
+            html.Span("Les lauréats affichés sont fictifs : générés par notre code pour respecter, région par région, "
+                      "les totaux publiés au 24 septembre 2021 (nombre, investissement, aide, emplois). Aucun nom, "
+                      "montant ou lieu de projet n'est réel.", className="d-none d-md-inline"),
+            html.Span("Lauréats fictifs, calibrés sur les totaux publiés.", className="d-md-none"),
+            " ", html.A("En savoir plus", href="a-propos")],
+            id=ids.DEMO_BANNER, color="warning", className="py-2 mb-2 small"))
     missing = ctx.manifest.get("fonctionnalites_indisponibles", [])
     if missing:
         banners.append(dbc.Alert(MISSING_SOURCES_TEXT.format(
@@ -230,35 +253,45 @@ def page(ctx: DataContext, state: ViewState, ignored: list[str]):
             className="py-2 mb-2"))
     notice = dbc.Alert("Paramètres d'adresse ignorés : " + " ; ".join(ignored), color="secondary",
                        className="py-1 mb-2 small") if ignored else None
-    header = html.Header(className="d-flex flex-wrap align-items-baseline gap-3 mb-2", children=[
+    header = html.Div(className="d-flex flex-wrap align-items-baseline gap-3 mb-2 entete-page", children=[
         html.H1("Territoires d'industrie — lauréats France Relance", className="h4 mb-0"),
         html.Span(f"Données arrêtées au {fmt.date_fr(ctx.manifest['donnees_arretees_au'])}",
                   className="text-muted small"),
-        html.A("Sources", href="#sources", className="small") if not state.embed else None,
+        html.A("Sources", href="#sources", className="small"),
+        html.A("À propos et méthode", href="a-propos", className="small"),
     ])
     stores = [dcc.Location(id=ids.URL, refresh=False), dcc.Store(id=ids.RENDERED, data=state.to_query())]
-    graph = dcc.Graph(id=ids.MAP, figure=fig, config=GRAPH_CONFIG, className="carte")
-    main = [kpi_cards(k), graph, legend_note(ctx),
-            html.P(summary(ctx, state, len(sel)), id=ids.SUMMARY, className="small mt-1", **{"aria-live": "polite"}),
-            source_line(ctx)]
-    if state.embed:
-        return html.Div(className="container-fluid p-2 embed", lang="fr", children=[
-            *stores, header, *banners, html.Div(id=ids.NOTICE, children=notice), *main])
-    goto = dcc.Dropdown(id=ids.GOTO, options=[{"label": v[0], "value": k} for k, v in VIEWS.items()],
-                        placeholder="Aller à : métropole, outre-mer…", clearable=True, className="mb-2")
-    search = dcc.Dropdown(id=ids.SEARCH, options=[], placeholder="Chercher une commune, un EPCI, un territoire…",
-                          searchable=True, clearable=True, className="mb-2")
+    graph = dcc.Graph(id=ids.MAP, figure=fig, config={**GRAPH_CONFIG, "responsive": True}, className="carte")
+    after_map = "apres-carte"
+    search = html.Div(className="recherche-ligne", children=[
+        html.Label("Rechercher une commune, un EPCI, un territoire ou un code postal", htmlFor=ids.SEARCH,
+                   className="fw-semibold small mb-1"),
+        dbc.Row(className="g-2", children=[
+            dbc.Col(dcc.Dropdown(id=ids.SEARCH, options=[], placeholder="Ex. : Orléans, 45300, Pithiverais…",
+                                 searchable=True, clearable=True, search_order="original", className="mb-2"),
+                    md=8),
+            dbc.Col(dcc.Dropdown(id=ids.GOTO, options=[{"label": v[0], "value": k} for k, v in VIEWS.items()],
+                                 placeholder="Aller à : métropole, outre-mer…", clearable=True, className="mb-2"),
+                    md=4),
+        ]),
+    ])
+    main = [search, shell.drawer_button(), graph, legend_note(ctx),
+            html.Div(kpi_cards(k), className=after_map),
+            html.P(summary(ctx, state, len(sel)), id=ids.SUMMARY, className=f"small mt-1 {after_map}",
+                   **{"aria-live": "polite"}),
+            html.Div(source_line(ctx), className=after_map)]
     query = state.to_query(include_embed=False)
-    tools = html.Div(className="d-flex flex-wrap gap-2 align-items-center my-2", children=[
+    tools = html.Div(className=f"d-flex flex-wrap gap-2 align-items-center my-2 {after_map}", children=[
         html.A("Exporter les lauréats (CSV)", id=ids.EXPORT_CSV, href="export.csv" + query,
                className="btn btn-sm btn-outline-primary", download="laureats-territoires-industrie.csv"),
         html.A("GeoJSON", id=ids.EXPORT_GEOJSON, href="export.geojson" + query,
                className="btn btn-sm btn-outline-primary", download="laureats-territoires-industrie.geojson"),
         html.Button("Image pour diapositive (PNG 16:9)", id=ids.SLIDE, className="btn btn-sm btn-outline-secondary"),
+        shell.integration_block(),
         html.Span(id="statut-diapositive", className="small text-muted", **{"aria-live": "polite"}),
     ])
-    tabs = dbc.Tabs(id=ids.TABS, active_tab="fiche" if state.territoire else "classement", className="mt-3",
-                    children=[
+    tabs = dbc.Tabs(id=ids.TABS, active_tab="fiche" if state.territoire else "classement",
+                    className=f"mt-3 {after_map}", children=[
         dbc.Tab(html.Div(fiche_panel(ctx, state, sel), id=ids.FICHE, className="pt-2"), label="Fiche du territoire",
                 tab_id="fiche"),
         dbc.Tab(html.Div(ranking_table(ctx, state, sel), id=ids.RANKING, className="pt-2"),
@@ -272,9 +305,8 @@ def page(ctx: DataContext, state: ViewState, ignored: list[str]):
     return html.Div(className="container-fluid p-3", lang="fr", children=[
         *stores, header, *banners, html.Div(id=ids.NOTICE, children=notice),
         dbc.Row([
-            dbc.Col(filter_panel(ctx, state), xs=12, md=3, xl=2),
-            dbc.Col([dbc.Row([dbc.Col(search, md=8), dbc.Col(goto, md=4)], className="g-2"),
-                     *main, tools, tabs], xs=12, md=9, xl=10),
+            dbc.Col(shell.drawer(filter_panel(ctx, state)), xs=12, md=3, xl=2),
+            dbc.Col(html.Div(main + [tools, tabs], className="principal"), xs=12, md=9, xl=10),
         ]),
         sources_footer(ctx),
     ])

@@ -6,8 +6,9 @@ It adds, for every response:
 * a Content-Security-Policy under which Dash 4 and Plotly's MapLibre maps
   work without ``'unsafe-eval'`` and without inline scripts other than
   Dash's own (allowed by hash, from :meth:`dash.Dash.csp_hashes`);
-* ``frame-ancestors`` built from ``EMBED_ALLOWED_ORIGINS`` (the map can be
-  embedded in an iframe by those origins only; no ``X-Frame-Options``);
+* ``frame-ancestors``: the embed view (``?embed=1``, read-only public data)
+  may be framed by any site, or only by ``EMBED_ALLOWED_ORIGINS`` when set;
+  every other response keeps ``'self'`` (no ``X-Frame-Options``);
 * ``X-Content-Type-Options``, ``Referrer-Policy``, ``Permissions-Policy``,
   ``Cross-Origin-Opener-Policy``;
 * ``Cache-Control``: one year, immutable, for fingerprinted static files;
@@ -22,9 +23,10 @@ and Dash's MCP endpoint off unless asked, and a shared cache
 Environment variables
 ---------------------
 EMBED_ALLOWED_ORIGINS
-    Origins allowed to embed the app in a frame, separated by spaces or
-    commas, each ``http(s)://host[:port]``. Invalid entries are ignored (with
-    a logged warning). Default: the app's own origin only.
+    Origins allowed to frame the embed view (``?embed=1``), separated by
+    spaces or commas, each ``http(s)://host[:port]``. Invalid entries are
+    ignored (with a logged warning). Default: any site may frame the embed
+    view; the full page is framed by its own origin only, always.
 TI_MAX_CONTENT_LENGTH
     Largest accepted request body in bytes (default 1 MiB).
 TI_DEBUG
@@ -185,8 +187,13 @@ class SecuritySettings:
 
     @property
     def frame_ancestors(self) -> tuple[str, ...]:
-        """Sources of the ``frame-ancestors`` directive."""
-        return ("'self'", *self.embed_origins)
+        """Sources of the ``frame-ancestors`` directive of every response but the embed view."""
+        return ("'self'",)
+
+    @property
+    def embed_frame_ancestors(self) -> tuple[str, ...]:
+        """``frame-ancestors`` of the embed view: the listed origins, or any site when none is listed."""
+        return ("'self'", *self.embed_origins) if self.embed_origins else ("*",)
 
 
 # --------------------------------------------------------------------------- CSP
@@ -394,19 +401,31 @@ class _Hardening:
         self.mcp_path = self.prefix + str(mcp_path).strip("/")
         self._csp_key: tuple | None = None
         self._csp_value = ""
+        self._csp_embed_value = ""
 
     # ---------------------------------------------------------------- CSP
-    def csp(self) -> str:
-        """The CSP, recomputed only when Dash's inline scripts change."""
+    def csp(self, embed: bool = False) -> str:
+        """The CSP (of the embed view's page when ``embed``), recomputed only when Dash's inline scripts change."""
         # cheap change check: app-level and dash.clientside_callback inline scripts, renderer
         key = (tuple(self.app._inline_scripts), tuple(_dash_callback.GLOBAL_INLINE_SCRIPTS),  # noqa: SLF001
                self.app.renderer)
         if key != self._csp_key:
-            self._csp_value = build_csp(self.app.csp_hashes(), self.settings.frame_ancestors)
+            hashes = self.app.csp_hashes()
+            self._csp_value = build_csp(hashes, self.settings.frame_ancestors)
+            self._csp_embed_value = build_csp(hashes, self.settings.embed_frame_ancestors)
             # csp_hashes() moves the global scripts into the app's list
             self._csp_key = (tuple(self.app._inline_scripts), tuple(_dash_callback.GLOBAL_INLINE_SCRIPTS),  # noqa
                              self.app.renderer)
-        return self._csp_value
+        return self._csp_embed_value if embed else self._csp_value
+
+    def is_embed_page(self, req) -> bool:
+        """True for the HTML page of the embed view (the only response another site may frame)."""
+        if req.method != "GET" or not req.path.startswith(self.prefix) or req.path in self.dash_paths - {self.prefix}:
+            return False
+        rest = req.path[len(self.prefix):]
+        if rest.startswith(("_", "assets/", "api/", "geo/", "export.")) or rest == "healthz":
+            return False
+        return req.args.get("embed", "").strip().lower() in ("1", "true")
 
     # ---------------------------------------------------------------- caching
     def is_fingerprinted(self, path: str, args) -> bool:
@@ -458,7 +477,11 @@ class _Hardening:
 
     def after_request(self, response: Response) -> Response:
         h = response.headers
-        h["Content-Security-Policy"] = self.csp()
+        try:
+            embed = self.is_embed_page(request) and response.mimetype == "text/html"
+        except RuntimeError:  # outside a request
+            embed = False
+        h["Content-Security-Policy"] = self.csp(embed)
         h["X-Content-Type-Options"] = "nosniff"
         h["Referrer-Policy"] = "strict-origin-when-cross-origin"
         h["Permissions-Policy"] = PERMISSIONS_POLICY

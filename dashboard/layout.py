@@ -269,14 +269,13 @@ def page(ctx: DataContext, state: ViewState, ignored: list[str]):
         dbc.Row(className="g-2", children=[
             dbc.Col(dcc.Dropdown(id=ids.SEARCH, options=[], placeholder="Ex. : Orléans, 45300, Pithiverais…",
                                  searchable=True, clearable=True, search_order="original", className="mb-2"),
-                    md=8),
+                    xs=8, md=8),
             dbc.Col(dcc.Dropdown(id=ids.GOTO, options=[{"label": v[0], "value": k} for k, v in VIEWS.items()],
                                  placeholder="Aller à : métropole, outre-mer…", clearable=True, className="mb-2"),
-                    md=4),
+                    xs=4, md=4),
         ]),
     ])
-    main = [search, shell.drawer_button(), graph, legend_note(ctx),
-            html.Div(kpi_cards(k), className=after_map),
+    main = [search, shell.drawer_button(), html.Div(kpi_cards(k), className=after_map), graph, legend_note(ctx),
             html.P(summary(ctx, state, len(sel)), id=ids.SUMMARY, className=f"small mt-1 {after_map}",
                    **{"aria-live": "polite"}),
             html.Div(source_line(ctx), className=after_map)]

@@ -6,7 +6,7 @@
    or of the fiche replaces the content that had the focus, the focus goes to
    the heading of the fiche instead of the top of the page. Served from /assets. */
 (function () {
-  var pendingFocus = 0;
+  var pendingFocus = 0, clicked = null;
 
   function fixTabs() {
     var tablist = document.querySelector('#onglets');
@@ -41,17 +41,17 @@
   function restoreFocus() {
     if (!pendingFocus || Date.now() - pendingFocus > 10000) { return; }
     var el = document.activeElement;
-    if (el && el !== document.body && document.body.contains(el)) { return; }
+    var lost = !el || el === document.body || !el.isConnected || el.getClientRects().length === 0 || el === clicked;
+    if (!lost) { return; }
     var target = document.querySelector('#fiche h3, #fiche h2');
-    if (!target) { return; }
+    if (!target || target.getClientRects().length === 0) { return; }
     target.setAttribute('tabindex', '-1');
-    target.focus();
-    pendingFocus = 0;
+    target.focus();  // pendingFocus stays for a while: a second rendering of the fiche gets the focus too
   }
 
   document.addEventListener('click', function (e) {
     var a = e.target && e.target.closest ? e.target.closest('#classement a, #fiche a') : null;
-    if (a) { pendingFocus = Date.now(); }
+    if (a) { pendingFocus = Date.now(); clicked = a; }
   }, true);
 
   var scheduled = false;

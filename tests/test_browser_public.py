@@ -163,9 +163,10 @@ def test_focus_moves_to_fiche_after_ranking_link(base_url, driver):
     name = link.text
     link.send_keys(Keys.ENTER)
     _wait(driver, lambda d: "territoire=" in d.current_url)
-    focused = _wait(driver, lambda d: d.switch_to.active_element.tag_name in ("h2", "h3") and
-                    d.switch_to.active_element)
-    assert focused.text and focused.text in name
+    focused = _wait(driver, lambda d: d.execute_script(
+        "const e = document.activeElement; return e && /^H[23]$/.test(e.tagName) && e.closest('#fiche') ? "
+        "e.textContent : null;"))
+    assert focused and focused in name
     assert console_errors(driver) == []
 
 

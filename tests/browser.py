@@ -94,14 +94,14 @@ def wait_text(driver, elem_id, predicate, timeout=30):
         lambda d: predicate(d.find_element("id", elem_id).text))
 
 
-def map_pixels(driver, path: Path) -> dict:
-    """Screenshot the map element to ``path`` and count coloured pixels.
+def map_pixels(driver, path: Path, selector: str = "#carte") -> dict:
+    """Screenshot the map element (or ``selector``, e.g. an iframe) to ``path`` and count coloured pixels.
 
     Returns counts of pixels close to the pin colours and of polygon (non-white,
     non-grey) pixels, so a test can tell that polygons and pins are drawn.
     """
     from PIL import Image
-    el = driver.find_element("css selector", "#carte")
+    el = driver.find_element("css selector", selector)
     png = el.screenshot_as_png
     path.write_bytes(png)
     img = Image.open(io.BytesIO(png)).convert("RGB")

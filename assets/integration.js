@@ -23,3 +23,22 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     }
   }
 });
+
+/* The server chooses the zoom for a map about 900×620 px; in a smaller frame
+   (embed, phone) the view zooms out once, at load, so the same area stays in sight. */
+(function () {
+  function fit() {
+    var gd = document.querySelector('#carte .js-plotly-plot');
+    if (!gd || !gd._fullLayout || !gd._fullLayout.map || !window.Plotly) { return false; }
+    if (gd.dataset.ajuste) { return true; }
+    gd.dataset.ajuste = '1';
+    var r = gd.getBoundingClientRect();
+    var scale = Math.min(r.height / 620, r.width / 900, 1);
+    if (scale > 0 && scale < 0.95) {
+      window.Plotly.relayout(gd, {'map.zoom': gd._fullLayout.map.zoom + Math.log2(scale)});
+    }
+    return true;
+  }
+  var obs = new MutationObserver(function () { if (fit()) { obs.disconnect(); } });
+  obs.observe(document.documentElement, {childList: true, subtree: true});
+})();

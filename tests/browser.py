@@ -57,7 +57,8 @@ def serve(env_extra: dict, cmd=None, timeout: float = 240.0, cwd=ROOT):
         log.close()
 
 
-def chrome(width=1400, height=1000):
+def chrome(width=1400, height=1000, phone: tuple[int, int] | None = None):
+    """Headless Chromium; ``phone=(w, h)`` emulates a phone screen of that size (touch, mobile viewport)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -68,6 +69,11 @@ def chrome(width=1400, height=1000):
               "--no-first-run", "--disable-quic", f"--window-size={width},{height}"):
         opts.add_argument(a)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    if phone:
+        opts.add_experimental_option("mobileEmulation", {
+            "deviceMetrics": {"width": phone[0], "height": phone[1], "pixelRatio": 1.0, "touch": True},
+            "userAgent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+                         "Chrome/156.0 Mobile Safari/537.36"})
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
 
 

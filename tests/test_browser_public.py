@@ -286,10 +286,8 @@ def test_integrer_gives_the_iframe_code_of_the_view(base_url, driver):
 
 # --------------------------------------------------------------------------- phone
 def test_phone_map_first_filters_in_drawer(base_url):
-    d = chrome(500, 900)
+    d = chrome(phone=(390, 844))
     try:
-        d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                          {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
         _open(d, base_url + "/?region=24")
         rect = d.execute_script("const r = document.querySelector('#carte').getBoundingClientRect();"
                                 "return [r.top, r.bottom, r.width, window.innerHeight, window.innerWidth];")

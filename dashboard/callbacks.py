@@ -14,6 +14,7 @@ from .layout import KPI_LABELS, kpi_titles, kpi_values, summary
 from .fiche import fiche_panel, ranking_table
 from .panels import barometre_figure, barometre_months, regional_table, time_figure
 from .search import dropdown_options
+from .shell import EMPTY_MAP, empty_map_message
 from .state import MULTI, PHASES, ViewState, state_from_controls
 import dash_bootstrap_components as dbc
 
@@ -66,6 +67,7 @@ def register_callbacks(app, ctx: DataContext) -> None:
         *[Output(k, "title") for k in ids.KPIS],
         Output(ids.SUMMARY, "children"),
         Output(ids.RENDERED, "data"),
+        Output(EMPTY_MAP, "children"),
         Input(ids.URL, "search"),
         State(ids.RENDERED, "data"),
     )
@@ -74,12 +76,13 @@ def register_callbacks(app, ctx: DataContext) -> None:
         state, _ = url_state(search)
         before, _ = url_state(rendered)
         if state.to_query() == (rendered or ""):
-            return (no_update,) * (3 + 2 * len(ids.KPIS))
+            return (no_update,) * (4 + 2 * len(ids.KPIS))
         sel = filter_laureates(ctx.laureats, state)
         k = kpis(sel, ctx.has_amounts)
         values, titles = kpi_values(k), kpi_titles(k)
         return (map_patch(ctx, state, before, sel), *[values[i] for i in ids.KPIS],
-                *[titles[i] for i in ids.KPIS], summary(ctx, state, len(sel)), state.to_query())
+                *[titles[i] for i in ids.KPIS], summary(ctx, state, len(sel)), state.to_query(),
+                empty_map_message(len(sel)))
 
     @app.callback(
         Output(ids.FICHE, "children"),

@@ -15,7 +15,7 @@ from . import fmt, ids
 from .data import DataContext, filter_laureates, kpis
 from .figures import COLOR_IN_TI, COLOR_OUT_TI, map_figure
 from .layout import GRAPH_CONFIG, KPI_LABELS, kpi_titles, kpi_values, summary
-from .shell import EMBED_CODE
+from .shell import EMBED_CODE, map_box
 from .state import ViewState
 
 FULL_VIEW_LINK = "lien-carte-complete"
@@ -63,9 +63,9 @@ def embed_page(ctx: DataContext, state: ViewState, ignored: list[str]):
     return html.Div(className="embed", lang="fr", children=[
         dcc.Location(id=ids.URL, refresh=False), dcc.Store(id=ids.RENDERED, data=state.to_query()),
         html.H1(EMBED_TITLE, className="visually-hidden"),
-        html.Main(className="embed-carte", children=dcc.Graph(
+        html.Main(className="embed-carte", children=map_box(dcc.Graph(
             id=ids.MAP, figure=embed_figure(ctx, state, sel), className="carte",
-            config={**GRAPH_CONFIG, "responsive": True, "displayModeBar": "hover"})),
+            config={**GRAPH_CONFIG, "responsive": True, "displayModeBar": "hover"}), len(sel))),
         bar,
         html.Div(id=ids.NOTICE, className="embed-avis",
                  children="Paramètres d'adresse ignorés : " + " ; ".join(ignored) if ignored else None),

@@ -47,12 +47,16 @@ def kpi_values(k: dict) -> dict:
 
 
 def kpi_titles(k: dict) -> dict:
-    """Exact values (tooltip and machine-readable ``title``)."""
-    def raw(v):
-        return "" if v is None else (f"{v:.4f}" if isinstance(v, float) and v < 1 else f"{v:.0f}")
-    return {ids.KPI_LAUREATS: raw(k["laureats"]), ids.KPI_INVESTISSEMENT: raw(k["investissement"]),
-            ids.KPI_AIDE: raw(k["aide"]), ids.KPI_EMPLOIS: raw(k["emplois"]),
-            ids.KPI_ZONE: raw(k["part_zone_prioritaire"])}
+    """Exact values in French format (tooltip of each card): "5 400 000 000 €", "70,97 %"."""
+    def exact_euros(v):
+        return "" if v is None or v != v else f"{fmt.integer(v)} €"
+    share = k["part_zone_prioritaire"]
+    return {ids.KPI_LAUREATS: "" if k["laureats"] is None else f"{fmt.integer(k['laureats'])} lauréats",
+            ids.KPI_INVESTISSEMENT: exact_euros(k["investissement"]), ids.KPI_AIDE: exact_euros(k["aide"]),
+            ids.KPI_EMPLOIS: "" if k["emplois"] is None or k["emplois"] != k["emplois"] else
+            f"{fmt.integer(k['emplois'])} emplois prévus",
+            ids.KPI_ZONE: "" if share is None or share != share else
+            f"{fmt.decimal(share * 100, 2)}{fmt.NBSP}% des lauréats en zone prioritaire"}
 
 
 KPI_LABELS = {
@@ -275,7 +279,8 @@ def page(ctx: DataContext, state: ViewState, ignored: list[str]):
                     xs=4, md=4),
         ]),
     ])
-    main = [search, shell.drawer_button(), html.Div(kpi_cards(k), className=after_map), graph, legend_note(ctx),
+    main = [search, shell.drawer_button(), html.Div(kpi_cards(k), className=after_map),
+            shell.map_box(graph, len(sel)), legend_note(ctx),
             html.P(summary(ctx, state, len(sel)), id=ids.SUMMARY, className=f"small mt-1 {after_map}",
                    **{"aria-live": "polite"}),
             html.Div(source_line(ctx), className=after_map)]

@@ -16,6 +16,9 @@ SERVICE_TAGLINE = "Carte des lauréats France Relance et des territoires du prog
 MAIN_ID = "contenu"
 EMBED_CODE = "code-integration"
 EMBED_BLOCK = "bloc-integration"
+EMPTY_MAP = "carte-vide"
+EMPTY_MAP_TEXT = ("Aucun lauréat ne correspond à ces filtres. Retirez un filtre ou élargissez la période pour en "
+                  "voir.")
 DRAWER = "tiroir-filtres"
 DRAWER_OPEN = "ouvrir-filtres"
 DRAWER_CLOSE = "fermer-filtres"
@@ -180,3 +183,14 @@ def register_shell_callbacks(app) -> None:
         Output(DRAWER, "className"), Output(DRAWER_OPEN, "aria-expanded"),
         Input(DRAWER_OPEN, "n_clicks"), Input(DRAWER_CLOSE, "n_clicks"),
         prevent_initial_call=True)
+
+
+def empty_map_message(n: int):
+    """Text laid over the map when the filters keep no laureate (None otherwise)."""
+    return EMPTY_MAP_TEXT if n == 0 else None
+
+
+def map_box(graph, n: int, class_name: str = "boite-carte"):
+    """The map with its empty-state message over it (kept in place: no jump)."""
+    return html.Div(className=class_name, children=[
+        graph, html.Div(empty_map_message(n), id=EMPTY_MAP, className="carte-vide", role="status")])

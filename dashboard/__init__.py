@@ -16,6 +16,7 @@ from dash import html
 from . import shell
 from .callbacks import register_callbacks
 from .data import DataContext
+from .layers import register_layer_routes
 from .embed import embed_page, register_embed_callbacks
 from .layout import page
 from .pages import info_page
@@ -115,5 +116,6 @@ def create_app(bundle: Bundle, **dash_kwargs) -> dash.Dash:
     register_embed_callbacks(app)
     shell.register_shell_callbacks(app)
     register_routes(app, ctx)
+    register_layer_routes(app, ctx)
     harden(app)
     return app

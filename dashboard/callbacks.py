@@ -13,6 +13,7 @@ from .figures import map_patch
 from .layout import KPI_LABELS, kpi_titles, kpi_values, summary
 from .fiche import fiche_panel, ranking_table
 from .panels import barometre_figure, barometre_months, regional_table, time_figure
+from .layers import zone_patch
 from .search import dropdown_options
 from .shell import EMPTY_MAP, empty_map_message
 from .state import MULTI, PHASES, ViewState, state_from_controls
@@ -80,7 +81,7 @@ def register_callbacks(app, ctx: DataContext) -> None:
         sel = filter_laureates(ctx.laureats, state)
         k = kpis(sel, ctx.has_amounts)
         values, titles = kpi_values(k), kpi_titles(k)
-        return (map_patch(ctx, state, before, sel), *[values[i] for i in ids.KPIS],
+        return (zone_patch(map_patch(ctx, state, before, sel), ctx, state, before), *[values[i] for i in ids.KPIS],
                 *[titles[i] for i in ids.KPIS], summary(ctx, state, len(sel)), state.to_query(),
                 empty_map_message(len(sel)))
 

@@ -14,6 +14,7 @@ from dash import ClientsideFunction, Input, Output, dcc, html
 from . import fmt, ids
 from .data import DataContext, filter_laureates, kpis
 from .figures import COLOR_IN_TI, COLOR_OUT_TI, map_figure
+from .layers import add_zone_layer, places_source
 from .layout import GRAPH_CONFIG, KPI_LABELS, kpi_titles, kpi_values, summary
 from .shell import EMBED_CODE, map_box
 from .state import ViewState
@@ -24,7 +25,7 @@ EMBED_TITLE = "Carte des Territoires d’industrie et des lauréats France Relan
 
 def embed_figure(ctx: DataContext, state: ViewState, sel):
     """The map figure without a fixed height: it fills the frame it is given."""
-    fig = map_figure(ctx, state, sel)
+    fig = add_zone_layer(map_figure(ctx, state, sel), ctx, state)
     fig.update_layout(height=None, autosize=True)
     fig.update_traces(selector={"name": "territoires"},
                       colorbar={"thickness": 8, "len": 0.5, "x": 1.0, "xanchor": "right", "y": 0.5,
@@ -66,7 +67,7 @@ def embed_page(ctx: DataContext, state: ViewState, ignored: list[str]):
         html.Main(className="embed-carte", children=map_box(dcc.Graph(
             id=ids.MAP, figure=embed_figure(ctx, state, sel), className="carte",
             config={**GRAPH_CONFIG, "responsive": True, "displayModeBar": "hover"}), len(sel))),
-        bar,
+        bar, places_source(ctx),
         html.Div(id=ids.NOTICE, className="embed-avis",
                  children="Paramètres d'adresse ignorés : " + " ; ".join(ignored) if ignored else None),
         html.P(summary(ctx, state, len(sel)), id=ids.SUMMARY, className="visually-hidden",

@@ -13,6 +13,7 @@ from . import shell
 from .data import VIEWS, ZONE_LABEL, DataContext, filter_laureates, kpis
 from .fiche import fiche_panel, ranking_table
 from .panels import barometre_figure, barometre_months, regional_table, time_figure
+from .layers import add_zone_layer, places_source
 from .figures import COLOR_IN_TI, COLOR_OUT_TI, map_figure
 from .state import ViewState
 
@@ -233,7 +234,7 @@ def page(ctx: DataContext, state: ViewState, ignored: list[str]):
     """The full page (the embed view is :func:`dashboard.embed.embed_page`)."""
     sel = filter_laureates(ctx.laureats, state)
     k = kpis(sel, ctx.has_amounts)
-    fig = map_figure(ctx, state, sel)
+    fig = add_zone_layer(map_figure(ctx, state, sel), ctx, state)
     fig.update_layout(height=None, autosize=True)  # the map fills its box (CSS height): no jump while loading
     fig.update_traces(selector={"name": "territoires"},
                       colorbar={"thickness": 10, "len": 0.45, "x": 1.0, "xanchor": "right", "y": 0.5,
@@ -280,7 +281,7 @@ def page(ctx: DataContext, state: ViewState, ignored: list[str]):
         ]),
     ])
     main = [search, shell.drawer_button(), html.Div(kpi_cards(k), className=after_map),
-            shell.map_box(graph, len(sel)), legend_note(ctx),
+            shell.map_box(graph, len(sel)), places_source(ctx), legend_note(ctx),
             html.P(summary(ctx, state, len(sel)), id=ids.SUMMARY, className=f"small mt-1 {after_map}",
                    **{"aria-live": "polite"}),
             html.Div(source_line(ctx), className=after_map)]

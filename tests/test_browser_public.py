@@ -308,3 +308,32 @@ def test_phone_map_first_filters_in_drawer(base_url):
         assert console_errors(d) == []
     finally:
         d.quit()
+
+
+# --------------------------------------------------------------------------- place names, zones
+def _green(driver, path):
+    from PIL import Image
+    import io
+    png = driver.find_element("css selector", "#carte").screenshot_as_png
+    path.write_bytes(png)
+    img = Image.open(io.BytesIO(png)).convert("RGB")
+    px = list(img.get_flattened_data()) if hasattr(img, "get_flattened_data") else list(img.getdata())
+    return sum(1 for c in px if c[1] > c[0] + 40 and c[1] > c[2] + 5 and c[1] > 120)  # bluish green squares
+
+
+def test_place_names_and_zone_layer(base_url, driver):
+    _open(driver, base_url + "/?departement=45")
+    _wait(driver, lambda d: d.find_elements("css selector", ".lieux .lieu"))
+    names = [e.text for e in driver.find_elements("css selector", ".lieux .lieu")]
+    assert "Orléans" in names and "Montargis" in names, names  # préfecture and a large town of the Loiret
+    without = _green(driver, ARTIFACTS / "loiret_sans_zone.png")
+    _open(driver, base_url + "/?departement=45&zone=afr")
+    with_zone = _green(driver, ARTIFACTS / "loiret_zone_afr.png")
+    assert with_zone > 200 and with_zone > 10 * (without + 1), (with_zone, without)
+    # switching the filter off in the page removes the layer (Patch of the zone trace)
+    driver.execute_script("return document.getElementById(arguments[0])", '{"name":"zone","type":"filtre"}') \
+        .find_element("xpath", "..").find_element("css selector", ".dash-dropdown-clear").click()
+    _wait(driver, lambda d: "zone" not in _query(d))
+    wait_map(driver)
+    assert _green(driver, ARTIFACTS / "loiret_zone_retiree.png") < with_zone / 10
+    assert console_errors(driver) == []

@@ -117,3 +117,25 @@ def test_info_pages_served(client, route):
         for word in ("Territoire d'industrie", "AFR", "QPV", "ZRR", "Action Cœur de Ville", "démonstration",
                      "10 000", "ETI"):
             assert word.lower() in text, word
+
+
+def test_zone_layer_follows_the_filter(ctx):
+    from dashboard.figures import map_figure
+    from dashboard.layers import TRACE_ZONE, add_zone_layer, zone_patch
+    state, _ = ViewState.from_query("?zone=afr", ctx.choices)
+    fig = add_zone_layer(map_figure(ctx, state, filter_laureates(ctx.laureats, state)), ctx, state)
+    n_afr = int(ctx.bundle.communes["afr"].fillna(False).astype(bool).sum())
+    assert n_afr > 1000 and len(fig.data[TRACE_ZONE].lon) == n_afr
+    off = add_zone_layer(map_figure(ctx, ViewState(), ctx.laureats), ctx, ViewState())
+    assert len(off.data[TRACE_ZONE].lon) == 0
+    patch = zone_patch(__import__("dash").Patch(), ctx, ViewState(), state).to_plotly_json()
+    assert patch["operations"] and all(op["location"][:2] == ["data", TRACE_ZONE] for op in patch["operations"])
+
+
+def test_place_labels(ctx):
+    from dashboard.layers import place_labels
+    labels = place_labels(ctx)
+    names = {n: r for n, _, _, r in labels}
+    assert names["Orléans"] == 0 and names["Montargis"] in (2, 3) and names["Ajaccio"] == 0
+    assert [r for *_, r in labels] == sorted(r for *_, r in labels)
+    assert all(-62 < lon < 56 and -22 < lat < 52 for _, lon, lat, _ in labels)

@@ -271,6 +271,8 @@ def test_embed_in_a_frame_of_another_site(base_url, driver, other_site, width, h
     assert px["blue"] > 30, px  # pins drawn inside the frame
     assert px["polygons"] > 1000, px
     driver.save_screenshot(str(ARTIFACTS / f"integration_page_{width}x{height}.png"))
+    errors = [m for m in console_errors(driver) if not m.startswith(f"{origin}/favicon.ico")]  # the host page's
+    assert errors == []
 
 
 def test_integrer_gives_the_iframe_code_of_the_view(base_url, driver):

@@ -25,20 +25,28 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
 });
 
 /* The server chooses the zoom for a map about 900×620 px; in a smaller frame
-   (embed, phone) the view zooms out once, at load, so the same area stays in sight. */
+   (embed, phone) the view zooms out once, at load, so the same area stays in
+   sight. Only once the plot has its final size (styles loaded, responsive
+   resize done): a plot measured before that would zoom out far too much. */
 (function () {
-  function fit() {
-    var gd = document.querySelector('#carte .js-plotly-plot');
-    if (!gd || !gd._fullLayout || !gd._fullLayout.map || !window.Plotly) { return false; }
-    if (gd.dataset.ajuste) { return true; }
-    gd.dataset.ajuste = '1';
-    var r = gd.getBoundingClientRect();
-    var scale = Math.min(r.height / 620, r.width / 900, 1);
-    if (scale > 0 && scale < 0.95) {
-      window.Plotly.relayout(gd, {'map.zoom': gd._fullLayout.map.zoom + Math.log2(scale)});
+  function tryFit(gd) {
+    if (gd.dataset.ajuste || !gd._fullLayout || !gd._fullLayout.map || !window.Plotly) { return; }
+    var r = gd.getBoundingClientRect(), fl = gd._fullLayout;
+    if (r.height < 150 || r.width < 150 || Math.abs(fl.height - r.height) > 2 || Math.abs(fl.width - r.width) > 2) {
+      return;  // not laid out at its final size yet: the next afterplot will tell
     }
-    return true;
+    gd.dataset.ajuste = '1';
+    var scale = Math.min(r.height / 620, r.width / 900, 1);
+    if (scale < 0.95) {
+      window.Plotly.relayout(gd, {'map.zoom': fl.map.zoom + Math.max(Math.log2(scale), -2)});
+    }
   }
-  var obs = new MutationObserver(function () { if (fit()) { obs.disconnect(); } });
+  var obs = new MutationObserver(function () {
+    var gd = document.querySelector('#carte .js-plotly-plot');
+    if (!gd || !gd.on || gd.dataset.suivi) { return; }
+    gd.dataset.suivi = '1';
+    gd.on('plotly_afterplot', function () { tryFit(gd); });
+    tryFit(gd);
+  });
   obs.observe(document.documentElement, {childList: true, subtree: true});
 })();

@@ -277,7 +277,9 @@ def test_embed_in_a_frame_of_another_site(base_url, driver, other_site, width, h
 
 def test_integrer_gives_the_iframe_code_of_the_view(base_url, driver):
     _open(driver, base_url + "/?region=27&ti=dans")
-    driver.find_element("css selector", "#bloc-integration summary").click()
+    summary = driver.find_element("css selector", "#bloc-integration summary")
+    summary.send_keys(Keys.ENTER)  # a keyboard user opens it
+    _wait(driver, lambda d: d.find_element("id", "bloc-integration").get_attribute("open") is not None)
     code = _wait(driver, lambda d: d.find_element("id", "code-integration").get_attribute("value"))
     assert code.startswith("<iframe ") and 'title="' in code
     src = code.split('src="')[1].split('"')[0].replace("&amp;", "&")

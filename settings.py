@@ -58,8 +58,9 @@ SETTINGS = (
     Setting("TI_FETCH_VIA", "str", None,
             "passer par un miroir HTTP des hôtes officiels (`URL/hôte/chemin`), comme `fetch --via`"),
     Setting("EMBED_ALLOWED_ORIGINS", "str", None,
-            "origines autorisées à intégrer la carte dans un cadre (espaces ou virgules, `https://hôte[:port]`) ; "
-            "défaut : même origine seulement"),
+            "origines autorisées à intégrer la vue `?embed=1` dans un cadre (espaces ou virgules, "
+            "`https://hôte[:port]`) ; défaut : tout site (la page complète : même origine seulement, toujours)"),
+    Setting("TI_EDITEUR", "str", None, "éditeur du service nommé dans les mentions légales"),
     Setting("TI_MAX_CONTENT_LENGTH", "int", 1024 * 1024, "taille maximale d'une requête, en octets"),
     Setting("TI_DEBUG", "flag", False, "`1` : outils de développement de Dash (jamais en production)"),
     Setting("TI_ENABLE_MCP", "flag", False, "`1` : point MCP de Dash (`/_mcp`), coupé sinon"),

@@ -25,6 +25,9 @@ from .state import ViewState, control_value, state_from_controls
 #: Export links of the page, (element id, kind of ``/export.<kind>``), kept in line with the view.
 EXPORT_LINKS = ((ids.EXPORT_CSV, "csv"), (ids.EXPORT_GEOJSON, "geojson"), (ids.EXPORT_XLSX, "xlsx"),
                 (ids.EXPORT_PPTX, "pptx"))
+from .layers import zone_patch
+from .search import dropdown_options
+from .shell import EMPTY_MAP, empty_map_message
 
 FILTER = {"type": ids.FILTER_TYPE, "name": ALL}
 
@@ -55,16 +58,17 @@ def sync_body(ctx: DataContext, names: list[str], values, search, from_url: bool
 
 
 def render_body(ctx: DataContext, state: ViewState, before: ViewState, rendered) -> tuple | None:
-    """Map patch, KPI texts and titles (in ``ids.KPIS`` order), summary, change since
-    ``depuis``, rendered query; None when the view is already drawn."""
+    """Map patch (zone layer included), KPI texts and titles (in ``ids.KPIS`` order), summary,
+    change since ``depuis``, rendered query, empty-map message; None when the view is already drawn."""
     if state.to_query() == (rendered or ""):
         return None
     sel = filter_laureates(ctx.laureats, state)
     k = kpis(sel, ctx.choices)
     values, titles = kpi_values(k), kpi_titles(k)
-    return (map_patch(ctx, state, before, sel), *[values.get(i, "n.d.") for i in ids.KPIS],
-            *[titles.get(i, "") for i in ids.KPIS], summary(ctx, state, len(sel)),
-            since_text(sel, state.depuis, ctx.has_amounts), state.to_query())
+    return (zone_patch(map_patch(ctx, state, before, sel), ctx, state, before),
+            *[values.get(i, "n.d.") for i in ids.KPIS], *[titles.get(i, "") for i in ids.KPIS],
+            summary(ctx, state, len(sel)), since_text(sel, state.depuis, ctx.has_amounts), state.to_query(),
+            empty_map_message(len(sel)))
 
 
 def panels_body(ctx: DataContext, state: ViewState, before: ViewState, rendered) -> tuple:
@@ -98,10 +102,12 @@ def select_on_map_body(ctx: DataContext, click, state: ViewState):
     return state.with_(territoire=code).to_query()
 
 
-def search_options_body(ctx: DataContext, text):
+def search_options_body(ctx: DataContext, text, search=None):
+    """Options for the typed text, labelled for the phase of the URL's view (each carries the
+    typed text as ``search``: the browser does not filter the server's answers again)."""
     if not isinstance(text, str) or len(text.strip()) < 2:
         return no_update
-    return [{"label": _search_label(r), "value": _search_value(r)} for r in ctx.search_index.search(text[:100], 12)]
+    return dropdown_options(ctx.search_index, text, url_state(ctx, search)[0].phase)
 
 
 def select_from_search_body(ctx: DataContext, value, state: ViewState):
@@ -158,13 +164,14 @@ def register_callbacks(app, ctx: DataContext) -> None:
         Output(ids.SUMMARY, "children"),
         Output(ids.KPI_SINCE, "children"),
         Output(ids.RENDERED, "data"),
+        Output(EMPTY_MAP, "children"),
         Input(ids.URL, "search"),
         State(ids.RENDERED, "data"),
     )
     def render(search, rendered):
         """Recompute the map (as a Patch) and the KPI cards for the URL's state."""
         out = render_body(ctx, url_state(ctx, search)[0], url_state(ctx, rendered)[0], rendered)
-        return (no_update,) * (4 + 2 * len(ids.KPIS)) if out is None else out
+        return (no_update,) * (5 + 2 * len(ids.KPIS)) if out is None else out
 
     @app.callback(
         *[Output(p.id, p.prop) for p in URL_PANELS],
@@ -201,11 +208,11 @@ def register_callbacks(app, ctx: DataContext) -> None:
     @app.callback(
         Output(ids.SEARCH, "options"),
         Input(ids.SEARCH, "search_value"),
-        State(ids.SEARCH, "value"),
+        State(ids.URL, "search"),
         prevent_initial_call=True,
     )
-    def search_options(text, value):
-        return search_options_body(ctx, text)
+    def search_options(text, search):
+        return search_options_body(ctx, text, search)
 
     @app.callback(
         Output(ids.URL, "search", allow_duplicate=True),
@@ -258,20 +265,6 @@ def _clicked_location(click) -> str | None:
         return None
     loc = points[0].get("location")
     return loc if isinstance(loc, str) and len(loc) <= 20 else None
-
-
-def _search_label(r: dict) -> str:
-    if r["type"] == "commune":
-        ti = r.get("ti_nom_2019_2022") or r.get("ti_nom_2023_2027")
-        extra = f" — TI {ti}" if ti else ""
-        return f"{r['nom']} (commune, {r.get('code_departement') or ''}){extra}"
-    if r["type"] == "epci":
-        return f"{r['nom']} (EPCI)"
-    return f"{r['nom']} (Territoire d'industrie {r.get('phase')})"
-
-
-def _search_value(r: dict) -> str:
-    return f"{r['type']}|{r['code']}|{r.get('phase') or ''}"
 
 
 def _parse_search_value(ctx: DataContext, value):

@@ -315,7 +315,8 @@ def _list_sentence(prefix: str):
 
 
 def _region_options(ctx, state) -> list[dict]:
-    return [{"label": name, "value": code} for code, name in ctx.regions.sort_values().items()]
+    return [{"label": name, "value": code}
+            for code, name in sorted(ctx.regions.items(), key=lambda item: fmt.sort_key(item[1]))]
 
 
 def departement_options(ctx, region: str | None) -> list[dict]:

@@ -8,19 +8,38 @@ from pathlib import Path
 import dash
 from urllib.parse import urlsplit
 
+from dash import html
 from dash._utils import to_json
 from flask import Response, request
 
 from geodata.bundle import Bundle
 
+from . import shell
 from .callbacks import register_callbacks
 from .data import DataContext
+from .embed import embed_page, register_embed_callbacks
+from .layers import register_layer_routes
 from .layout import page
+from .pages import info_page
 from .routes import register_routes
 from .security import harden
 from .state import ViewState
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
+
+
+def _page_path() -> str:
+    """Last segment of the path of the page being laid out ("" for the map)."""
+    try:
+        path = request.path
+        if path.endswith("/_dash-layout"):
+            parsed = urlsplit(request.referrer or "")
+            if parsed.netloc and parsed.netloc != request.host:
+                return ""
+            path = parsed.path
+    except (RuntimeError, ValueError):  # outside a request; malformed Referer
+        return ""
+    return path.rstrip("/").rsplit("/", 1)[-1]
 
 
 def _page_query() -> str:
@@ -63,6 +82,7 @@ def create_app(bundle: Bundle, **dash_kwargs) -> dash.Dash:
         serve_locally=True,
         update_title=None,
         use_async=False,  # plain WSGI dispatch: no event loop and thread per callback request
+        assets_path_ignore=["vendor"],  # vendored CSS is imported by style.css (in order); axe-core is for tests
         **dash_kwargs,
     )
     app._ti_context = ctx  # for tests and benchmarks only (the app's modules receive ctx); read-only
@@ -72,9 +92,23 @@ def create_app(bundle: Bundle, **dash_kwargs) -> dash.Dash:
     @functools.lru_cache(maxsize=256)
     def cached_page(state: ViewState, ignored: tuple):
         # A pure function of (data, state): memoised per process, bounded, never mutated.
-        return page(ctx, state, list(ignored))
+        if state.embed:
+            tree = embed_page(ctx, state, list(ignored))
+        else:
+            tree = html.Div([shell.skip_links(), shell.brand_header(),
+                             html.Main(page(ctx, state, list(ignored)), id=shell.MAIN_ID, tabIndex="-1"),
+                             shell.brand_footer()])
+        shell.frenchify_dropdowns(tree)
+        return tree
+
+    @functools.lru_cache(maxsize=len(shell.INFO_PAGES))
+    def cached_info(name: str):
+        return html.Div([shell.skip_links(), shell.brand_header(), info_page(ctx, name), shell.brand_footer()])
 
     def layout():
+        name = _page_path()
+        if name in shell.INFO_PAGES:
+            return cached_info(name)
         query = _page_query()
         state, ignored = ViewState.from_query(query, ctx.choices)
         return cached_page(state, tuple(ignored))
@@ -89,7 +123,7 @@ def create_app(bundle: Bundle, **dash_kwargs) -> dash.Dash:
     layout_path = (app.config.routes_pathname_prefix or "/") + "_dash-layout"
 
     def serve_layout_once():
-        if request.path != layout_path or request.method != "GET":
+        if request.path != layout_path or request.method != "GET" or _page_path() in shell.INFO_PAGES:
             return None
         state, ignored = ViewState.from_query(_page_query(), ctx.choices)
         raw, gz = layout_body(state, tuple(ignored))
@@ -100,8 +134,12 @@ def create_app(bundle: Bundle, **dash_kwargs) -> dash.Dash:
         return resp
 
     app.layout = layout
+    shell.install(app)
     register_callbacks(app, ctx)
+    register_embed_callbacks(app)
+    shell.register_shell_callbacks(app)
     register_routes(app, ctx)
+    register_layer_routes(app, ctx)
     harden(app, manifest=ctx.manifest)
     app.server.before_request(serve_layout_once)  # after harden's checks
     return app

@@ -70,7 +70,7 @@ def ti_membership(ctx: DataContext, terr: Territory) -> dict:
     communes = member_communes(ctx, terr)
     for ph in PHASES:
         col = ti_nom_column(ph)
-        names = sorted(communes[col].dropna().unique().tolist())
+        names = sorted(communes[col].dropna().unique().tolist(), key=fmt.sort_key)
         out[ph] = names
     return out
 
@@ -145,12 +145,12 @@ def fiche(ctx: DataContext, state: ViewState, terr: Territory, suffix: str = "")
     kind = ("EPCI" if terr.kind == "epci" else f"Territoire d'industrie {terr.phase}")
     if terr.kind == "epci":
         kind = f"EPCI ({ctx.epci.loc[terr.code, 'type']}) — SIREN {terr.code}"
-    members = sorted(communes["nom"].tolist())
+    members = sorted(communes["nom"].tolist(), key=fmt.sort_key)
     if terr.kind == "ti":
         m = ctx.bundle.ti_membres
         mm = m[(m["phase"] == terr.phase) & (m["ti_id"] == terr.code)]
         epci_members = sorted(ctx.epci.reindex(mm.loc[mm["member_kind"] == "epci", "member_siren"].unique())
-                              ["nom"].dropna().tolist())
+                              ["nom"].dropna().tolist(), key=fmt.sort_key)
         members_text = ", ".join(epci_members) if epci_members else ", ".join(members[:40])
         members_label = f"{len(mm['member_siren'].unique())} membre(s) — {len(communes)} communes"
     else:
@@ -213,7 +213,7 @@ def ranking_data(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> pd.Da
 def ranking_table(ctx: DataContext, state: ViewState, sel: pd.DataFrame):
     """Keyboard-navigable ranked table; each name is a link selecting the territory."""
     df = ranking_data(ctx, state, sel)
-    metric = state.metric.label + (" pour 10 000 hab." if state.par_hab else "")
+    metric = state.metric.label + (" pour 10 000 habitants" if state.par_hab else "")
     level = "EPCI" if state.niveau == "epci" else f"Territoires d'industrie {state.phase}"
     shown = df.head(RANKING_ROWS)
     value_fmt = (lambda v: fmt.decimal(v, 2)) if state.par_hab else state.metric.format

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import unicodedata
 
 NBSP = "\u202f"  # narrow no-break space, the French thousands separator
 
@@ -47,6 +48,18 @@ def percent(share) -> str:
     if _is_missing(share):
         return "n.d."
     return f"{decimal(share * 100, 1)}{NBSP}%"
+
+
+def sort_key(text) -> tuple:
+    """Key sorting French text the way a reader expects: accents next to their
+    letter, case ignored ("Énergie" between "Chimie" and "Textile", not after "Z").
+
+    >>> sorted(["Textile", "Énergie", "chimie"], key=sort_key)
+    ['chimie', 'Énergie', 'Textile']
+    """
+    s = str(text)
+    base = "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
+    return (base.casefold().replace("œ", "oe").replace("æ", "ae"), s)
 
 
 def hover_escape(text) -> str:

@@ -96,24 +96,39 @@ class ResponseHeaders:
     """The headers of every response of one app (CSP recomputed only when Dash's
     inline scripts change)."""
 
-    def __init__(self, app, paths: AppPaths, frame_ancestors):
+    def __init__(self, app, paths: AppPaths, frame_ancestors, embed_frame_ancestors=None):
         self.app = app
         self.paths = paths
         self.frame_ancestors = tuple(frame_ancestors)
+        self.embed_frame_ancestors = tuple(embed_frame_ancestors or frame_ancestors)
         self._csp_key: tuple | None = None
         self._csp_value = ""
+        self._csp_embed_value = ""
 
-    def csp(self) -> str:
-        """The CSP, recomputed only when Dash's inline scripts change."""
+    def csp(self, embed: bool = False) -> str:
+        """The CSP (of the embed view's page when ``embed``), recomputed only when Dash's inline
+        scripts change."""
         # cheap change check: app-level and dash.clientside_callback inline scripts, renderer
         key = (tuple(self.app._inline_scripts), tuple(_dash_callback.GLOBAL_INLINE_SCRIPTS),  # noqa: SLF001
                self.app.renderer)
         if key != self._csp_key:
-            self._csp_value = build_csp(self.app.csp_hashes(), self.frame_ancestors)
+            hashes = self.app.csp_hashes()
+            self._csp_value = build_csp(hashes, self.frame_ancestors)
+            self._csp_embed_value = build_csp(hashes, self.embed_frame_ancestors)
             # csp_hashes() moves the global scripts into the app's list
             self._csp_key = (tuple(self.app._inline_scripts), tuple(_dash_callback.GLOBAL_INLINE_SCRIPTS),  # noqa
                              self.app.renderer)
-        return self._csp_value
+        return self._csp_embed_value if embed else self._csp_value
+
+    def is_embed_page(self, req) -> bool:
+        """True for the HTML page of the embed view (the only response another site may frame)."""
+        prefix = self.paths.prefix
+        if req.method != "GET" or not req.path.startswith(prefix) or req.path in self.paths.dash - {prefix}:
+            return False
+        rest = req.path[len(prefix):]
+        if rest.startswith(("_", "assets/", "api/", "geo/", "export.")) or rest == "healthz":
+            return False
+        return req.args.get("embed", "").strip().lower() in ("1", "true")
 
     # ---------------------------------------------------------------- caching
     def is_fingerprinted(self, path: str, args) -> bool:
@@ -153,7 +168,11 @@ class ResponseHeaders:
 
     def after_request(self, response: Response) -> Response:
         h = response.headers
-        h["Content-Security-Policy"] = self.csp()
+        try:
+            embed = self.is_embed_page(request) and response.mimetype == "text/html"
+        except RuntimeError:  # outside a request
+            embed = False
+        h["Content-Security-Policy"] = self.csp(embed)
         h["X-Content-Type-Options"] = "nosniff"
         h["Referrer-Policy"] = "strict-origin-when-cross-origin"
         h["Permissions-Policy"] = PERMISSIONS_POLICY

@@ -2,6 +2,8 @@
 same view, with the geometry in the first response)."""
 from __future__ import annotations
 
+import json
+
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
@@ -12,6 +14,8 @@ from .data import VIEWS, DataContext, filter_laureates, kpis
 from .describe import filters_sentence
 from .panels import initial_tab, tabs_of
 from .since import since_text
+from . import shell
+from .layers import add_zone_layer, places_source
 from .figures import COLOR_IN_TI, COLOR_OUT_TI, map_figure
 from .state import ViewState, control_value
 
@@ -40,10 +44,18 @@ def kpi_values(k: dict) -> dict:
 
 
 def kpi_titles(k: dict) -> dict:
-    """Exact values (tooltip and machine-readable ``title``)."""
-    def raw(v):
-        return "" if v is None else (f"{v:.4f}" if isinstance(v, float) and v < 1 else f"{v:.0f}")
-    return {m.kpi_id: raw(k[m.key]) for m in KPI_METRICS if m.key in k}
+    """Exact values in French format (tooltip of each card): "5 400 000 000 €", "70,97 %"."""
+    def exact(m, v):
+        if v is None or v != v:
+            return ""
+        if m.unit == "euros":
+            return f"{fmt.integer(v)} €"
+        if m.unit == "percent":
+            return f"{fmt.decimal(v * 100, 2)}{fmt.NBSP}% {m.card_label.lower()}"
+        if m.unit == "tonnes":
+            return f"{fmt.integer(v)} t"
+        return f"{fmt.integer(v)} {m.card_label.lower()}"
+    return {m.kpi_id: exact(m, k[m.key]) for m in KPI_METRICS if m.key in k}
 
 
 KPI_LABELS = {m.kpi_id: m.card_label for m in KPI_METRICS}
@@ -54,12 +66,19 @@ def summary(ctx: DataContext, state: ViewState, n: int) -> str:
     return filters_sentence(ctx, state, n)
 
 
+def _dom_id(component_id) -> str:
+    """The DOM id Dash gives a component id (pattern-matching ids become sorted JSON)."""
+    if isinstance(component_id, dict):
+        return "{" + ",".join(f"{json.dumps(k)}:{json.dumps(v)}" for k, v in sorted(component_id.items())) + "}"
+    return str(component_id)
+
+
 def control(ctx: DataContext, state: ViewState, spec):
     """The control of one catalog entry (its id: ``ids.filter_id(name)``), with its label."""
     unavailable = "" if ctx.choices.has(getattr(spec, "requires", None)) else " (source absente)"
     disabled = bool(unavailable)
     options = spec.options(ctx, state) if spec.options else [
-        {"label": v, "value": v} for v in sorted(spec.allowed(ctx.choices))]
+        {"label": v, "value": v} for v in sorted(spec.allowed(ctx.choices), key=fmt.sort_key)]
 
     def dd(name, value, placeholder):
         return dcc.Dropdown(id=ids.filter_id(name), options=options, value=value, multi=spec.multi,
@@ -86,7 +105,8 @@ def control(ctx: DataContext, state: ViewState, spec):
     else:
         value = control_value(state, spec.name)
         body = dd(spec.name, value, getattr(spec, "placeholder", None))
-    return html.Div([dbc.Label(spec.label + unavailable, className="fw-semibold mb-1 small"), body,
+    target = _dom_id(ids.filter_id(spec.name)) if isinstance(body, dcc.Dropdown) else None
+    return html.Div([dbc.Label(spec.label + unavailable, className="fw-semibold mb-1 small", html_for=target), body,
                      html.Div(spec.help_text, className="form-text") if spec.help_text else None],
                     className="mb-2")
 
@@ -162,16 +182,21 @@ def source_line(ctx: DataContext):
 
 
 def page(ctx: DataContext, state: ViewState, ignored: list[str]):
+    """The full page (the embed view is :func:`dashboard.embed.embed_page`)."""
     sel = filter_laureates(ctx.laureats, state)
     k = kpis(sel, ctx.choices)
-    fig = map_figure(ctx, state, sel)
+    fig = add_zone_layer(map_figure(ctx, state, sel), ctx, state)
+    fig.update_layout(height=None, autosize=True)  # the map fills its box (CSS height): no jump while loading
     banners = []
     if ctx.demonstration:
         banners.append(dbc.Alert([
             html.Strong("Données de démonstration. "),
-            "Les lauréats affichés sont fictifs : générés par notre code pour respecter, région par région, les "
-            "totaux publiés au 24 septembre 2021 (nombre, investissement, aide, emplois). Aucun nom, montant ou "
-            "lieu de projet n'est réel."], id=ids.DEMO_BANNER, color="warning", className="py-2 mb-2"))
+            html.Span("Les lauréats affichés sont fictifs : générés par notre code pour respecter, région par région, "
+                      "les totaux publiés au 24 septembre 2021 (nombre, investissement, aide, emplois). Aucun nom, "
+                      "montant ou lieu de projet n'est réel.", className="d-none d-md-inline"),
+            html.Span("Lauréats fictifs, calibrés sur les totaux publiés.", className="d-md-none"),
+            " ", html.A("En savoir plus", href="a-propos")],
+            id=ids.DEMO_BANNER, color="warning", className="py-2 mb-2 small"))
     missing = ctx.manifest.get("fonctionnalites_indisponibles", [])
     if missing:
         banners.append(dbc.Alert(MISSING_SOURCES_TEXT.format(
@@ -180,26 +205,36 @@ def page(ctx: DataContext, state: ViewState, ignored: list[str]):
             className="py-2 mb-2"))
     notice = dbc.Alert("Paramètres d'adresse ignorés : " + " ; ".join(ignored), color="secondary",
                        className="py-1 mb-2 small") if ignored else None
-    header = html.Header(className="d-flex flex-wrap align-items-baseline gap-3 mb-2", children=[
+    header = html.Div(className="d-flex flex-wrap align-items-baseline gap-3 mb-2 entete-page", children=[
         html.H1("Territoires d'industrie — lauréats France Relance", className="h4 mb-0"),
         html.Span(f"Données arrêtées au {fmt.date_fr(ctx.manifest['donnees_arretees_au'])}",
                   className="text-muted small"),
-        html.A("Sources", href="#sources", className="small") if not state.embed else None,
+        html.A("Sources", href="#sources", className="small"),
+        html.A("À propos et méthode", href="a-propos", className="small"),
     ])
     stores = [dcc.Location(id=ids.URL, refresh=False), dcc.Store(id=ids.RENDERED, data=state.to_query())]
-    graph = dcc.Graph(id=ids.MAP, figure=fig, config=GRAPH_CONFIG, className="carte")
-    main = [kpi_cards(k), since_line(since_text(sel, state.depuis, ctx.has_amounts)), graph, legend_note(ctx),
-            html.P(summary(ctx, state, len(sel)), id=ids.SUMMARY, className="small mt-1", **{"aria-live": "polite"}),
-            source_line(ctx)]
-    if state.embed:
-        return html.Div(className="container-fluid p-2 embed", lang="fr", children=[
-            *stores, header, *banners, html.Div(id=ids.NOTICE, children=notice), *main])
-    goto = dcc.Dropdown(id=ids.GOTO, options=[{"label": v[0], "value": k} for k, v in VIEWS.items()],
-                        placeholder="Aller à : métropole, outre-mer…", clearable=True, className="mb-2")
-    search = dcc.Dropdown(id=ids.SEARCH, options=[], placeholder="Chercher une commune, un EPCI, un territoire…",
-                          searchable=True, clearable=True, className="mb-2")
+    graph = dcc.Graph(id=ids.MAP, figure=fig, config={**GRAPH_CONFIG, "responsive": True}, className="carte")
+    after_map = "apres-carte"
+    search = html.Div(className="recherche-ligne", children=[
+        html.Label("Rechercher une commune, un EPCI, un territoire ou un code postal", htmlFor=ids.SEARCH,
+                   className="fw-semibold small mb-1"),
+        dbc.Row(className="g-2", children=[
+            dbc.Col(dcc.Dropdown(id=ids.SEARCH, options=[], placeholder="Ex. : Orléans, 45300, Pithiverais…",
+                                 searchable=True, clearable=True, search_order="original", className="mb-2"),
+                    xs=8, md=8),
+            dbc.Col(dcc.Dropdown(id=ids.GOTO, options=[{"label": v[0], "value": k} for k, v in VIEWS.items()],
+                                 placeholder="Aller à : métropole, outre-mer…", clearable=True, className="mb-2"),
+                    xs=4, md=4),
+        ]),
+    ])
+    main = [search, shell.drawer_button(), html.Div(kpi_cards(k), className=after_map),
+            html.Div(since_line(since_text(sel, state.depuis, ctx.has_amounts)), className=after_map),
+            shell.map_box(graph, len(sel)), places_source(ctx), legend_note(ctx),
+            html.P(summary(ctx, state, len(sel)), id=ids.SUMMARY, className=f"small mt-1 {after_map}",
+                   **{"aria-live": "polite"}),
+            html.Div(source_line(ctx), className=after_map)]
     query = state.to_query(include_embed=False)
-    tools = html.Div(className="d-flex flex-wrap gap-2 align-items-center my-2", children=[
+    tools = html.Div(className=f"d-flex flex-wrap gap-2 align-items-center my-2 {after_map}", children=[
         html.A("Exporter les lauréats (CSV)", id=ids.EXPORT_CSV, href=ctx.export_url("csv", query),
                className="btn btn-sm btn-outline-primary", download="laureats-territoires-industrie.csv"),
         html.A("GeoJSON", id=ids.EXPORT_GEOJSON, href=ctx.export_url("geojson", query),
@@ -210,17 +245,17 @@ def page(ctx: DataContext, state: ViewState, ignored: list[str]):
                className="btn btn-sm btn-primary", download="dossier-comite-territoires-industrie.pptx",
                title="Carte, chiffres clés, tableaux, lauréats et sources de la vue, en diapositives"),
         html.Button("Image pour diapositive (PNG 16:9)", id=ids.SLIDE, className="btn btn-sm btn-outline-secondary"),
+        shell.integration_block(),
         html.Span(id="statut-diapositive", className="small text-muted", **{"aria-live": "polite"}),
     ])
-    tabs = dbc.Tabs(id=ids.TABS, active_tab=initial_tab(state), className="mt-3", children=[
+    tabs = dbc.Tabs(id=ids.TABS, active_tab=initial_tab(state), className=f"mt-3 {after_map}", children=[
         dbc.Tab(html.Div([p.place(ctx, state, sel) for p in panels], className="pt-2"), label=label, tab_id=tab)
         for tab, label, panels in tabs_of()])
     return html.Div(className="container-fluid p-3", lang="fr", children=[
         *stores, header, *banners, html.Div(id=ids.NOTICE, children=notice),
         dbc.Row([
-            dbc.Col(filter_panel(ctx, state), xs=12, md=3, xl=2),
-            dbc.Col([dbc.Row([dbc.Col(search, md=8), dbc.Col(goto, md=4)], className="g-2"),
-                     *main, tools, tabs], xs=12, md=9, xl=10),
+            dbc.Col(shell.drawer(filter_panel(ctx, state)), xs=12, md=3, xl=2),
+            dbc.Col(html.Div(main + [tools, tabs], className="principal"), xs=12, md=9, xl=10),
         ]),
         sources_footer(ctx),
     ])

@@ -4,7 +4,7 @@
 (``/`` by default):
 
 - ``GET /geo/<epci|ti-2019-2022|ti-2023-2027>.geojson`` -> map geometry (cached by the browser);
-- ``GET /api/recherche?q=…&limite=…`` -> ``{"q": …, "resultats": […]}``;
+- ``GET /api/recherche?q=…&limite=…&phase=…`` -> ``{"q": …, "resultats": […]}``;
 - ``GET /export.csv?<query of the page>``, ``GET /export.geojson?<query>`` and ``GET /export.xlsx?<query>``:
   exactly ``filter_laureates(ctx.laureats, ViewState.from_query(query, ctx.choices)[0])``;
   ``GET /export.csv.meta?<query>``: the CSV's metadata (sources, date, filters) as plain text;
@@ -100,7 +100,8 @@ def register_routes(app, ctx) -> None:
     def recherche():
         q = request.args.get("q", "", type=str) or ""
         limit = clamp_limit(request.args.get("limite"))
-        results = index().search(q, limit) if len(q.strip()) <= MAX_QUERY_LENGTH else []
+        phase = request.args.get("phase", "", type=str)  # unknown phase: no preference
+        results = index().search(q, limit, phase) if len(q.strip()) <= MAX_QUERY_LENGTH else []
         body = json.dumps({"q": q[:MAX_QUERY_LENGTH], "resultats": results}, ensure_ascii=False, allow_nan=False)
         resp = Response(body, status=200, mimetype="application/json")
         resp.headers["X-Content-Type-Options"] = "nosniff"

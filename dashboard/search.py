@@ -20,6 +20,9 @@ import pandas as pd
 
 from geodata.normalize import name_key, strip_accents
 
+PHASES = ("2019-2022", "2023-2027")
+_POSTCODE = re.compile(r"^\s*(\d{5}|2[ab]\d{3})\s*$", re.IGNORECASE)
+
 MIN_QUERY_LENGTH = 2
 MAX_QUERY_LENGTH = 100
 DEFAULT_LIMIT = 10
@@ -108,13 +111,23 @@ class SearchIndex:
     '45191'
     """
 
-    def __init__(self, ctx):
+    def __init__(self, ctx, postcodes: pd.DataFrame | None = None):
         entries: list[_Entry] = []
         entries += self._communes(ctx.communes)
         entries += self._epci(ctx.epci)
         if getattr(ctx, "territoires", None) is not None and len(ctx.territoires):
             entries += self._territoires(ctx.territoires)
         self._entries = entries
+        if postcodes is None:
+            from geodata.readers import read_postcodes
+            postcodes = read_postcodes()
+        commune_at = {e.result["code"]: e for e in entries if e.result["type"] == "commune"}
+        by_postcode: dict[str, list[_Entry]] = {}
+        for cp, insee in zip(postcodes["code_postal"], postcodes["insee_com"]):
+            e = commune_at.get(insee)
+            if e is not None and e not in by_postcode.setdefault(cp, []):
+                by_postcode[cp].append(e)
+        self._by_postcode = by_postcode
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -161,7 +174,7 @@ class SearchIndex:
         return out
 
     # ------------------------------------------------------------------ query
-    def search(self, query, limit=DEFAULT_LIMIT) -> list[dict]:
+    def search(self, query, limit=DEFAULT_LIMIT, phase: str | None = None) -> list[dict]:
         """Places matching ``query``, best first.
 
         Parameters
@@ -171,6 +184,9 @@ class SearchIndex:
             trimming): no result. An exact INSEE code, SIREN or TI id also matches.
         limit : int, default 10
             At most this many results (clamped to [1, 50]).
+        phase : str, optional
+            Programme phase shown ("2019-2022" or "2023-2027"): its
+            Territoires d'industrie come before those of the other phase.
 
         Returns
         -------
@@ -178,7 +194,9 @@ class SearchIndex:
             Each with ``type`` ("commune", "epci" or "ti"), ``code``, ``nom`` and
             the fields of its type (see module doc); plain JSON values only.
             Ranked exact key match, then prefix, then substring; then by
-            population (largest first), type and name.
+            population (largest first), type and name. A known postal code (``45300``)
+            gives the communes it serves (``code_postal`` set), largest first, and
+            nothing else.
         """
         if not isinstance(query, str):
             return []
@@ -191,7 +209,10 @@ class SearchIndex:
         code = text.lower()
         n = clamp_limit(limit)
         hits = []
-        for e in self._entries:
+        served = self._by_postcode.get(text.upper(), []) if _POSTCODE.match(text) else []
+        for e in served:  # a known postal code means its communes (not the INSEE code it may equal)
+            hits.append((EXACT, 0, -e.population, TYPE_ORDER["commune"], e.nom, {**e.result, "code_postal": text}))
+        for e in () if served else self._entries:
             rank = None
             if e.code_key and e.code_key == code:
                 rank = EXACT
@@ -208,11 +229,51 @@ class SearchIndex:
                         continue
                     rank = r if rank is None else min(rank, r)
             if rank is not None:
-                hits.append((rank, -e.population, TYPE_ORDER[e.result["type"]], e.nom, e.result))
-        hits.sort(key=lambda h: h[:4])
-        return [dict(h[4]) for h in hits[:n]]
+                other_phase = int(phase in PHASES and e.result["type"] == "ti" and e.result.get("phase") != phase)
+                hits.append((rank, other_phase, -e.population, TYPE_ORDER[e.result["type"]], e.nom, e.result))
+        hits.sort(key=lambda h: h[:5])
+        return [dict(h[5]) for h in hits[:n]]
 
 
-def search_places(index: SearchIndex, query, limit=DEFAULT_LIMIT) -> list[dict]:
+def search_places(index: SearchIndex, query, limit=DEFAULT_LIMIT, phase=None) -> list[dict]:
     """Functional alias of :meth:`SearchIndex.search`."""
-    return index.search(query, limit)
+    return index.search(query, limit, phase)
+
+
+def result_label(r: dict, phase: str) -> str:
+    """French label of a search result, naming the Territoire d'industrie of ``phase``.
+
+    Examples
+    --------
+    >>> result_label({"type": "epci", "nom": "CC du Pithiverais"}, "2019-2022")
+    'CC du Pithiverais (EPCI)'
+    """
+    if r["type"] == "commune":
+        suffix = phase.replace("-", "_")
+        ti = r.get(f"ti_nom_{suffix}")
+        extra = f" — TI {ti} ({phase})" if ti else ""
+        cp = f", {r['code_postal']}" if r.get("code_postal") else ""
+        return f"{r['nom']} (commune, {r.get('code_departement') or ''}{cp}){extra}"
+    if r["type"] == "epci":
+        return f"{r['nom']} (EPCI)"
+    return f"{r['nom']} (Territoire d'industrie {r.get('phase')})"
+
+
+def result_value(r: dict) -> str:
+    """Value of a result in the search dropdown: ``type|code|phase``."""
+    return f"{r['type']}|{r['code']}|{r.get('phase') or ''}"
+
+
+def dropdown_options(index: SearchIndex, text, phase: str, limit: int = 12) -> list[dict]:
+    """Options of the search dropdown for the typed ``text``.
+
+    Each option carries the typed text as its ``search`` key: the dropdown's
+    own in-browser filter (substring match of every typed word) then keeps
+    every answer of the server, whatever accents, hyphens or abbreviations the
+    user typed ("pointe a pitre" for Pointe-à-Pitre, "45300" for its communes).
+    """
+    if not isinstance(text, str):
+        return []
+    text = text[:MAX_QUERY_LENGTH]
+    return [{"label": result_label(r, phase), "value": result_value(r), "search": text}
+            for r in index.search(text, limit, phase)]

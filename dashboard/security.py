@@ -25,6 +25,7 @@ from werkzeug.exceptions import HTTPException
 
 import settings as project_settings
 
+from .shell import INFO_PAGES
 from . import dash_patches
 from .cache import SECURITY_EXTENSION_KEY, cache_prefix, get_cache
 from .callback_guard import check_callback_body, log_safe
@@ -114,8 +115,13 @@ class SecuritySettings:
 
     @property
     def frame_ancestors(self) -> tuple[str, ...]:
-        """Sources of the ``frame-ancestors`` directive."""
-        return ("'self'", *self.embed_origins)
+        """Sources of the ``frame-ancestors`` directive of every response but the embed view."""
+        return ("'self'",)
+
+    @property
+    def embed_frame_ancestors(self) -> tuple[str, ...]:
+        """``frame-ancestors`` of the embed view: the listed origins, or any site when none is listed."""
+        return ("'self'", *self.embed_origins) if self.embed_origins else ("*",)
 
 
 # --------------------------------------------------------------------------- the state kept per app
@@ -127,7 +133,7 @@ class _Hardening:
         self.settings = settings
         self.paths = AppPaths.of(app)
         self.prefix = self.paths.prefix
-        self.headers = ResponseHeaders(app, self.paths, settings.frame_ancestors)
+        self.headers = ResponseHeaders(app, self.paths, settings.frame_ancestors, settings.embed_frame_ancestors)
         self.cache_prefix = cache_prefix(manifest)
 
     def compression_key(self, req) -> str:
@@ -138,8 +144,10 @@ class _Hardening:
         callback requests whose body does not match a registered callback."""
         path = request.path
         rule = request.url_rule
-        if rule is not None and rule.rule == self.prefix + "<path:path>":
-            # Dash's catch-all answers every path with the page: only the prefix itself is the page.
+        if (rule is not None and rule.rule == self.prefix + "<path:path>"
+                and path[len(self.prefix):].strip("/") not in INFO_PAGES):
+            # Dash's catch-all answers every path with the page: only the prefix itself (the map) and the
+            # information pages (à propos, accessibilité…) are pages.
             return error_response(404, "Page introuvable : la carte est à l'adresse " + self.prefix + ".")
         if not self.settings.enable_mcp and (path == self.paths.mcp or path.startswith(self.paths.mcp + "/")):
             return error_response(404, "Ressource introuvable.")

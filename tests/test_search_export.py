@@ -17,7 +17,8 @@ from dashboard.export import (BOM, DEMONSTRATION_MARK, EXPORT_COLUMNS, export_ro
                               neutralise_cell, to_csv_text, to_geojson)
 from dashboard.routes import CSV_FILENAME, GEOJSON_FILENAME, XLSX_FILENAME, register_routes
 from dashboard.spreadsheet import DATA_SHEET, HEADERS, SOURCES_SHEET, XLSX_MIMETYPE
-from dashboard.search import SearchIndex
+from dashboard.search import SearchIndex, dropdown_options
+from geodata.readers import read_postcodes
 from dashboard.state import ViewState
 
 
@@ -88,6 +89,47 @@ def test_search_pithiviers_commune_and_ti(client):
     assert any(r["type"] == "commune" and r["code"] == "45252" for r in res)
     ti = [r for r in res if r["type"] == "ti" and r["nom"] == "Pithiviers"]
     assert ti and ti[0]["phase"] == "2019-2022"
+
+
+@pytest.mark.parametrize("q,insee", [("orleans", "45234"), ("Orléans", "45234"), ("saint etienne", "42218"),
+                                     ("st etienne", "42218"), ("Saint-Étienne", "42218"),
+                                     ("pointe a pitre", "97120"), ("POINTE-À-PITRE", "97120")])
+def test_search_however_typed(index, q, insee):
+    communes = [r["code"] for r in index.search(q) if r["type"] == "commune"]
+    assert communes and communes[0] == insee
+
+
+def test_search_postcode_gives_its_communes(index):
+    table = read_postcodes()
+    served = set(table.loc[table["code_postal"] == "45300", "insee_com"])
+    res = index.search("45300", 50)
+    assert res and all(r["type"] == "commune" and r["code_postal"] == "45300" for r in res)
+    assert {r["code"] for r in res} == served  # every commune of the postcode, nothing else
+    pops = [r["population"] for r in res]
+    assert pops == sorted(pops, reverse=True)
+    assert "45300" not in served  # the INSEE code 45300 (Sandillon) is not what a postcode means
+    assert not [r for r in index.search("45300") if r["code"] == "45300"]
+
+
+def test_search_labels_follow_phase(index):
+    later = dropdown_options(index, "pithiviers", "2023-2027")
+    earlier = dropdown_options(index, "pithiviers", "2019-2022")
+    row = next(r for r in index.search("pithiviers", 50) if r["type"] == "commune" and r["code"] == "45252")
+    lab_later = next(o["label"] for o in later if o["value"] == "commune|45252|")
+    lab_earlier = next(o["label"] for o in earlier if o["value"] == "commune|45252|")
+    assert row["ti_nom_2023_2027"] in lab_later and "2023-2027" in lab_later
+    assert row["ti_nom_2019_2022"] in lab_earlier and "2019-2022" in lab_earlier
+    assert lab_later.endswith(f"— TI {row['ti_nom_2023_2027']} (2023-2027)")
+    assert lab_earlier.endswith(f"— TI {row['ti_nom_2019_2022']} (2019-2022)")
+    for phase in ("2019-2022", "2023-2027"):  # the selected phase's TI first
+        phases = [o["value"].split("|")[2] for o in dropdown_options(index, "ti-2406", phase)]
+        assert sorted(phases) == ["2019-2022", "2023-2027"] and phases[0] == phase
+
+
+def test_dropdown_options_carry_the_typed_text(index):
+    opts = dropdown_options(index, "ferte mace", "2019-2022")
+    assert opts and all(o["search"] == "ferte mace" for o in opts)
+    assert dropdown_options(index, None, "2019-2022") == []
 
 
 def test_search_prefix_and_ranking(index):

@@ -146,9 +146,24 @@ def test_harden_is_idempotent(app, client):
     assert "autre.example" not in r.headers["Content-Security-Policy"]
 
 
+def test_embed_view_frameable_by_any_site_by_default(fresh_app):
+    app = fresh_app()
+    client = app.server.test_client()
+    for path in ("/?embed=1", "/?region=27&embed=1", "/?embed=true"):
+        r = client.get(path)
+        assert r.status_code == 200
+        assert csp_directives(r.headers["Content-Security-Policy"])["frame-ancestors"] == ["*"], path
+    for path in ("/", "/?embed=0", "/_dash-layout?embed=1", "/assets/style.css?embed=1", "/healthz?embed=1",
+                 "/api/recherche?q=orleans&embed=1", "/a-propos"):
+        r = client.get(path)
+        assert csp_directives(r.headers["Content-Security-Policy"])["frame-ancestors"] == ["'self'"], path
+
+
 def test_frame_ancestors_from_env(fresh_app, caplog):
     caplog.set_level(logging.WARNING, logger="dashboard.security")
     app = fresh_app(EMBED_ALLOWED_ORIGINS="https://a.example, https://b.example:8443, javascript:alert(1)")
+    full = app.server.test_client().get("/?region=27")
+    assert csp_directives(full.headers["Content-Security-Policy"])["frame-ancestors"] == ["'self'"]
     r = app.server.test_client().get("/?embed=1")
     d = csp_directives(r.headers["Content-Security-Policy"])
     sources = d["frame-ancestors"]

@@ -1,0 +1,52 @@
+/* Embedding: the iframe code of the current view ("Intégrer") and, in the
+   embed view, the link to the same view on the full page. Served from
+   /assets (script-src 'self'); no inline script. */
+window.dash_clientside = Object.assign({}, window.dash_clientside, {
+  ti_integration: {
+    /* Query string without the embed parameter (the full page of the same view). */
+    fullQuery: function (search) {
+      const params = new URLSearchParams(search || '');
+      params.delete('embed');
+      const q = params.toString();
+      return q ? '?' + q : '';
+    },
+    embedCode: function (search) {
+      const params = new URLSearchParams(search || '');
+      params.set('embed', '1');
+      const src = window.location.origin + window.location.pathname + '?' + params.toString();
+      const esc = (s) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
+      return '<iframe src="' + esc(src) + '" width="600" height="400" style="border:0;max-width:100%" ' +
+             'title="Carte des Territoires d’industrie et des lauréats France Relance" loading="lazy"></iframe>';
+    },
+    fullViewHref: function (search) {
+      return './' + window.dash_clientside.ti_integration.fullQuery(search);
+    }
+  }
+});
+
+/* The server chooses the zoom for a map about 900×620 px; in a smaller frame
+   (embed, phone) the view zooms out once, at load, so the same area stays in
+   sight. Only once the plot has its final size (styles loaded, responsive
+   resize done): a plot measured before that would zoom out far too much. */
+(function () {
+  function tryFit(gd) {
+    if (gd.dataset.ajuste || !gd._fullLayout || !gd._fullLayout.map || !window.Plotly) { return; }
+    var r = gd.getBoundingClientRect(), fl = gd._fullLayout;
+    if (r.height < 150 || r.width < 150 || Math.abs(fl.height - r.height) > 2 || Math.abs(fl.width - r.width) > 2) {
+      return;  // not laid out at its final size yet: the next afterplot will tell
+    }
+    gd.dataset.ajuste = '1';
+    var scale = Math.min(r.height / 620, r.width / 900, 1);
+    if (scale < 0.95) {
+      window.Plotly.relayout(gd, {'map.zoom': fl.map.zoom + Math.max(Math.log2(scale), -2)});
+    }
+  }
+  var obs = new MutationObserver(function () {
+    var gd = document.querySelector('#carte .js-plotly-plot');
+    if (!gd || !gd.on || gd.dataset.suivi) { return; }
+    gd.dataset.suivi = '1';
+    gd.on('plotly_afterplot', function () { tryFit(gd); });
+    tryFit(gd);
+  });
+  obs.observe(document.documentElement, {childList: true, subtree: true});
+})();

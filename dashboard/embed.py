@@ -17,6 +17,7 @@ from .figures import COLOR_IN_TI, COLOR_OUT_TI, map_figure
 from .layers import add_zone_layer, places_source
 from .layout import GRAPH_CONFIG, KPI_LABELS, kpi_titles, kpi_values, summary
 from .shell import EMBED_CODE, map_box
+from .since import since_text
 from .state import ViewState
 
 FULL_VIEW_LINK = "lien-carte-complete"
@@ -72,6 +73,8 @@ def embed_page(ctx: DataContext, state: ViewState, ignored: list[str]):
                  children="Paramètres d'adresse ignorés : " + " ; ".join(ignored) if ignored else None),
         html.P(summary(ctx, state, len(sel)), id=ids.SUMMARY, className="visually-hidden",
                **{"aria-live": "polite"}),
+        # the change since ``depuis`` (written by the same callback as the KPI cards), for screen readers
+        html.Div(since_text(sel, state.depuis, ctx.has_amounts), id=ids.KPI_SINCE, className="visually-hidden"),
     ])
 
 

@@ -62,24 +62,3 @@ def test_barometre_unavailable(demo_bundle):
     texts = [a.text for a in fig.layout.annotations]
     assert "Baromètre indisponible : source absente (python -m geodata fetch ou TI_SOURCE_DIR)" in texts
     assert not fig.data
-
-# --------------------------------------------------------------------------- helpers
-def _find(comp, kind) -> list:
-    out = [comp] if isinstance(comp, kind) else []
-    children = getattr(comp, "children", None)
-    if children is None:
-        return out
-    for c in children if isinstance(children, (list, tuple)) else [children]:
-        out += _find(c, kind)
-    return out
-
-
-def _text(comp) -> str:
-    if isinstance(comp, str):
-        return comp
-    if isinstance(comp, (int, float)):
-        return str(comp)
-    children = getattr(comp, "children", None)
-    if children is None:
-        return ""
-    return " ".join(_text(c) for c in (children if isinstance(children, (list, tuple)) else [children]))

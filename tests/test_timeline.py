@@ -42,25 +42,3 @@ def test_time_figure_empty_selection(ctx):
     fig = timeline.time_figure(ctx, ViewState(), ctx.laureats.iloc[0:0])
     assert any(a.text == "Aucun lauréat pour ces filtres" for a in fig.layout.annotations)
     assert sum(fig.data[0].y) == 0
-
-
-# --------------------------------------------------------------------------- helpers
-def _find(comp, kind) -> list:
-    out = [comp] if isinstance(comp, kind) else []
-    children = getattr(comp, "children", None)
-    if children is None:
-        return out
-    for c in children if isinstance(children, (list, tuple)) else [children]:
-        out += _find(c, kind)
-    return out
-
-
-def _text(comp) -> str:
-    if isinstance(comp, str):
-        return comp
-    if isinstance(comp, (int, float)):
-        return str(comp)
-    children = getattr(comp, "children", None)
-    if children is None:
-        return ""
-    return " ".join(_text(c) for c in (children if isinstance(children, (list, tuple)) else [children]))

@@ -27,7 +27,7 @@ EXPORT_LINKS = ((ids.EXPORT_CSV, "csv"), (ids.EXPORT_GEOJSON, "geojson"), (ids.E
                 (ids.EXPORT_PPTX, "pptx"))
 from .layers import zone_patch
 from .search import dropdown_options
-from .shell import EMPTY_MAP, empty_map_message
+from .shell import EMPTY_MAP, empty_map_message, frenchify_dropdowns
 
 FILTER = {"type": ids.FILTER_TYPE, "name": ALL}
 
@@ -80,8 +80,10 @@ def panels_body(ctx: DataContext, state: ViewState, before: ViewState, rendered)
     sel = filter_laureates(ctx.laureats, state)
     query = state.to_query(include_embed=False)
     new_tab = "fiche" if state.territoire and state.territoire != before.territoire else no_update
-    return (*[p.build(ctx, state, sel) for p in URL_PANELS], *[ctx.export_url(kind, query) for _, kind in EXPORT_LINKS],
-            new_tab)
+    panels = [p.build(ctx, state, sel) for p in URL_PANELS]
+    for panel in panels:  # dropdowns drawn by a callback (« Comparer avec… ») get the page's French texts
+        frenchify_dropdowns(panel)
+    return (*panels, *[ctx.export_url(kind, query) for _, kind in EXPORT_LINKS], new_tab)
 
 
 def barometre_body(ctx: DataContext, index, state: ViewState, tab):

@@ -34,22 +34,31 @@ ZONES = tuple(ZONE_LABEL)  # toute, qpv, afr, zrr, acv
 PLACE_THRESHOLDS = ((30_000, 2), (10_000, 3))
 
 
-def zone_points(ctx: DataContext, zone: str) -> tuple[np.ndarray, np.ndarray]:
-    """(lon, lat) of the communes in ``zone`` ("toute": in any zone), rounded to ~100 m."""
+def zone_points(ctx: DataContext, zone: str, region: str | None = None,
+                departement: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(lon, lat) of the communes in ``zone`` ("toute": in any zone), within the region or
+    département when given (the view's scope: a regional view sends only its communes),
+    rounded to ~100 m."""
     def make():
         com = ctx.bundle.communes
         cols = ["qpv", "afr", "zrr", "acv"] if zone == "toute" else [zone]
         flag = com[cols].fillna(False).astype(bool).any(axis=1).to_numpy()
+        if departement:
+            flag = flag & (com["code_departement"] == departement).to_numpy()
+        elif region:
+            flag = flag & (com["code_region"] == region).to_numpy()
         geoms = com.geometry.values[flag]
         return shapely.get_x(geoms).round(3), shapely.get_y(geoms).round(3)
-    return ctx.once(("zone_points", zone), make)
+    return ctx.once(("zone_points", zone, region, departement), make)
 
 
 def zone_trace(ctx: DataContext, state: ViewState) -> go.Scattermap:
-    """The zone layer for ``state``: the communes of the chosen zone, as light squares (empty without a
-    zone filter). QPV and ACV are known by commune; AFR and ZRR by the commune's point in the zone."""
+    """The zone layer for ``state``: the communes of the chosen zone in the view's scope, as light
+    squares (empty without a zone filter). QPV and ACV are known by commune; AFR and ZRR by the
+    commune's point in the zone."""
     zone = state.zone if state.zone in ZONES and ctx.has_zones else None
-    lon, lat = zone_points(ctx, zone) if zone else (np.array([]), np.array([]))
+    lon, lat = (zone_points(ctx, zone, state.region, state.departement) if zone
+                else (np.array([]), np.array([])))
     return go.Scattermap(
         lon=lon, lat=lat, mode="markers", hoverinfo="skip", showlegend=False,
         marker={"size": 6, "color": ZONE_COLOR, "opacity": 0.45},
@@ -66,8 +75,9 @@ def add_zone_layer(fig: go.Figure, ctx: DataContext, state: ViewState) -> go.Fig
 
 
 def zone_patch(p: Patch, ctx: DataContext, state: ViewState, before: ViewState | None) -> Patch:
-    """Update the zone layer in a map Patch when the zone filter changed."""
-    if before is not None and before.zone == state.zone:
+    """Update the zone layer in a map Patch when the zone filter or the scope changed."""
+    if before is not None and (before.zone, before.region, before.departement) == (
+            state.zone, state.region, state.departement):
         return p
     t = zone_trace(ctx, state)
     p["data"][TRACE_ZONE]["lon"] = t.lon

@@ -130,6 +130,15 @@ def test_zone_layer_follows_the_filter(ctx):
     assert len(off.data[TRACE_ZONE].lon) == 0
     patch = zone_patch(__import__("dash").Patch(), ctx, ViewState(), state).to_plotly_json()
     assert patch["operations"] and all(op["location"][:2] == ["data", TRACE_ZONE] for op in patch["operations"])
+    # a regional view sends only the region's communes (the patch stays small)
+    regional, _ = ViewState.from_query("?region=27&zone=afr", ctx.choices)
+    com = ctx.bundle.communes
+    n_27 = int((com["afr"].fillna(False).astype(bool) & (com["code_region"] == "27")).sum())
+    lon = add_zone_layer(map_figure(ctx, regional, filter_laureates(ctx.laureats, regional)), ctx,
+                         regional).data[TRACE_ZONE].lon
+    assert 0 < len(lon) == n_27 < n_afr / 3
+    moved = zone_patch(__import__("dash").Patch(), ctx, regional, state).to_plotly_json()
+    assert moved["operations"]   # same zone, other scope: the layer follows
 
 
 def test_place_labels(ctx):

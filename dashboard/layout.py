@@ -151,6 +151,10 @@ def legend_note(ctx: DataContext):
     return html.Div(items, id=ids.LEGEND, className="legende small")
 
 
+#: Commands quoted in small grey text keep the text's colour (the default pink fails WCAG AA contrast there).
+CODE_STYLE = {"color": "inherit"}
+
+
 def sources_footer(ctx: DataContext):
     m = ctx.manifest
     rows = []
@@ -166,8 +170,8 @@ def sources_footer(ctx: DataContext):
         snap = html.P(id="note-instantane", children=[
             f"Listes des Territoires d'industrie, zones prioritaires et baromètre : instantané embarqué du "
             f"{fmt.date_fr(m['instantane']['date'])}, dérivé par notre code des fichiers officiels ci-dessous "
-            "(millésimes indiqués). Pour actualiser : ", html.Code("python -m geodata fetch"),
-            " puis redémarrer l'application (ou ", html.Code("TI_SOURCE_DIR=DOSSIER"), ")."])
+            "(millésimes indiqués). Pour actualiser : ", html.Code("python -m geodata fetch", style=CODE_STYLE),
+            " puis redémarrer l'application (ou ", html.Code("TI_SOURCE_DIR=DOSSIER", style=CODE_STYLE), ")."])
     return html.Footer(id="sources", className="sources small text-muted mt-3", children=[
         html.H2("Sources et licences", className="h6"), html.P(lau), snap, html.Ul(rows),
         html.P(f"Lot de données construit le {fmt.date_fr(m['date_construction'])}."),

@@ -135,3 +135,18 @@ def assert_no_server_error(log_path: Path) -> None:
     text = Path(log_path).read_text(encoding="utf-8", errors="replace")
     bad = [line for line in text.splitlines() if '" 50' in line or "Traceback" in line or "ERROR in app" in line]
     assert not bad, "erreurs serveur :\n" + "\n".join(bad[:10])
+
+
+AXE = ROOT / "assets" / "vendor" / "axe" / "axe.min.js"
+
+
+def axe_violations(driver) -> list[dict]:
+    """Serious and critical axe-core violations of the page (axe injected by the test only)."""
+    driver.execute_script(AXE.read_text(encoding="utf-8"))
+    driver.set_script_timeout(60)
+    result = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations.map(v => "
+        "({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))))"
+        ".catch(e => done([{id: 'erreur', impact: 'critical', nodes: [String(e)]}]));")
+    return [v for v in result if v["impact"] in ("serious", "critical")]

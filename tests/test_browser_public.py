@@ -4,7 +4,6 @@ axe-core audit, phone layout. Screenshots are kept in tests/artifacts/."""
 from __future__ import annotations
 
 import threading
-import time
 from functools import partial
 from http.server import HTTPServer, SimpleHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
@@ -16,12 +15,11 @@ from dashboard.data import DataContext
 from dashboard.shell import INFO_PAGES
 from geodata.readers import read_postcodes
 
-from .browser import (ROOT, chrome, console_errors, free_port, map_pixels, wait_map)
+from .browser import (axe_violations, chrome, console_errors, free_port, map_pixels, wait_map)
 from .conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
 
-AXE = ROOT / "assets" / "vendor" / "axe" / "axe.min.js"
 
 
 @pytest.fixture(scope="module")
@@ -194,24 +192,13 @@ def test_info_pages_and_footer_links(base_url, driver):
 
 
 # --------------------------------------------------------------------------- axe-core
-def _axe(driver) -> list[dict]:
-    driver.execute_script(AXE.read_text(encoding="utf-8"))
-    driver.set_script_timeout(60)
-    result = driver.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations.map(v => "
-        "({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))))"
-        ".catch(e => done([{id: 'erreur', impact: 'critical', nodes: [String(e)]}]));")
-    return [v for v in result if v["impact"] in ("serious", "critical")]
-
-
 @pytest.mark.parametrize("name, query", [("accueil", "/"), ("fiche", "/?territoire=ti-2406"),
                                          ("integration", "/?embed=1&region=24")])
 def test_axe_no_serious_violation(base_url, driver, name, query):
     _open(driver, base_url + query)
     if name == "fiche":
         _wait(driver, lambda d: "Pithiviers" in d.find_element("id", "fiche").text)
-    bad = _axe(driver)
+    bad = axe_violations(driver)
     driver.save_screenshot(str(ARTIFACTS / f"axe_{name}.png"))
     assert bad == [], bad
 

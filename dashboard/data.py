@@ -16,7 +16,7 @@ import pandas as pd
 import shapely
 
 from geodata.bundle import Bundle
-from geodata.laureates import MAX_VALUE
+from geodata.laureates import MAX_VALUE, implausible
 from geodata.schema import ANY_ZONE_COLUMN, PHASES, ZONE_COLUMNS, in_ti_column, ti_id_column
 
 from .catalog import FEATURES, FILTERS, KPI_METRICS, METRICS, PARAMETERS, FilterSpec
@@ -65,8 +65,7 @@ def drop_implausible_values(lau: pd.DataFrame) -> None:
     for col, top in MAX_VALUE.items():
         if col not in lau.columns:
             continue
-        v = pd.to_numeric(lau[col], errors="coerce").astype(float)
-        bad = v.notna() & ~(np.isfinite(v) & (v >= 0) & (v <= top))
+        bad = implausible(lau[col])
         if bad.any():
             log.warning("%d valeur(s) invraisemblable(s) dans « %s » ignorée(s) (non finies, négatives ou "
                         "au-delà de %g).", int(bad.sum()), col, top)

@@ -102,6 +102,13 @@ DATE_MIN = "2020-01-01"
 #: Largest laureates file accepted (the official file is about 1 MB).
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
+
+def implausible(values) -> pd.Series:
+    """True where a number is present but not finite, negative or above ``MAX_VALUE`` of its column
+    (``values`` is a named Series: its name is the column)."""
+    v = pd.to_numeric(values, errors="coerce").astype(float)
+    return v.notna() & ~(np.isfinite(v) & (v >= 0) & (v <= MAX_VALUE[values.name]))
+
 #: Bounding boxes (lon_min, lat_min, lon_max, lat_max) of France, overseas included.
 FRANCE_BOXES = {
     "France métropolitaine et Corse": (-5.5, 41.2, 9.9, 51.3),

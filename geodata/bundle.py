@@ -8,7 +8,16 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from .build import BUNDLE_FILES
+
+#: The files of a bundle (written by :mod:`geodata.build.pipeline`).
+BUNDLE_FILES = ("communes.parquet", "epci.parquet", "territoires.parquet", "laureats.parquet",
+                "departements.parquet", "regions.parquet", "ti_membres.parquet", "barometre.parquet",
+                "chiffres_regionaux.parquet", "manifest.json")
+#: Optional files of a bundle built from an official laureates file: the validation report
+#: (rows in quarantine), the changes since the previous file, the previous laureates tables.
+QUARANTINE_FILE = "quarantaine.csv"
+CHANGES_FILE = "changements.csv"
+HISTORY_DIR = "historique"
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,14 @@ class Bundle:
     @property
     def demonstration(self) -> bool:
         return bool(self.manifest.get("laureats_demonstration"))
+
+    def report(self, name: str) -> pd.DataFrame | None:
+        """A CSV report of the bundle (:data:`QUARANTINE_FILE`, :data:`CHANGES_FILE`) as strings;
+        None when the bundle has none (demonstration set, bundle of an older version)."""
+        p = self.path / name
+        if not p.is_file():
+            return None
+        return pd.read_csv(p, sep=";", encoding="utf-8-sig", dtype=str, keep_default_na=False)
 
     def has(self, feature: str) -> bool:
         """Is a feature ("ti", "zones", "barometre") available in this bundle?"""

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from geodata.errors import SourceFormatError
-from geodata.laureates import QUARANTINE_REASONS, CommuneIndex, QuarantineRefused, read_laureates
-from geodata.vintages import compare, counts, laureate_keys
+from geodata.read.laureates import QUARANTINE_REASONS, CommuneIndex, QuarantineRefused, read_laureates
+from geodata.build.vintages import compare, counts, laureate_keys
 from tests.support.official_file import (BAD_CELLS, COLUMNS, N_EMPTY_SIREN, next_vintage, official_rows,
                                          with_bad_cells, write_official_csv)
 

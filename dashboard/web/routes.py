@@ -9,7 +9,9 @@
   exactly ``filter_laureates(ctx.laureats, ViewState.from_query(query, ctx.choices)[0])``;
   ``GET /export.csv.meta?<query>``: the CSV's metadata (sources, date, filters) as plain text;
 - ``GET /export.pptx?<query>``: the committee deck of the view (:mod:`dashboard.exports.deck`);
-- ``GET /export.png?<query>``: the 16:9 slide image of the map (:func:`dashboard.exports.static_map.render_map`).
+- ``GET /export.png?<query>``: the 16:9 slide image of the map (:func:`dashboard.exports.static_map.render_map`);
+- ``GET /export.quarantaine.csv``: the validation report of the official laureates file (rows in quarantine);
+- ``GET /export.nouveautes.csv``: laureates added, removed or modified since the previous file.
 
 Unknown or malformed parameters never cause an error: they are ignored and
 summarised (percent-encoded) in the ``X-Parametres-Ignores`` header.
@@ -29,6 +31,7 @@ from dashboard.exports.tables import export_rows, metadata_text, to_csv_text, to
 from dashboard.exports.xlsx import XLSX_MIMETYPE, to_xlsx_bytes
 from dashboard.model.search import MAX_QUERY_LENGTH, SearchIndex, clamp_limit
 from dashboard.model.state import ViewState
+from dashboard.views.page_frame import CHANGES_EXPORT, QUARANTINE_EXPORT
 
 CSV_FILENAME = "laureats-territoires-industrie.csv"
 GEOJSON_FILENAME = "laureats-territoires-industrie.geojson"
@@ -37,10 +40,12 @@ META_FILENAME = "laureats-territoires-industrie.csv.meta.txt"
 PPTX_FILENAME = "dossier-comite-territoires-industrie.pptx"
 PPTX_MIMETYPE = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 PNG_FILENAME = "carte-territoires-industrie.png"
+QUARANTINE_FILENAME = "rapport-validation-laureats.csv"
+CHANGES_FILENAME = "nouveautes-laureats.csv"
 IGNORED_HEADER = "X-Parametres-Ignores"
 MAX_IGNORED_SUMMARY = 400  # characters before percent-encoding
 ENDPOINTS = ("ti_api_recherche", "ti_export_csv", "ti_export_geojson", "ti_geo", "ti_export_xlsx",
-             "ti_export_csv_meta", "ti_export_pptx", "ti_export_png")
+             "ti_export_csv_meta", "ti_export_pptx", "ti_export_png", "ti_export_quarantaine", "ti_export_nouveautes")
 GEO_NAMES = ("epci", "ti-2019-2022", "ti-2023-2027")
 EXPORT_CACHE_KEY = "ti_export_cache"
 
@@ -185,6 +190,22 @@ def register_routes(app, ctx) -> None:
         resp.headers["X-Content-Type-Options"] = "nosniff"
         return resp
 
+    def report(frame, filename: str, missing: str) -> Response:
+        """A report of the bundle as CSV (``;``, UTF-8 with BOM: opens as is in a spreadsheet)."""
+        if frame is None:
+            return Response(missing, status=404, mimetype="text/plain")
+        return _attachment(frame.to_csv(index=False, sep=";").encode("utf-8-sig"), "text/csv", filename, [])
+
+    def export_quarantine():
+        return report(ctx.quarantine_report, QUARANTINE_FILENAME,
+                      "Pas de rapport de validation : les lauréats ne viennent pas d'un fichier officiel contrôlé.")
+
+    def export_changes():
+        return report(ctx.changes_report, CHANGES_FILENAME,
+                      "Pas de nouveautés : aucun fichier officiel précédent dans ce lot de données.")
+
+    server.add_url_rule(f"{prefix}{QUARANTINE_EXPORT}", ENDPOINTS[8], export_quarantine, methods=["GET"])
+    server.add_url_rule(f"{prefix}{CHANGES_EXPORT}", ENDPOINTS[9], export_changes, methods=["GET"])
     server.add_url_rule(f"{prefix}geo/<name>.geojson", ENDPOINTS[3], geo, methods=["GET"])
     server.add_url_rule(f"{prefix}api/recherche", ENDPOINTS[0], recherche, methods=["GET"])
     server.add_url_rule(f"{prefix}export.csv", ENDPOINTS[1], export_csv, methods=["GET"])

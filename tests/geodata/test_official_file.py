@@ -69,6 +69,8 @@ def test_quirks_normalised_once(loaded, rows):
     assert set(lau.loc[entity, "description_projet"]) == {"Ligne pilote d'essai pour la fabrication de pièces"}
     assert not lau["description_projet"].str.contains("&#|&amp;|&quot;").any()
     assert lau["description_projet"].str.contains("découpe & d'assemblage").any()  # decoded once, not twice
+    fils = rows["entreprise"].str.contains("&amp;")
+    assert fils.sum() > 100 and lau.loc[fils, "entreprise"].str.endswith("Frères & Fils").all()
     no_gps = rows["coordonnees_gps"] == ""
     assert no_gps.sum() > 50 and lau.loc[no_gps, "insee_com_input"].notna().all()
     pacific = rows["nom_region"].isin(["Nouvelle-Calédonie", "Polynésie française"])

@@ -122,7 +122,7 @@ def official_rows(data_france: dict, n: int = 3080, seed: int = 16) -> pd.DataFr
         co2 = f"{rng.integers(50, 20000)}.0" if light in DECARBONATION else ""
         month = months[int(rng.integers(0, len(months)))]
         rows.append({
-            "entreprise": f"Essai {nom} {i:04d} {'SAS' if i % 3 else 'SA'}",
+            "entreprise": f"Essai {nom} {i:04d} " + ("Frères &amp; Fils" if i % 17 == 5 else "SAS" if i % 3 else "SA"),
             "type_entreprise": tailles[i], "siren": siren, "volet_relance": volet, "mesure": mesure,
             "nom_departement": nom_dep, "nom_commune": nom, "code_postal": postal, "coordonnees_gps": gps,
             "description_projet": DESCRIPTIONS[i % len(DESCRIPTIONS)], "mesure_light": light,

@@ -69,7 +69,7 @@ def drop_implausible_values(lau: pd.DataFrame) -> None:
         bad = implausible(lau[col])
         if bad.any():
             log.warning("%d valeur(s) invraisemblable(s) dans « %s » ignorée(s) (non finies, négatives ou "
-                        "au-delà de %g).", int(bad.sum()), col, top)
+                        "au-delà de %s).", int(bad.sum()), col, "aucun plafond" if top is None else f"{top:g}")
             lau[col] = lau[col].mask(bad)
 
 

@@ -19,7 +19,6 @@ from dashboard.callbacks.view import register_callbacks
 from dashboard.model.data import DataContext
 from dashboard.model.urls import AppUrls
 from dashboard.views.embed import embed_page, register_embed_callbacks
-from dashboard.views.map_overlays import register_layer_routes
 from dashboard.views.layout import page
 from dashboard.views.info_pages import info_page
 from dashboard.web.routes import register_routes
@@ -140,7 +139,6 @@ def create_app(bundle: Bundle, **dash_kwargs) -> dash.Dash:
     register_embed_callbacks(app)
     page_frame.register_shell_callbacks(app)
     register_routes(app, ctx)
-    register_layer_routes(app, ctx)
     harden(app, manifest=ctx.manifest)
     app.server.before_request(serve_layout_once)  # after harden's checks
     return app

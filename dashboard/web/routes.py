@@ -4,6 +4,7 @@
 (``/`` by default):
 
 - ``GET /geo/<epci|ti-2019-2022|ti-2023-2027>.geojson`` -> map geometry (cached by the browser);
+- ``GET /geo/lieux.json`` -> place names drawn over the map;
 - ``GET /api/recherche?q=…&limite=…&phase=…`` -> ``{"q": …, "resultats": […]}``;
 - ``GET /export.<kind>?<query of the page>`` for every format of
   :data:`dashboard.model.export_formats.EXPORTS` (CSV, GeoJSON, XLSX, committee deck, slide image,
@@ -26,6 +27,7 @@ from dashboard.web.cache import ExportCache, get_cache
 from dashboard.model.data import row_state
 from dashboard.model.export_formats import EXPORT_BY_KIND, EXPORTS, ExportFormat
 from dashboard.model.urls import AppUrls
+from dashboard.views.map_overlays import place_labels_json
 from dashboard.model.search import MAX_QUERY_LENGTH, clamp_limit
 from dashboard.model.state import ViewState
 
@@ -33,8 +35,9 @@ IGNORED_HEADER = "X-Parametres-Ignores"
 MAX_IGNORED_SUMMARY = 400  # characters before percent-encoding
 SEARCH_ENDPOINT = "ti_api_recherche"
 GEO_ENDPOINT = "ti_geo"
+PLACES_ENDPOINT = "ti_geo_lieux"
 #: Every endpoint this module registers (the exports' from the registry).
-ENDPOINTS = (SEARCH_ENDPOINT, GEO_ENDPOINT, *(f.endpoint for f in EXPORTS))
+ENDPOINTS = (SEARCH_ENDPOINT, GEO_ENDPOINT, PLACES_ENDPOINT, *(f.endpoint for f in EXPORTS))
 GEO_NAMES = ("epci", "ti-2019-2022", "ti-2023-2027")
 EXPORT_CACHE_KEY = "ti_export_cache"
 
@@ -141,12 +144,9 @@ def register_routes(app, ctx) -> None:
         view.__name__ = fmt.endpoint
         return view
 
-    def geo(name):
-        """Map geometry (GeoJSON), by fixed name only; versioned URL, cacheable for good."""
-        body = ctx.geo_bytes(name) if name in GEO_NAMES else None
-        if body is None:
-            return Response("Géométrie inconnue.", status=404, mimetype="text/plain")
-        resp = Response(body, status=200, mimetype="application/geo+json")
+    def versioned(body: bytes, mimetype: str) -> Response:
+        """A body of the bundle: cacheable for good under its versioned URL, 5 minutes otherwise."""
+        resp = Response(body, status=200, mimetype=mimetype)
         if request.args.get("v") == ctx.geo_version:
             resp.headers["Cache-Control"] = "public, max-age=31536000, immutable"
         else:
@@ -154,7 +154,23 @@ def register_routes(app, ctx) -> None:
         resp.headers["X-Content-Type-Options"] = "nosniff"
         return resp
 
+    def geo(name):
+        """Map geometry (GeoJSON), by fixed name only."""
+        body = ctx.geo_bytes(name) if name in GEO_NAMES else None
+        if body is None:
+            return Response("Géométrie inconnue.", status=404, mimetype="text/plain")
+        return versioned(body, "application/geo+json")
+
+    places: dict = {}  # encoded once (not ctx.once: place_labels already holds its non-reentrant lock)
+
+    def lieux():
+        """Place names drawn over the map (:func:`dashboard.views.map_overlays.place_labels`)."""
+        if "body" not in places:
+            places["body"] = place_labels_json(ctx)
+        return versioned(places["body"], "application/json")
+
     server.add_url_rule(urls.route("geo/<name>.geojson"), GEO_ENDPOINT, geo, methods=["GET"])
+    server.add_url_rule(urls.route("geo/lieux.json"), PLACES_ENDPOINT, lieux, methods=["GET"])
     server.add_url_rule(urls.route("api/recherche"), SEARCH_ENDPOINT, recherche, methods=["GET"])
     for fmt in EXPORTS:
         server.add_url_rule(urls.route(fmt.path), fmt.endpoint, export_view(fmt), methods=["GET"])

@@ -184,7 +184,8 @@ def news_line(ctx: DataContext):
         f"{fmt.integer(c['ajoutes'])} lauréat(s) ajouté(s), {fmt.integer(c['retires'])} retiré(s), "
         f"{fmt.integer(c['modifies'])} modifié(s) depuis le fichier arrêté au {fmt.date_fr(since)} · ",
         html.A("voir la liste", href=f"{page_frame.QUALITY_PAGE}#{page_frame.NEWS_ANCHOR}"), " · ",
-        html.A("exporter (CSV)", href=ctx.url_prefix + page_frame.CHANGES_EXPORT, download="nouveautes-laureats.csv"),
+        html.A("exporter (CSV)", href=ctx.urls.page(page_frame.CHANGES_EXPORT),
+               download="nouveautes-laureats.csv"),
         " · ", html.A("carte depuis ce fichier", href=f"?depuis={since}",
                       title=f"Entourer les lauréats décidés depuis le {fmt.date_fr(since)}")])
 

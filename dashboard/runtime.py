@@ -143,7 +143,8 @@ def load_or_build(bundle_dir=None, source_dir=None, laureates=None, out=None) ->
             else:
                 print(f"Construction du lot de données depuis {source_dir} …", file=out)
             try:
-                build(source_dir, laureates, bundle_dir)
+                build(source_dir, laureates, bundle_dir,
+                      max_quarantine_share=settings.get("TI_QUARANTAINE_MAX") / 100)
             except GeodataError as exc:
                 if bundle_exists(bundle_dir):
                     print(f"ÉCHEC de la reconstruction : {exc}\nLe dernier lot valide reste servi.", file=out)

@@ -149,6 +149,10 @@ def _table(caption: str, headers: list[str], rows: list[list], numeric=()) -> ht
         html.Tbody([html.Tr([cell(i, v) for i, v in enumerate(r)]) for r in rows])]))
 
 
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _download(text: str, route: str, filename: str):
     return html.P(html.A(text, href=route, download=filename, className="fr-link"))
 
@@ -178,7 +182,7 @@ def _validation_section(ctx):
     body = [intro]
     if v["quarantaine"]:
         body.append(_table("Lignes en quarantaine par motif", ["Motif", "Lignes"],
-                           [[QUARANTINE_REASONS.get(k, k), fmt.integer(n)] for k, n in v["par_motif"].items()],
+                           [[_capital(QUARANTINE_REASONS.get(k, k)), fmt.integer(n)] for k, n in v["par_motif"].items()],
                            numeric=(1,)))
         if q is not None:
             shown = q.head(MAX_LISTED)

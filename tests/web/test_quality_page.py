@@ -42,8 +42,8 @@ def test_quality_page_shows_the_report(client, published_shape_bundle):
     text = layout_text(client, "qualite-des-donnees")
     assert "Qualité des données" in text and "séparateur virgule « , »" in text
     assert f"{v['quarantaine']} mise(s) en quarantaine" in text
-    for label in ("point hors de France", "commune introuvable ou ambiguë", "identifiant SIREN/SIRET invalide",
-                  "date illisible ou hors de la période", "nombre illisible ou invraisemblable"):
+    for label in ("Point hors de France", "Commune introuvable ou ambiguë", "Identifiant SIREN/SIRET invalide",
+                  "Date illisible ou hors de la période", "Nombre illisible ou invraisemblable"):
         assert label in text, label
     assert "export.quarantaine.csv" in text and "Nouveautés du fichier" in text and "export.nouveautes.csv" in text
     assert f"{TI_FUND.label}" in text and "?mesure=toutes" in text

@@ -11,6 +11,10 @@
 - ``GET /export.pptx?<query>``: the committee deck of the view (:mod:`dashboard.deck`);
 - ``GET /export.png?<query>``: the 16:9 slide image of the map (:func:`dashboard.static_map.render_map`).
 
+Heavy exports (``.pptx``, ``.png``, ``.xlsx``) are computed at most ``TI_EXPORTS_LOURDS`` at a time
+per process (:class:`HeavyExportSlots`); beyond that, and unless the body is cached, the answer is
+at once a 503 with ``Retry-After`` and a French message, so that they never hold every request thread.
+
 Unknown or malformed parameters never cause an error: they are ignored and
 summarised (percent-encoded) in the ``X-Parametres-Ignores`` header.
 """
@@ -18,10 +22,14 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
+from contextlib import contextmanager
 from datetime import date
 from urllib.parse import quote
 
 from flask import Response, request
+
+import settings
 
 from .cache import ExportCache, get_cache
 from .data import filter_laureates, row_state
@@ -29,6 +37,7 @@ from .export import export_rows, metadata_text, to_csv_text, to_geojson
 from .spreadsheet import XLSX_MIMETYPE, to_xlsx_bytes
 from .search import MAX_QUERY_LENGTH, SearchIndex, clamp_limit
 from .state import ViewState
+from .web_errors import error_response
 
 CSV_FILENAME = "laureats-territoires-industrie.csv"
 GEOJSON_FILENAME = "laureats-territoires-industrie.geojson"
@@ -43,6 +52,46 @@ ENDPOINTS = ("ti_api_recherche", "ti_export_csv", "ti_export_geojson", "ti_geo",
              "ti_export_csv_meta", "ti_export_pptx", "ti_export_png")
 GEO_NAMES = ("epci", "ti-2019-2022", "ti-2023-2027")
 EXPORT_CACHE_KEY = "ti_export_cache"
+#: Seconds a client is told to wait (``Retry-After``) when every heavy-export slot is taken.
+BUSY_RETRY_AFTER = 5
+BUSY_MESSAGE = ("Trop d'exports lourds (dossier de comité, image, classeur) sont en cours sur ce serveur : "
+                f"réessayez dans {BUSY_RETRY_AFTER} secondes.")
+
+
+class ExportsBusy(Exception):
+    """Every heavy-export slot of this process is taken (answered 503 with ``Retry-After``)."""
+
+
+class HeavyExportSlots:
+    """At most ``size`` heavy exports computed at a time in this process; never waits for a slot.
+
+    Parameters
+    ----------
+    size : int
+        Number of slots (``TI_EXPORTS_LOURDS``).
+    """
+
+    def __init__(self, size: int):
+        self.size = int(size)
+        self._semaphore = threading.BoundedSemaphore(self.size)
+
+    @contextmanager
+    def hold(self):
+        """Hold a slot for the block; raise :class:`ExportsBusy` at once when none is free."""
+        if not self._semaphore.acquire(blocking=False):
+            raise ExportsBusy()
+        try:
+            yield
+        finally:
+            self._semaphore.release()
+
+
+def busy_response(_exc: ExportsBusy):
+    """503 in French, ``Retry-After``, never cached: the client may try again shortly."""
+    resp = error_response(503, BUSY_MESSAGE)
+    resp.headers["Retry-After"] = str(BUSY_RETRY_AFTER)
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
 
 
 def _query_string() -> str:
@@ -94,6 +143,16 @@ def register_routes(app, ctx) -> None:
     if not prefix.endswith("/"):
         prefix += "/"
 
+    slots = HeavyExportSlots(settings.get("TI_EXPORTS_LOURDS"))
+    server.register_error_handler(ExportsBusy, busy_response)
+
+    def heavy(make):
+        """``make`` run in a heavy-export slot (cached bodies need none)."""
+        def run():
+            with slots.hold():
+                return make()
+        return run
+
     def index() -> SearchIndex:
         return ctx.search_index
 
@@ -121,7 +180,7 @@ def register_routes(app, ctx) -> None:
     def export_xlsx():
         state, ignored = view_state_from_request(ctx)
         # the workbook names the whole view (its address) beside the rows: keyed on the whole state
-        body = cached("xlsx", state, lambda: to_xlsx_bytes(ctx, state))
+        body = cached("xlsx", state, heavy(lambda: to_xlsx_bytes(ctx, state)))
         return _attachment(body, XLSX_MIMETYPE, XLSX_FILENAME, ignored)
 
     def export_csv_meta():
@@ -133,12 +192,12 @@ def register_routes(app, ctx) -> None:
     @functools.lru_cache(maxsize=8)
     def deck_body(state: ViewState, day: str) -> bytes:  # the deck prints the day it was made
         from .deck import deck_bytes  # matplotlib and python-pptx load on the first deck only
-        return deck_bytes(ctx, state)
+        return heavy(lambda: deck_bytes(ctx, state))()
 
     @functools.lru_cache(maxsize=8)
     def png_body(state: ViewState) -> bytes:
         from .static_map import render_map  # matplotlib loads on the first image only
-        return render_map(ctx, state, filter_laureates(ctx.laureats, state), slide=True)
+        return heavy(lambda: render_map(ctx, state, filter_laureates(ctx.laureats, state), slide=True))()
 
     def export_pptx():
         state, ignored = view_state_from_request(ctx)

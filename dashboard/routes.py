@@ -191,13 +191,15 @@ def register_routes(app, ctx) -> None:
     # Decks and images (0.3-0.7 MB each) are not put in the shared cache: a few per process, the last ones asked.
     @functools.lru_cache(maxsize=8)
     def deck_body(state: ViewState, day: str) -> bytes:  # the deck prints the day it was made
-        from .deck import deck_bytes  # matplotlib and python-pptx load on the first deck only
-        return heavy(lambda: deck_bytes(ctx, state))()
+        with slots.hold():  # before the import: a request never waits for another's import
+            from .deck import deck_bytes  # matplotlib and python-pptx load on the first deck only
+            return deck_bytes(ctx, state)
 
     @functools.lru_cache(maxsize=8)
     def png_body(state: ViewState) -> bytes:
-        from .static_map import render_map  # matplotlib loads on the first image only
-        return heavy(lambda: render_map(ctx, state, filter_laureates(ctx.laureats, state), slide=True))()
+        with slots.hold():
+            from .static_map import render_map  # matplotlib loads on the first image only
+            return render_map(ctx, state, filter_laureates(ctx.laureats, state), slide=True)
 
     def export_pptx():
         state, ignored = view_state_from_request(ctx)

@@ -20,7 +20,7 @@ killed) is logged and started again on the same port while the others keep servi
 process that stops again and again (``MAX_RESTARTS`` times in ``RESTART_WINDOW`` seconds) stops
 everything.
 
-From Python (``tests/test_deploy.py``, ``bench/serve.py``)::
+From Python (``tests/deploy/test_deploy.py``, ``bench/serve.py``)::
 
     with Topology(bundle_dir) as topo:
         topo.proxy_url, topo.instances[0].url, topo.redis_url

@@ -9,15 +9,15 @@ import time
 import pytest
 
 from dashboard import create_app
-from dashboard.security import harden
+from dashboard.web.security import harden
 
 
 @pytest.fixture()
 def slow_exports(demo_bundle, monkeypatch):
     """The app with 2 slots, and deck, image and workbook makers that wait for ``release``."""
-    import dashboard.deck
-    import dashboard.routes
-    import dashboard.static_map
+    import dashboard.exports.deck
+    import dashboard.web.routes
+    import dashboard.exports.static_map
     monkeypatch.setenv("TI_EXPORTS_LOURDS", "2")
     release, running = threading.Event(), []
 
@@ -28,9 +28,9 @@ def slow_exports(demo_bundle, monkeypatch):
             return f"{kind}".encode()
         return make
 
-    monkeypatch.setattr(dashboard.deck, "deck_bytes", blocking("pptx"))
-    monkeypatch.setattr(dashboard.static_map, "render_map", blocking("png"))
-    monkeypatch.setattr(dashboard.routes, "to_xlsx_bytes", blocking("xlsx"))
+    monkeypatch.setattr(dashboard.exports.deck, "deck_bytes", blocking("pptx"))
+    monkeypatch.setattr(dashboard.exports.static_map, "render_map", blocking("png"))
+    monkeypatch.setattr(dashboard.web.routes, "to_xlsx_bytes", blocking("xlsx"))
     app = harden(create_app(demo_bundle))
     return app.server, release, running
 

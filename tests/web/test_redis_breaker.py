@@ -12,7 +12,7 @@ import time
 import pytest
 from flask import Flask
 
-from dashboard.cache import CircuitBreaker, ExportCache, _make_cache
+from dashboard.web.cache import CircuitBreaker, ExportCache, _make_cache
 
 
 ANSWERS = {b"HELLO": b"%1\r\n$5\r\nproto\r\n:3\r\n", b"GET": b"_\r\n"}
@@ -106,7 +106,7 @@ def test_hung_redis_costs_one_short_timeout_then_is_bypassed_then_retried(fake_r
     def make(name):
         return lambda: made.append(name) or f"corps {name}".encode()
 
-    caplog.set_level(logging.INFO, logger="dashboard.cache")
+    caplog.set_level(logging.INFO, logger="dashboard.web.cache")
     fake_redis.hung.set()
     # twenty exports while Redis is hung: the first waits for the timeout, the others skip Redis
     bodies, elapsed = run_bounded(lambda: [cache.get_or_make("a", make("a")) for _ in range(20)], 5)

@@ -317,7 +317,11 @@ http {{
             inst.start(self.instance_env(inst), ROOT)
         for inst in self.instances:
             self._wait(inst, lambda i=inst: _http_ok(i.url + "/healthz"), timeout)
+        self.start_proxy()
 
+    def start_proxy(self) -> None:
+        """Write the nginx configuration, check it (``nginx -t``), start nginx and wait until
+        ``/healthz`` answers through it."""
         conf = self._prepare_nginx()
         nginx = find_program("nginx", "NGINX")
         test = subprocess.run([nginx, "-t", "-q", "-p", str(conf.parent), "-c", str(conf), "-e",

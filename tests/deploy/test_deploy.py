@@ -450,6 +450,92 @@ def test_page_retries_failed_callbacks_and_says_so_in_french(topo):
         driver.quit()
 
 
+class DyingUpstream:
+    """An app instance on loopback killed while it answers: ``/healthz`` is whole, any other path gets
+    its headers (``Content-Length: 200000``) and half its body, then the connection closes."""
+
+    def __init__(self):
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    head += chunk
+                if b" /healthz " in head:
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 15\r\n"
+                                 b"Connection: close\r\n\r\n{\"statut\":\"ok\"}")
+                else:
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 200000\r\n"
+                                 b"\r\n[" + b"1," * 50000)
+
+
+def raw_get(port: int, path: str, version: str, encoding: str) -> tuple[dict, bytes]:
+    """(headers, body as received until the connection closed) of one GET, by hand."""
+    with socket.create_connection(("127.0.0.1", port), timeout=15) as s:
+        s.sendall(f"GET {path} {version}\r\nHost: 127.0.0.1\r\nAccept-Encoding: {encoding}\r\n"
+                  "Connection: close\r\n\r\n".encode())
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    return {"status": lines[0].split()[1], **{k.strip().lower(): v.strip() for k, v in
+                                              (line.split(":", 1) for line in lines[1:])}}, body
+
+
+CLIENTS = [("HTTP/1.1", "gzip"), ("HTTP/1.1", "identity"), ("HTTP/1.0", "gzip"), ("HTTP/1.0", "identity")]
+
+
+def cut_is_visible(headers: dict, body: bytes) -> bool:
+    """A client can tell the body is incomplete: shorter than its Content-Length, or chunks without the last."""
+    if "content-length" in headers:
+        return len(body) < int(headers["content-length"])
+    return headers.get("transfer-encoding") == "chunked" and not body.endswith(b"0\r\n\r\n")
+
+
+def test_a_response_cut_by_a_dying_instance_never_looks_whole(deploy_programs, demo_bundle_dir, tmp_path):
+    """A 200 whose instance died mid-body keeps a length the client can check (nginx cannot take the
+    status back): through the production proxy settings, for HTTP/1.1 and HTTP/1.0 clients, with and
+    without compression. assets/reprise.js then tries the page's own requests again."""
+    upstream = DyingUpstream()
+    topo = Topology(demo_bundle_dir, instances=1, workdir=tmp_path / "proxy")
+    topo.instances[0].port = upstream.port
+    try:
+        topo.start_proxy()
+        for version, encoding in CLIENTS:
+            headers, body = raw_get(topo.nginx.port, "/_dash-layout", version, encoding)
+            assert headers["status"] == "200"
+            assert cut_is_visible(headers, body), (version, encoding, headers, len(body))
+    finally:
+        topo.nginx.stop(signal.SIGQUIT)
+        upstream.sock.close()
+
+
+@pytest.mark.parametrize("path", ["/", "/_dash-layout", "/_dash-dependencies", "/geo/epci.geojson",
+                                  "/export.csv?region=27", "/export.xlsx?region=27", "/healthz"])
+def test_every_answer_through_the_proxy_has_a_checkable_length(topo, path):
+    """What makes a cut visible: a Content-Length, or chunks (HTTP/1.1 only). An answer delimited
+    by the end of the connection would look whole when cut."""
+    for version, encoding in CLIENTS:
+        headers, body = raw_get(topo.nginx.port, path, version, encoding)
+        assert headers["status"] == "200", (path, version)
+        if version == "HTTP/1.0" or "content-length" in headers:
+            assert int(headers["content-length"]) == len(body), (path, version, encoding, headers)
+        else:
+            assert headers.get("transfer-encoding") == "chunked" and body.endswith(b"0\r\n\r\n"), (path, headers)
+
+
 # --------------------------------------------------------------------------- issue 18: Redis dies (defect 8)
 def redis_pid(port: int) -> int:
     with socket.create_connection(("127.0.0.1", port), timeout=2) as s:

@@ -412,11 +412,10 @@ def test_page_retries_failed_callbacks_and_says_so_in_french(topo):
     says so, and goes at the next success."""
     from selenium.webdriver.support.ui import WebDriverWait
 
-    from tests.support.browser import chrome, wait_map
+    from tests.support.browser import chrome
     driver = chrome()
     try:
         driver.get(topo.proxy_url + "/?region=27")
-        wait_map(driver)
         driver.execute_cdp_cmd("Network.enable", {})
 
         def block(on: bool) -> None:
@@ -428,7 +427,9 @@ def test_page_retries_failed_callbacks_and_says_so_in_french(topo):
         def kpi() -> str:
             return driver.find_element("id", "kpi-laureats").text
 
-        before = kpi()
+        before = WebDriverWait(driver, 60, 0.2).until(
+            lambda d: d.find_elements("id", "kpi-laureats") and d.find_element("id", "kpi-laureats").text)
+        time.sleep(0.5)  # the first view's callbacks are done
         block(True)
         choose("Dans un TI")
         time.sleep(0.8)  # the first tries fail
@@ -555,7 +556,8 @@ def test_local_topology_restarts_redis_and_keeps_serving(deploy_programs, demo_b
     out = tmp_path / "local.out"
     with open(out, "wb") as sink:
         proc = subprocess.Popen([sys.executable, str(ROOT / "deploy" / "local.py"), "--bundle", str(demo_bundle_dir),
-                                 "--source-dir", str(SHARED), "--threads", "2", "--workdir", str(tmp_path / "w")],
+                                 "--source-dir", str(SHARED), "--instances", "1", "--threads", "2",
+                                 "--workdir", str(tmp_path / "w")],
                                 cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         t0 = time.monotonic()
@@ -568,14 +570,18 @@ def test_local_topology_restarts_redis_and_keeps_serving(deploy_programs, demo_b
         redis_port = int(re.search(r"redis://127\.0\.0\.1:(\d+)/0", text).group(1))
         old_pid = redis_pid(redis_port)
         os.kill(old_pid, signal.SIGKILL)
-        codes, t0 = [], time.monotonic()
-        while time.monotonic() - t0 < 4.0:
+        codes, new_pid, t0 = [], None, time.monotonic()
+        while new_pid is None and time.monotonic() - t0 < 10:
             codes.append(requests.get(proxy + "/export.csv?region=27", timeout=10).status_code)
-            time.sleep(0.1)
+            try:
+                new_pid = redis_pid(redis_port)
+            except OSError:
+                time.sleep(0.2)
+        codes += [requests.get(proxy + "/export.csv?region=53", timeout=10).status_code for _ in range(3)]
         assert proc.poll() is None, "deploy/local.py s'est arrêté quand Redis est mort :\n" + \
             out.read_text(encoding="utf-8")
         assert set(codes) == {200}, codes
-        assert redis_pid(redis_port) != old_pid, "Redis n'a pas été redémarré sur son port"
+        assert new_pid not in (None, old_pid), "Redis n'a pas été redémarré sur son port"
         assert "redis-server s'est arrêté" in out.read_text(encoding="utf-8")
     finally:
         os.killpg(proc.pid, signal.SIGTERM)

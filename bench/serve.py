@@ -449,7 +449,7 @@ def main():
         with server as served:
             rows = []
             heavy_rows(*healthz_under_heavy_exports(served.proxy_url if topo else served),
-                       lambda *r: rows.append(r))
+                       lambda name, value, target="", ok=None: rows.append((name, value, target, ok)))
         for name, value, target, ok in rows:
             print(f"{name:<45} {value:>30}  {target:<8} {'' if ok is None else ('OK' if ok else 'HORS CIBLE')}")
         print(f"{setup} ; machine : {os.cpu_count()} cœurs ; charge moyenne au départ : {load_before:.1f}")

@@ -16,8 +16,8 @@ from dashboard.web.security import harden
 def slow_exports(demo_bundle, monkeypatch):
     """The app with 2 slots, and deck, image and workbook makers that wait for ``release``."""
     import dashboard.exports.deck
-    import dashboard.web.routes
     import dashboard.exports.static_map
+    import dashboard.exports.xlsx
     monkeypatch.setenv("TI_EXPORTS_LOURDS", "2")
     release, running = threading.Event(), []
 
@@ -29,8 +29,8 @@ def slow_exports(demo_bundle, monkeypatch):
         return make
 
     monkeypatch.setattr(dashboard.exports.deck, "deck_bytes", blocking("pptx"))
-    monkeypatch.setattr(dashboard.exports.static_map, "render_map", blocking("png"))
-    monkeypatch.setattr(dashboard.web.routes, "to_xlsx_bytes", blocking("xlsx"))
+    monkeypatch.setattr(dashboard.exports.static_map, "png_bytes", blocking("png"))
+    monkeypatch.setattr(dashboard.exports.xlsx, "to_xlsx_bytes", blocking("xlsx"))
     app = harden(create_app(demo_bundle))
     return app.server, release, running
 

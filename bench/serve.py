@@ -280,9 +280,17 @@ def load_test(base_url, seconds, users, expected_csv_rows, think=(1.0, 3.0), ram
     return lat, errors, counts
 
 
-HEAVY_EXPORTS = ([f"/export.pptx?region={r}" for r in ("11", "24", "27", "28", "32", "44", "52")]
-                 + [f"/export.png?region={r}" for r in ("53", "75", "76", "84", "93", "94", "01")]
-                 + [f"/export.xlsx?region={r}&taille=ETI" for r in ("11", "24", "27", "28", "32", "44")])
+REGIONS = ("01", "11", "24", "27", "28", "32", "44", "52", "53", "75", "76", "84", "93", "94")
+
+
+def heavy_export_paths(n: int = 20) -> list[str]:
+    """``n`` distinct heavy exports (every format declared ``heavy``, region after region): none cached."""
+    from dashboard.model.export_formats import EXPORTS
+    heavy = [f for f in EXPORTS if f.heavy]
+    return [f"/{heavy[i % len(heavy)].path}?region={REGIONS[i % len(REGIONS)]}" for i in range(n)]
+
+
+HEAVY_EXPORTS = heavy_export_paths()
 
 
 def healthz_under_heavy_exports(base_url):

@@ -23,6 +23,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from bench.serve import heavy_export_paths
+from dashboard.model.export_formats import EXPORTS
 from deploy.local import ROOT, UPSTREAM_HEADER, Topology, missing_programs
 
 from tests.conftest import ARTIFACTS, SHARED
@@ -33,7 +35,8 @@ WORKERS, THREADS = 1, 4  # per instance: 2 x 1 x 4 = 8 request threads in all
 #: The shared cache is tried again 1 s after a failure (production: TI_REDIS_PAUSE, 30 s).
 TEST_ENV = {"TI_REDIS_PAUSE": "1"}
 #: A heavy export refused for want of a slot (503 + Retry-After, by design) is no server error.
-BUSY_LINE = re.compile(r'"GET /export\.(pptx|png|xlsx)\?[^"]*" 503 ')
+HEAVY_KINDS = sorted(f.kind for f in EXPORTS if f.heavy)
+BUSY_LINE = re.compile(r'"GET /export\.(%s)\?[^"]*" 503 ' % "|".join(map(re.escape, HEAVY_KINDS)))
 
 
 def require_programs() -> None:
@@ -328,9 +331,7 @@ def test_hung_redis_leaves_exports_and_healthz_fast(topo, rdb):
 
 
 # --------------------------------------------------------------------------- issue 18: heavy exports (defect 5)
-HEAVY_EXPORTS = ([f"/export.pptx?region={r}" for r in ("11", "24", "27", "28", "32", "44", "52")]
-                 + [f"/export.png?region={r}" for r in ("53", "75", "76", "84", "93", "94", "01")]
-                 + [f"/export.xlsx?region={r}&taille=PME" for r in ("11", "24", "27", "28", "32", "44")])
+HEAVY_EXPORTS = heavy_export_paths(20)
 
 
 def test_twenty_heavy_exports_leave_healthz_fast(topo):
@@ -403,6 +404,9 @@ def test_proxy_timeouts_let_a_timed_out_get_be_replayed():
         read = seconds(block, "proxy_read_timeout", seconds(top, "proxy_read_timeout", 60))
         window = seconds(block, "proxy_next_upstream_timeout", seconds(top, "proxy_next_upstream_timeout"))
         assert window > connect + read, (block.strip(), connect, read, window)
+    # the long-timeout location is the heavy formats of the export registry, no more, no less
+    heavy = re.search(r"location ~ \^/export\\\.\(([\w|]+)\)\$", text)
+    assert heavy and sorted(heavy.group(1).split("|")) == HEAVY_KINDS, heavy and heavy.group(0)
 
 
 # --------------------------------------------------------------------------- issue 18: truncated bodies (defect 7)

@@ -90,7 +90,7 @@ EXPORTS = (
                  label="GeoJSON", rows_only=True),
     ExportFormat(kind="xlsx", filename="laureats-territoires-industrie.xlsx",
                  mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                 builder="dashboard.exports.xlsx:to_xlsx_bytes", label="Tableur (XLSX)"),
+                 builder="dashboard.exports.xlsx:to_xlsx_bytes", label="Tableur (XLSX)", heavy=True),
     ExportFormat(kind="pptx", filename="dossier-comite-territoires-industrie.pptx",
                  mimetype="application/vnd.openxmlformats-officedocument.presentationml.presentation",
                  builder="dashboard.exports.deck:deck_bytes", label="Dossier de comité (PowerPoint)",

@@ -12,6 +12,11 @@
 - ``GET /export.quarantaine.csv``: the validation report of the official laureates file (rows in quarantine);
 - ``GET /export.nouveautes.csv``: laureates added, removed or modified since the previous file.
 
+Heavy exports (formats with ``heavy=True``: deck, slide image, workbook) are computed at most
+``TI_EXPORTS_LOURDS`` at a time per process (:class:`HeavyExportSlots`); beyond that, and unless the
+body is cached, the answer is at once a 503 with ``Retry-After`` and a French message, so that they
+never hold every request thread.
+
 Unknown or malformed parameters never cause an error: they are ignored and
 summarised (percent-encoded) in the ``X-Parametres-Ignores`` header.
 """
@@ -20,11 +25,14 @@ from __future__ import annotations
 import functools
 import importlib
 import json
+import threading
+from contextlib import contextmanager, nullcontext
 from datetime import date
 from urllib.parse import quote
 
 from flask import Response, request
 
+import settings
 from dashboard.web.cache import ExportCache, get_cache
 from dashboard.model.data import row_state
 from dashboard.model.export_formats import EXPORT_BY_KIND, EXPORTS, ExportFormat
@@ -33,6 +41,7 @@ from dashboard.views.map_overlays import place_labels_json
 from dashboard.model.search import MAX_QUERY_LENGTH, clamp_limit
 from dashboard.model.state import ViewState
 from dashboard.views.page_frame import CHANGES_EXPORT, QUARANTINE_EXPORT
+from dashboard.web.errors import error_response
 
 IGNORED_HEADER = "X-Parametres-Ignores"
 MAX_IGNORED_SUMMARY = 400  # characters before percent-encoding
@@ -46,6 +55,46 @@ REPORTS = {"ti_rapport_quarantaine": (QUARANTINE_EXPORT, "rapport-validation-lau
 ENDPOINTS = (SEARCH_ENDPOINT, GEO_ENDPOINT, PLACES_ENDPOINT, *(f.endpoint for f in EXPORTS), *REPORTS)
 GEO_NAMES = ("epci", "ti-2019-2022", "ti-2023-2027")
 EXPORT_CACHE_KEY = "ti_export_cache"
+#: Seconds a client is told to wait (``Retry-After``) when every heavy-export slot is taken.
+BUSY_RETRY_AFTER = 5
+BUSY_MESSAGE = ("Trop d'exports lourds (dossier de comité, image, classeur) sont en cours sur ce serveur : "
+                f"réessayez dans {BUSY_RETRY_AFTER} secondes.")
+
+
+class ExportsBusy(Exception):
+    """Every heavy-export slot of this process is taken (answered 503 with ``Retry-After``)."""
+
+
+class HeavyExportSlots:
+    """At most ``size`` heavy exports computed at a time in this process; never waits for a slot.
+
+    Parameters
+    ----------
+    size : int
+        Number of slots (``TI_EXPORTS_LOURDS``).
+    """
+
+    def __init__(self, size: int):
+        self.size = int(size)
+        self._semaphore = threading.BoundedSemaphore(self.size)
+
+    @contextmanager
+    def hold(self):
+        """Hold a slot for the block; raise :class:`ExportsBusy` at once when none is free."""
+        if not self._semaphore.acquire(blocking=False):
+            raise ExportsBusy()
+        try:
+            yield
+        finally:
+            self._semaphore.release()
+
+
+def busy_response(_exc: ExportsBusy):
+    """503 in French, ``Retry-After``, never cached: the client may try again shortly."""
+    resp = error_response(503, BUSY_MESSAGE)
+    resp.headers["Retry-After"] = str(BUSY_RETRY_AFTER)
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
 
 
 def _query_string() -> str:
@@ -94,6 +143,8 @@ def register_routes(app, ctx) -> None:
     if all(e in server.view_functions for e in ENDPOINTS):
         return
     urls = AppUrls.of(app)
+    slots = HeavyExportSlots(settings.get("TI_EXPORTS_LOURDS"))
+    server.register_error_handler(ExportsBusy, busy_response)
 
     def recherche():
         q = request.args.get("q", "", type=str) or ""
@@ -122,8 +173,10 @@ def register_routes(app, ctx) -> None:
         module, _, name = fmt.builder.partition(":")
 
         def make(state: ViewState, day: str | None) -> bytes:  # the day: for formats that print it
-            builder = getattr(importlib.import_module(module), name)  # heavy libraries load on first use
-            return builder(ctx, state)
+            # a heavy export takes its slot before the import: no request waits for another's import
+            with slots.hold() if fmt.heavy else nullcontext():
+                builder = getattr(importlib.import_module(module), name)  # heavy libraries load on first use
+                return builder(ctx, state)
 
         if fmt.cache == "process":
             return functools.lru_cache(maxsize=8)(make)

@@ -8,7 +8,8 @@
 - ``GET /export.csv?<query of the page>``, ``GET /export.geojson?<query>`` and ``GET /export.xlsx?<query>``:
   exactly ``filter_laureates(ctx.laureats, ViewState.from_query(query, ctx.choices)[0])``;
   ``GET /export.csv.meta?<query>``: the CSV's metadata (sources, date, filters) as plain text;
-- ``GET /export.pptx?<query>``: the committee deck of the view (:mod:`dashboard.deck`);
+- ``GET /export.pptx?<query>[&comite=AAAA-MM-JJ]``: the committee deck of the view (:mod:`dashboard.deck`);
+- ``GET /fiche.pdf?<query>``: the printable fiche of the view's territory (:mod:`dashboard.exports.fiche_pdf`);
 - ``GET /export.png?<query>``: the 16:9 slide image of the map (:func:`dashboard.static_map.render_map`).
 
 Unknown or malformed parameters never cause an error: they are ignored and
@@ -26,6 +27,7 @@ from flask import Response, request
 from .cache import ExportCache, get_cache
 from .data import filter_laureates, row_state
 from .export import export_rows, metadata_text, to_csv_text, to_geojson
+from .fiche import resolve_territory
 from .spreadsheet import XLSX_MIMETYPE, to_xlsx_bytes
 from .search import MAX_QUERY_LENGTH, SearchIndex, clamp_limit
 from .state import ViewState
@@ -37,10 +39,12 @@ META_FILENAME = "laureats-territoires-industrie.csv.meta.txt"
 PPTX_FILENAME = "dossier-comite-territoires-industrie.pptx"
 PPTX_MIMETYPE = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 PNG_FILENAME = "carte-territoires-industrie.png"
+PDF_FILENAME = "fiche-territoire-industrie.pdf"
+COMMITTEE_PARAM = "comite"  # the deck's committee date, beside the view's parameters
 IGNORED_HEADER = "X-Parametres-Ignores"
 MAX_IGNORED_SUMMARY = 400  # characters before percent-encoding
 ENDPOINTS = ("ti_api_recherche", "ti_export_csv", "ti_export_geojson", "ti_geo", "ti_export_xlsx",
-             "ti_export_csv_meta", "ti_export_pptx", "ti_export_png")
+             "ti_export_csv_meta", "ti_export_pptx", "ti_export_png", "ti_fiche_pdf")
 GEO_NAMES = ("epci", "ti-2019-2022", "ti-2023-2027")
 EXPORT_CACHE_KEY = "ti_export_cache"
 
@@ -53,6 +57,26 @@ def _query_string() -> str:
 def view_state_from_request(ctx) -> tuple[ViewState, list[str]]:
     """The view state of the current request, parsed exactly as the page does."""
     return ViewState.from_query(_query_string(), ctx.choices)
+
+
+def site_url(ctx) -> str:
+    """Absolute address of the page for the current request (``https://host/prefix/``)."""
+    return request.host_url.rstrip("/") + ctx.url_prefix
+
+
+def committee_date(ignored: list[str]) -> str | None:
+    """The deck's ``comite`` parameter (ISO date), or None; a bad value is reported in ``ignored``."""
+    raw = request.args.get(COMMITTEE_PARAM)
+    if not raw:
+        return None
+    try:
+        day = date.fromisoformat(raw) if len(raw) == 10 else None
+    except ValueError:
+        day = None
+    if day is None:
+        ignored.append(f"« {COMMITTEE_PARAM}={raw[:40]} » ignoré (date attendue AAAA-MM-JJ)")
+        return None
+    return day.isoformat()
 
 
 def ignored_summary(messages: list[str]) -> str:
@@ -131,9 +155,14 @@ def register_routes(app, ctx) -> None:
 
     # Decks and images (0.3-0.7 MB each) are not put in the shared cache: a few per process, the last ones asked.
     @functools.lru_cache(maxsize=8)
-    def deck_body(state: ViewState, day: str) -> bytes:  # the deck prints the day it was made
+    def deck_body(state: ViewState, day: str, site: str, comite: str | None) -> bytes:  # the deck prints its day
         from .deck import deck_bytes  # matplotlib and python-pptx load on the first deck only
-        return deck_bytes(ctx, state)
+        return deck_bytes(ctx, state, site, comite)
+
+    @functools.lru_cache(maxsize=8)
+    def pdf_body(state: ViewState, day: str) -> bytes:  # the fiche prints the day it was made
+        from .exports.fiche_pdf import fiche_pdf_bytes  # matplotlib loads on the first fiche only
+        return fiche_pdf_bytes(ctx, state)
 
     @functools.lru_cache(maxsize=8)
     def png_body(state: ViewState) -> bytes:
@@ -141,9 +170,21 @@ def register_routes(app, ctx) -> None:
         return render_map(ctx, state, filter_laureates(ctx.laureats, state), slide=True)
 
     def export_pptx():
-        state, ignored = view_state_from_request(ctx)
-        body = deck_body(state.with_(embed=False), date.today().isoformat())
+        args = {k: request.args.getlist(k) for k in request.args if k != COMMITTEE_PARAM}
+        state, ignored = ViewState.from_query(args, ctx.choices)
+        comite = committee_date(ignored)
+        body = deck_body(state.with_(embed=False), date.today().isoformat(), site_url(ctx), comite)
         return _attachment(body, PPTX_MIMETYPE, PPTX_FILENAME, ignored)
+
+    def fiche_pdf():
+        from .exports.fiche_pdf import NO_TERRITORY
+        state, ignored = view_state_from_request(ctx)
+        if resolve_territory(ctx, state.territoire, state.phase) is None:
+            resp = Response(NO_TERRITORY, status=404, mimetype="text/plain")
+            resp.headers["Content-Type"] = "text/plain; charset=utf-8"
+            return resp
+        body = pdf_body(state.with_(embed=False, comparer=None), date.today().isoformat())
+        return _attachment(body, "application/pdf", PDF_FILENAME, ignored)
 
     def export_png():
         state, ignored = view_state_from_request(ctx)
@@ -193,3 +234,4 @@ def register_routes(app, ctx) -> None:
     server.add_url_rule(f"{prefix}export.csv.meta", ENDPOINTS[5], export_csv_meta, methods=["GET"])
     server.add_url_rule(f"{prefix}export.pptx", ENDPOINTS[6], export_pptx, methods=["GET"])
     server.add_url_rule(f"{prefix}export.png", ENDPOINTS[7], export_png, methods=["GET"])
+    server.add_url_rule(f"{prefix}fiche.pdf", ENDPOINTS[8], fiche_pdf, methods=["GET"])

@@ -1,0 +1,1 @@
+"""Files made from a view: tables (CSV, GeoJSON), spreadsheet, committee deck, printable fiche."""

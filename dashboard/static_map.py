@@ -15,6 +15,7 @@ Territoires d'industrie on a zoomed map. Text is set in Liberation Sans (Debian
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import textwrap
@@ -52,7 +53,7 @@ EDGE_OUTSIDE = "#d8d8d8"  # territories outside the selection: white, with a lig
 WIDTH_IN, HEIGHT_IN, DPI = 16.0, 9.0, 100  # 1600 x 900 px, 16:9
 LEGEND_LEFT = 0.755  # the legend column starts here (fraction of the width)
 #: Font of the server-drawn images and of the printable fiche (Arial's metrics; Debian ``fonts-liberation``).
-FONT_FAMILY = "Liberation Sans"
+FONT_FAMILY = ["Liberation Sans", "DejaVu Sans"]  # DejaVu (matplotlib's own) for the glyphs Liberation lacks (₂)
 PLACE_COLOR = "#161616"
 TI_LABEL_COLOR = "#000091"  # bleu France
 HALO = [patheffects.withStroke(linewidth=3, foreground="white")]
@@ -162,7 +163,13 @@ def _draw_names(ax, ctx, state, extent, ti_ids, max_rank: int, font: float, with
             ax.text(r.lon, r.lat, "\n".join(textwrap.wrap(r.nom, 22)), fontsize=font * 0.85, style="italic",
                     color=TI_LABEL_COLOR, ha="center", va="center", zorder=7, path_effects=HALO, clip_on=True,
                     linespacing=0.95)
+    x0, x1, y0, y1 = extent
+    placed: list[tuple[float, float]] = []
     for name, lon, lat, rank in _places(ctx, extent, max_rank, within):
+        fx, fy = (lon - x0) / (x1 - x0), (lat - y0) / (y1 - y0)
+        if any(abs(fx - px) < 0.14 and abs(fy - py) < 0.035 for px, py in placed):
+            continue  # a more important place is named just there
+        placed.append((fx, fy))
         ax.scatter([lon], [lat], s=10 if rank <= 1 else 6, c=PLACE_COLOR, zorder=8, linewidths=0)
         ax.annotate(name, (lon, lat), xytext=(3, 3), textcoords="offset points", fontsize=font,
                     fontweight="bold" if rank <= 1 else "normal", color=PLACE_COLOR, zorder=8,
@@ -201,12 +208,20 @@ def _draw(ax, ctx, state, geo, colors, extent, sel, pin_size, ti_ids, selected):
 
 
 SLIDE_TITLE = "Territoires d'industrie — lauréats France Relance"
-#: matplotlib is not thread-safe (shared font cache, text layout): one image at a time per process.
-_RENDER_LOCK = threading.Lock()
+#: matplotlib is not thread-safe (shared font cache, text layout): one drawing at a time per process
+#: (re-entrant: the printable fiche draws its map inside its own drawing).
+_RENDER_LOCK = threading.RLock()
+
+
+@contextlib.contextmanager
+def drawing():
+    """Hold the process's matplotlib lock, with the images' settings (:func:`font_context`)."""
+    with _RENDER_LOCK, font_context():
+        yield
 
 
 def render_map(ctx: DataContext, state: ViewState, sel: pd.DataFrame, slide: bool = False,
-               focus: bool = False) -> bytes:
+               focus: bool = False, width_in: float = WIDTH_IN) -> bytes:
     """PNG (1600 x 900 px) of the view's map.
 
     Parameters
@@ -225,6 +240,9 @@ def render_map(ctx: DataContext, state: ViewState, sel: pd.DataFrame, slide: boo
     focus : bool
         Frame the selected territory (``state.territoire``, at the view's level)
         rather than the region/département or France (the printable fiche's map).
+    width_in : float
+        Width of the drawing in inches (16 by default); the image stays 1600 x 900
+        pixels, so a narrower drawing has relatively larger text (the fiche's map).
 
     Returns
     -------
@@ -233,11 +251,12 @@ def render_map(ctx: DataContext, state: ViewState, sel: pd.DataFrame, slide: boo
         the subtitle. Each territory is filled with the colour of its class in the web
         map's scale (``scale.colors_of``), zero in grey, outside the selection in white.
     """
-    with _RENDER_LOCK, font_context():
-        return _render_map(ctx, state, sel, slide, focus)
+    with drawing():
+        return _render_map(ctx, state, sel, slide, focus, width_in)
 
 
-def _render_map(ctx: DataContext, state: ViewState, sel: pd.DataFrame, slide: bool, focus: bool) -> bytes:
+def _render_map(ctx: DataContext, state: ViewState, sel: pd.DataFrame, slide: bool, focus: bool,
+                width_in: float = WIDTH_IN) -> bytes:
     locations, z, scale = choropleth_values(ctx, state, sel)
     colors = pd.Series(scale.colors_of(z), index=pd.Index(locations, dtype=object).astype(str))
     chosen = selected_location(locations, state)
@@ -252,14 +271,15 @@ def _render_map(ctx: DataContext, state: ViewState, sel: pd.DataFrame, slide: bo
     pts = sel.dropna(subset=["lat", "lon"])
     subtitle = map_subtitle(ctx, state, len(sel))
 
-    fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, facecolor="white")
+    height_in = width_in * HEIGHT_IN / WIDTH_IN
+    fig = Figure(figsize=(width_in, height_in), dpi=DPI * WIDTH_IN / width_in, facecolor="white")
     bottom, top = (0.06, 0.82) if slide else (0.0, 1.0)
 
     def box(x, y, w, h):  # a rectangle of the map area, in figure fractions
         return (x, bottom + y * (top - bottom), w, h * (top - bottom))
 
     def aspect(b):
-        return (b[3] * HEIGHT_IN) / (b[2] * WIDTH_IN)
+        return (b[3] * height_in) / (b[2] * width_in)
 
     if zoomed:
         if focus:
@@ -349,4 +369,4 @@ def class_colors_rgb(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> d
     return out
 
 
-__all__ = ["render_map", "class_colors_rgb", "OVERSEAS"]
+__all__ = ["render_map", "class_colors_rgb", "drawing", "font_context", "OVERSEAS", "FONT_FAMILY"]

@@ -36,5 +36,6 @@ EXPORT_CSV = "export-csv"
 EXPORT_GEOJSON = "export-geojson"
 EXPORT_XLSX = "export-xlsx"
 EXPORT_PPTX = "export-pptx"
+FICHE_PDF = "fiche-pdf"  # the fiche's « Fiche PDF » link (suffixed -1/-2 when two fiches are compared)
 SLIDE = "export-diapositive"
 TABS = "onglets"

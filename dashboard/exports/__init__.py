@@ -1,1 +1,2 @@
-"""Files made from a view: tables (CSV, GeoJSON), spreadsheet, committee deck, printable fiche."""
+"""Exports: the files a view can be downloaded as (CSV, GeoJSON, XLSX, committee deck, map image,
+printable fiche), declared once in :mod:`dashboard.exports.registry`."""

@@ -3,7 +3,7 @@ drawn on the server with matplotlib (its PDF backend).
 
 Page 1: the « République française » block, the territory's name and kind, its
 membership of the Territoires d'industrie per phase, its map (the deck's renderer,
-:func:`dashboard.static_map.render_map` framed on the territory, place names included),
+:func:`dashboard.exports.static_map.render_map` framed on the territory, place names included),
 its figures beside its region's and France's. Page 2: the laureates by sector, the
 list of laureates (largest investment first, or most recent when the file has no
 amounts; at most :data:`LIST_ROWS`, the spreadsheet export has them all), sources,
@@ -27,14 +27,14 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from PIL import Image
 
-from dashboard import fmt
-from dashboard.catalog import KPI_METRICS
-from dashboard.data import DataContext, filter_laureates, kpis
-from dashboard.describe import filters_sentence
-from dashboard.export import DEMONSTRATION_MARK, as_of_text, sources_text
-from dashboard.fiche import Territory, laureates_of, member_communes, resolve_territory, ti_membership
-from dashboard.state import ViewState
-from dashboard.static_map import drawing, render_map
+from dashboard.model import fmt
+from dashboard.model.catalog import KPI_METRICS
+from dashboard.model.data import DataContext, filter_laureates, kpis
+from dashboard.model.describe import filters_sentence
+from dashboard.model.state import ViewState
+from dashboard.exports.tables import DEMONSTRATION_MARK, as_of_text, sources_text
+from dashboard.exports.static_map import drawing, render_map
+from dashboard.views.fiche import Territory, laureates_of, member_communes, resolve_territory, ti_membership
 
 A4 = (8.27, 11.69)  # inches, portrait
 LEFT, RIGHT = 0.075, 0.925  # text column, in page fractions

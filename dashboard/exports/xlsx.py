@@ -72,7 +72,7 @@ def _as_date(v):
 
 
 def sheet_rows(ctx, state: ViewState) -> pd.DataFrame:
-    """The rows of the « Lauréats » sheet: :func:`dashboard.export.export_rows` (same rows, same
+    """The rows of the « Lauréats » sheet: :func:`dashboard.exports.tables.export_rows` (same rows, same
     order), the region's and département's names after their codes, dates as :class:`datetime.date`,
     and, when ``state.depuis`` is set, the boolean column :data:`SINCE_COLUMN` after the date."""
     df = export_rows(ctx, state)

@@ -136,14 +136,17 @@ def _table(fig, y: float, header: list[str], rows: list[list[str]], widths: list
     xs = [LEFT]
     for w in widths[:-1]:
         xs.append(xs[-1] + (RIGHT - LEFT) * w / total)
-    chars = [max(4, int((RIGHT - LEFT) * w / total * A4[0] * 72 / (size * 0.56))) for w in widths]
+    chars = [max(4, int((RIGHT - LEFT) * w / total * A4[0] * 72 / (size * 0.5))) for w in widths]
 
     def cells(values, yy, weight, color, lines=1):
         for j, v in enumerate(values):
-            pieces = textwrap.wrap(str(v), chars[j], break_long_words=False)[:lines]
-            text = "\n".join(_clip(piece, chars[j]) for piece in pieces) if v else ""
+            if lines == 1:
+                text = _clip(str(v), chars[j]) if v else ""
+            else:
+                pieces = textwrap.wrap(str(v), chars[j], break_long_words=False)[:lines]
+                text = "\n".join(_clip(piece, chars[j]) for piece in pieces) if v else ""
             right = j >= right_from
-            x = xs[j + 1] - 0.006 if right and j + 1 < len(xs) else (RIGHT if right else xs[j] + 0.004)
+            x = (xs[j + 1] if j + 1 < len(xs) else RIGHT) - 0.006 if right else xs[j] + 0.004
             _text(fig, x, yy, text, fontsize=size, ha="right" if right else "left", va="center", color=color,
                      fontweight="bold" if weight or (bold_first_column and j == 0) else "normal", linespacing=1.05)
 
@@ -189,7 +192,7 @@ def _figures_rows(ctx: DataContext, state: ViewState, terr: Territory):
         rows.append(row(f"Région {ctx.regions.loc[terr.code_region]}",
                         kpis(wide[wide["code_region"] == terr.code_region], ctx.choices), pop))
     rows.append(row("France", kpis(wide, ctx.choices), int(ctx.communes["population"].sum())))
-    return header, rows, [2.9, 1.05, 1.35, *[1.45] * len(metrics), 1.35]
+    return header, rows, [2.5, 1.05, 1.35, *[1.5] * len(metrics), 1.35]
 
 
 def _map_image(ctx: DataContext, state: ViewState, terr: Territory, wide: pd.DataFrame) -> np.ndarray:
@@ -240,6 +243,17 @@ def _list_rows(ctx: DataContext, lau: pd.DataFrame) -> pd.DataFrame:
     return lau.sort_values(["date", "entreprise"], ascending=[False, True], kind="stable", na_position="last")
 
 
+def _sources_lines(ctx: DataContext) -> list[tuple[str, list[str]]]:
+    """The sources block of page 2: each line and its wrapped form."""
+    lines = ["Lauréats : jeu de DÉMONSTRATION fictif, calibré sur les chiffres régionaux publiés (brochure ANCT) — "
+             "aucun projet n'est réel." if ctx.demonstration else
+             "Lauréats : fichier officiel DGE « Plan de relance — projets industriels ».",
+             *sources_text(ctx),
+             f"Données arrêtées au {as_of_text(ctx) or 'n.d.'} · lot construit le "
+             f"{fmt.date_fr(ctx.manifest['date_construction'])}."]
+    return [(line, textwrap.wrap(line, 150)) for line in lines]
+
+
 def _page_two(fig, ctx, state, terr, view_url):
     y = _header(fig, ctx, 2, 2)
     _text(fig, LEFT, y, terr.nom, fontsize=13, fontweight="bold", color=BLEU_FRANCE, va="top")
@@ -267,10 +281,14 @@ def _page_two(fig, ctx, state, terr, view_url):
         y -= height + 0.02
         if len(counts) > SECTOR_ROWS:
             _text(fig, LEFT, y, f"… et {len(counts) - SECTOR_ROWS} autres filières.", fontsize=7.5, color=MUTED,
-                     va="top")
+                  va="top")
             y -= 0.018
+    sources = _sources_lines(ctx)
+    sources_top = 0.06 + sum(0.0115 * len(w) + 0.002 for _, w in sources) + 0.03
     order = "les plus gros investissements" if ctx.has_amounts else "les plus récents"
-    rows = _list_rows(ctx, lau).head(LIST_ROWS)
+    row_h = 0.0148
+    room = int((y - 0.03 - 0.028 - 0.025 - sources_top) / row_h)  # title, header, the « rest » line
+    rows = _list_rows(ctx, lau).head(max(0, min(LIST_ROWS, room)))
     y = _section(fig, y - 0.005, f"Lauréats — {order}" + (f" ({len(rows)} sur {fmt.integer(len(lau))})"
                                                             if len(lau) > len(rows) else ""))
     if len(rows):
@@ -279,26 +297,18 @@ def _page_two(fig, ctx, state, terr, view_url):
         body = [[r.entreprise, r.nom_commune, r.filiere or "n.c.", fmt.date_fr(r.date) if r.date else "n.d.",
                  *([fmt.euros(r.investissement_eur), fmt.integer(r.emplois)] if amounts else [])]
                 for r in rows.itertuples(index=False)]
-        y = _table(fig, y, header, body, [3.3, 2.0, 2.2, 1.5, *([1.3, 0.9] if amounts else [])], size=7.5,
-                   right_from=4, row_h=0.0148)
-        if len(lau) > len(rows):
-            _text(fig, LEFT, y, "La liste complète est dans l'export tableur (XLSX) de la vue.", fontsize=7.5,
-                     color=MUTED, va="top")
-            y -= 0.02
+        y = _table(fig, y, header, body, [3.3, 1.8, 2.0, 1.8, *([1.5, 0.8] if amounts else [])], size=7.5,
+                   right_from=4, row_h=row_h)
     else:
         _text(fig, LEFT, y, "Aucun lauréat pour ces filtres.", fontsize=9, color=TEXT, va="top")
         y -= 0.03
-    y = _section(fig, y - 0.005, "Sources et licences")
-    lines = ["Lauréats : jeu de DÉMONSTRATION fictif, calibré sur les chiffres régionaux publiés (brochure ANCT) — "
-             "aucun projet n'est réel." if ctx.demonstration else
-             "Lauréats : fichier officiel DGE « Plan de relance — projets industriels ».",
-             *sources_text(ctx),
-             f"Données arrêtées au {as_of_text(ctx) or 'n.d.'} · lot construit le "
-             f"{fmt.date_fr(ctx.manifest['date_construction'])}."]
-    for i, line in enumerate(lines):
-        wrapped = textwrap.wrap(line, 150)
+    if len(lau) > len(rows):
+        _text(fig, LEFT, y, "La liste complète est dans l'export tableur (XLSX) de la vue.", fontsize=7.5,
+              color=MUTED, va="top")
+    y = _section(fig, sources_top, "Sources et licences")
+    for i, (line, wrapped) in enumerate(sources):
         _text(fig, LEFT, y, "\n".join(wrapped), fontsize=6.8, va="top", linespacing=1.2,
-                 color=ROUGE_MARIANNE if ctx.demonstration and i == 0 else TEXT)
+              color=ROUGE_MARIANNE if ctx.demonstration and i == 0 else TEXT)
         y -= 0.0115 * len(wrapped) + 0.002
     _footer(fig, ctx, view_url)
 

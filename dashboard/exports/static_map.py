@@ -60,6 +60,7 @@ TI_LABEL_COLOR = "#000091"  # bleu France
 HALO = [patheffects.withStroke(linewidth=3, foreground="white")]
 #: Largest place rank named (0 regional capital, 1 préfecture, 2 town of 30 000+, 3 of 10 000+) per framing.
 PLACE_RANK = {"france": 0, "region": 1, "departement": 2, "territoire": 3}
+MAX_PLACES = 16  # place names on one map at most (the most important first)
 
 
 def font_context():
@@ -170,6 +171,8 @@ def _draw_names(ax, ctx, state, extent, ti_ids, max_rank: int, font: float, with
     placed: list[tuple[float, float]] = []
     for name, lon, lat, rank in _places(ctx, extent, max_rank, within):
         fx, fy = (lon - x0) / (x1 - x0), (lat - y0) / (y1 - y0)
+        if len(placed) == MAX_PLACES:
+            break
         if any(abs(fx - px) < 0.14 and abs(fy - py) < 0.035 for px, py in placed):
             continue  # a more important place is named just there
         placed.append((fx, fy))
@@ -343,6 +346,7 @@ def _legend(fig, ctx, state, scale, selected, has_pins, center=0.5):
     name = ctx.territory_names(state.niveau, state.phase).get(selected) if selected else None
     handles = []
     for kind, color, label in legend_rows(scale, name, state):
+        label = "\n".join(textwrap.wrap(label, 30))  # a long territory name stays inside the image
         if kind == "outline":
             handles.append(Patch(facecolor="none", edgecolor=color, linewidth=2.2, label=label))
         elif kind == "ring":

@@ -354,3 +354,11 @@ def test_map_images_name_places(ctx):
     assert in_region and in_region <= set(names)
     national = render_map(ctx, ViewState(), ctx.laureats)
     assert {"Paris", "Lyon", "Marseille"} <= set(Image.open(io.BytesIO(national)).info["Lieux"].split(" ; "))
+
+
+def test_server_images_font_is_installed():
+    """The maps and the fiche are set in Liberation Sans (Debian fonts-liberation, installed by .ci/run)."""
+    from matplotlib import font_manager
+    from dashboard.exports.static_map import FONT_FAMILY
+    path = font_manager.findfont(font_manager.FontProperties(family=FONT_FAMILY[0]), fallback_to_default=False)
+    assert "LiberationSans" in path

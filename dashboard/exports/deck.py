@@ -29,6 +29,7 @@ import math
 from datetime import date
 
 import pandas as pd
+from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
 from dashboard.model import fmt
@@ -257,6 +258,7 @@ def _kpi_box(s, left, top, w, h, name, label, value, size):
     box.name = name
     tf = box.text_frame
     tf.word_wrap = True
+    tf.vertical_anchor = MSO_ANCHOR.MIDDLE
     tf.paragraphs[0].text = label
     tf.paragraphs[0].font.size = Pt(size[0])
     tf.paragraphs[0].font.color.rgb = DARK
@@ -265,6 +267,8 @@ def _kpi_box(s, left, top, w, h, name, label, value, size):
     p.font.size = Pt(size[1])
     p.font.bold = True
     p.font.color.rgb = BLEU_FRANCE
+    for p in tf.paragraphs:  # label and value on one left edge (DSFR tiles)
+        p.alignment = PP_ALIGN.LEFT
 
 
 def _kpi_slide(prs, ctx, state, sel):
@@ -396,7 +400,7 @@ def _list_slides(prs, ctx, state, sel, titles, xlsx_url):
             _text(s, MARGIN, Inches(2), WIDTH - 2 * MARGIN, Inches(1), ["Aucun lauréat pour ces filtres."], size=18)
         else:
             _table(s, cols, body, numeric_from=5, size=9, name="liste-laureats",
-                   widths=[3.0, 2.0, 2.9, 1.8, 1.45, *([1.05, 0.9, 0.75] if amounts else [])],
+                   widths=[2.9, 1.9, 2.7, 1.7, 1.45, *([1.25, 0.95, 0.8] if amounts else [])],
                    top=CONTENT_TOP - Inches(0.15), bottom=FOOTER_TOP - Inches(0.45))
         if i == len(titles) - 1 and len(sel) > len(rows):
             rest = (f"{fmt.integer(len(rows))} lauréats {list_order_words(ctx)} sur {fmt.integer(len(sel))} : "

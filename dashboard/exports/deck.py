@@ -33,17 +33,16 @@ from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
 from dashboard.model import fmt
-from dashboard.views import ids
 from dashboard.model.catalog import KPI_METRICS
 from dashboard.model.data import DataContext, filter_laureates, kpis
 from dashboard.model.describe import filters_sentence, map_subtitle, metric_words, place
 from dashboard.exports.tables import DEMONSTRATION_MARK, as_of_text, filters_query, sources_text
-from dashboard.exports.deck_template import (BAND_TOP, BLEU_FRANCE, FOOTER_TOP, HEIGHT, LAYOUT_CONTENT,
+from dashboard.exports.deck_template import (BAND_TOP, BLEU_FRANCE, FOOTER_TOP, LAYOUT_CONTENT,
                                              LAYOUT_TITLE, LIGHT_BLUE, MARGIN, MENTION_GREY, ROUGE_MARIANNE,
                                              TEXT_GREY, TITLE_HEIGHT, TITLE_TOP, WHITE, WIDTH, add_page_number,
                                              layout, new_presentation)
 from dashboard.views.fiche import laureates_of, ranking_data, resolve_territory
-from dashboard.views.layout import KPI_LABELS, kpi_values
+from dashboard.model.kpi_text import KPI_LABELS, kpi_values
 from dashboard.views.regional import regional_table_data
 from dashboard.model.state import ViewState
 from dashboard.model.since import since_laureates
@@ -483,7 +482,7 @@ def build_deck(ctx: DataContext, state: ViewState, site_url: str, comite: str | 
     return prs
 
 
-def deck_bytes(ctx: DataContext, state: ViewState, site_url: str, comite: str | None = None) -> bytes:
+def deck_bytes(ctx: DataContext, state: ViewState, *, site_url: str, comite: str | None = None) -> bytes:
     """The deck as a .pptx file (parameters: :func:`build_deck`)."""
     buf = io.BytesIO()
     build_deck(ctx, state, site_url, comite).save(buf)

@@ -31,6 +31,7 @@ from dashboard.model import fmt
 from dashboard.model.catalog import KPI_METRICS
 from dashboard.model.data import DataContext, filter_laureates, kpis
 from dashboard.model.describe import filters_sentence
+from dashboard.model.export_formats import ExportUnavailable
 from dashboard.model.state import ViewState
 from dashboard.exports.tables import DEMONSTRATION_MARK, as_of_text, sources_text
 from dashboard.exports.static_map import drawing, render_map
@@ -313,7 +314,7 @@ def _page_two(fig, ctx, state, terr, view_url):
     _footer(fig, ctx, view_url)
 
 
-def fiche_pdf_bytes(ctx: DataContext, state: ViewState, site_url: str) -> bytes:
+def fiche_pdf_bytes(ctx: DataContext, state: ViewState, *, site_url: str) -> bytes:
     """The printable fiche of ``state.territoire`` as a PDF file (two A4 pages).
 
     Parameters
@@ -332,12 +333,12 @@ def fiche_pdf_bytes(ctx: DataContext, state: ViewState, site_url: str) -> bytes:
 
     Raises
     ------
-    ValueError
+    ExportUnavailable
         When ``state.territoire`` names no known territory (message :data:`NO_TERRITORY`).
     """
     terr = resolve_territory(ctx, state.territoire, state.phase)
     if terr is None:
-        raise ValueError(NO_TERRITORY)
+        raise ExportUnavailable(NO_TERRITORY)
     view_url = f"{site_url}{state.with_(comparer=None).to_query(include_embed=False)}"
     buf = io.BytesIO()
     with drawing(), PdfPages(buf, metadata={

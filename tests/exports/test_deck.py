@@ -18,11 +18,13 @@ from dashboard.exports.deck import (KPI_TITLE, LIST_PAGES, LIST_ROWS, LIST_TITLE
                                     list_title)
 from dashboard.views.map_figure import TRACE_CHORO, map_figure
 from dashboard.views.layout import page
-from dashboard.web.routes import PPTX_FILENAME, PPTX_MIMETYPE
+from dashboard.model.export_formats import EXPORT_BY_KIND
 from dashboard.model.state import ViewState
 from dashboard.exports.static_map import OVERSEAS, class_colors_rgb
 
 from tests.conftest import ARTIFACTS
+
+PPTX_FILENAME, PPTX_MIMETYPE = EXPORT_BY_KIND["pptx"].filename, EXPORT_BY_KIND["pptx"].mimetype
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +123,7 @@ def test_deck_region_32_afr(client, ctx, app):
         label, value = [p.text for p in shape(kpi_slide, kid).text_frame.paragraphs]
         assert value == find(layout, kid).children, kid
     assert shape(kpi_slide, ids.KPI_LAUREATS).text_frame.paragraphs[1].text.replace("\u202f", "") == str(
-        kpis(sel, ctx.has_amounts)["laureats"])
+        kpis(sel, ctx.choices)["laureats"])
     # the largest investments are listed, once each, largest first
     listed = []
     for slide in list(prs.slides)[4:-1]:

@@ -132,7 +132,7 @@ def test_fiche_pdf_official_file_without_amounts(official_bundle):
     from dashboard.exports.fiche_pdf import fiche_pdf_bytes
     octx = DataContext(official_bundle)
     siren = octx.laureats["epci_siren"].dropna().iloc[0]
-    body = fiche_pdf_bytes(octx, ViewState(territoire=siren), "http://localhost/")
+    body = fiche_pdf_bytes(octx, ViewState(territoire=siren), site_url="http://localhost/")
     (ARTIFACTS / "fiche_officiel.pdf").write_bytes(body)
     pdf = pypdf.PdfReader(io.BytesIO(body))
     text = words(" ".join(p.extract_text() for p in pdf.pages))

@@ -12,10 +12,12 @@ from dashboard.model.data import DataContext, filter_laureates
 from dashboard.model.state import ViewState
 from dashboard.views import ids
 from dashboard.views.fiche import fiche_panel
-from dashboard.web.routes import PDF_FILENAME
+from dashboard.model.export_formats import EXPORT_BY_KIND
 from geodata.schema import PHASES, ti_nom_column
 
 from tests.conftest import ARTIFACTS
+
+PDF_FILENAME = EXPORT_BY_KIND["fiche.pdf"].filename
 
 
 @pytest.fixture(scope="module")
@@ -101,8 +103,9 @@ def test_fiche_pdf_of_a_ti_and_its_button(client, ctx):
     panel = fiche_panel(ctx, state, filter_laureates(ctx.laureats, state))
     link = _find(panel, ids.FICHE_PDF)
     assert link is not None and link.children == "Fiche PDF"
-    assert link.href == f"{ctx.url_prefix}fiche.pdf{state.to_query(include_embed=False)}"
-    pdf = get_pdf(client, link.href.removeprefix(ctx.url_prefix).removeprefix("fiche.pdf"), "ti")
+    query = state.to_query(include_embed=False)
+    assert link.href == ctx.urls.page("fiche.pdf", query) == f"/fiche.pdf{query}"
+    pdf = get_pdf(client, query, "ti")
     first = words(pdf.pages[0].extract_text())
     assert ti.loc[code, "ti_nom"] in first and "Territoire d'industrie 2023-2027" in first
 

@@ -52,10 +52,6 @@ _THEME_COLOURS = {  # a:clrScheme of the theme (tables, charts and hyperlinks fo
 }
 
 
-def _hex(c: RGBColor) -> str:
-    return str(c)
-
-
 # --------------------------------------------------------------------------- theme and master
 def _theme(prs) -> None:
     """Colours and fonts of the theme: DSFR colours, Arial for titles and text."""
@@ -90,7 +86,7 @@ def _text_style(level_ppr, size: int, bold: bool, color: RGBColor) -> None:
     for old in rpr.findall(qn("a:solidFill")):
         rpr.remove(old)
     fill = etree.Element(qn("a:solidFill"))
-    etree.SubElement(fill, qn("a:srgbClr")).set("val", _hex(color))
+    etree.SubElement(fill, qn("a:srgbClr")).set("val", str(color))
     rpr.insert(0, fill)
 
 
@@ -143,7 +139,7 @@ def _placeholder_text(ph, size: int, color: RGBColor, bold: bool = False, align:
     if bold:
         rpr.set("b", "1")
     fill = etree.SubElement(rpr, qn("a:solidFill"))
-    etree.SubElement(fill, qn("a:srgbClr")).set("val", _hex(color))
+    etree.SubElement(fill, qn("a:srgbClr")).set("val", str(color))
 
 
 def _next_id(owner) -> int:
@@ -164,11 +160,10 @@ def _add_rect(owner, name: str, left, top, width, height, color: RGBColor) -> Sh
     return shape
 
 
-def _add_text(owner, name: str, left, top, width, height, lines, at_back: bool = False) -> Shape:
+def _add_text(owner, name: str, left, top, width, height, lines) -> Shape:
     """A text box on a master or a layout; ``lines``: (text, size, bold, italic, colour)."""
     sp = CT_Shape.new_textbox_sp(_next_id(owner), name, int(left), int(top), int(width), int(height))
-    tree = owner.shapes._spTree
-    tree.insert(2, sp) if at_back else tree.append(sp)
+    owner.shapes._spTree.append(sp)
     shape = Shape(sp, owner.shapes)
     tf = shape.text_frame
     tf.word_wrap = True

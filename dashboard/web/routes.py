@@ -144,7 +144,7 @@ def register_routes(app, ctx) -> None:
         if fmt.cache == "shared":
             def cached(state: ViewState, day: str | None, options: tuple = ()) -> bytes:
                 key = (f"export:{fmt.kind}:{ctx.geo_version}:{day or ''}:{state.to_query(include_embed=False)}"
-                       f":{options or ''}")
+                       + (f":{options}" if options else ""))
                 return shared_cache().get_or_make(key, lambda: make(state, day, options))
             return cached
         return make

@@ -390,7 +390,7 @@ def bench_deck(ctx, runs: int = 3) -> list[tuple[str, float, float, int]]:
         times = []
         for _ in range(runs):
             t = time.perf_counter()
-            body = deck_bytes(ctx, state)
+            body = deck_bytes(ctx, state, site_url="http://localhost/")
             times.append(time.perf_counter() - t)
         out.append((name, min(times), target, len(body)))
     return out

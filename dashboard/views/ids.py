@@ -35,5 +35,6 @@ BAROMETRE = "carte-barometre"
 BAROMETRE_MONTH = "mois-barometre"
 #: Export buttons: ``export-<kind>`` of each format with a button (:data:`dashboard.model.export_formats.BUTTONS`).
 EXPORT_BUTTONS = tuple(f.element_id for f in BUTTONS)
+FICHE_PDF = "fiche-pdf"  # the fiche's « Fiche PDF » link (suffixed -1/-2 when two fiches are compared)
 SLIDE = "export-diapositive"
 TABS = "onglets"

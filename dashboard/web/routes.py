@@ -7,8 +7,9 @@
 - ``GET /geo/lieux.json`` -> place names drawn over the map;
 - ``GET /api/recherche?q=…&limite=…&phase=…`` -> ``{"q": …, "resultats": […]}``;
 - ``GET /export.<kind>?<query of the page>`` for every format of
-  :data:`dashboard.model.export_formats.EXPORTS` (CSV, GeoJSON, XLSX, committee deck, slide image,
-  the CSV's metadata): the rows are exactly ``filter_laureates(ctx.laureats, ViewState.from_query(query)[0])``;
+  :data:`dashboard.model.export_formats.EXPORTS` (CSV, GeoJSON, XLSX, committee deck with its
+  ``comite=AAAA-MM-JJ``, slide image, the CSV's metadata; the printable fiche at ``/fiche.pdf``):
+  the rows are exactly ``filter_laureates(ctx.laureats, ViewState.from_query(query)[0])``;
 - ``GET /export.quarantaine.csv``: the validation report of the official laureates file (rows in quarantine);
 - ``GET /export.nouveautes.csv``: laureates added, removed or modified since the previous file.
 
@@ -35,7 +36,7 @@ from flask import Response, request
 import settings
 from dashboard.web.cache import ExportCache, get_cache
 from dashboard.model.data import row_state
-from dashboard.model.export_formats import EXPORT_BY_KIND, EXPORTS, ExportFormat
+from dashboard.model.export_formats import EXPORT_BY_KIND, EXPORTS, ExportFormat, ExportUnavailable
 from dashboard.model.urls import AppUrls
 from dashboard.views.map_overlays import place_labels_json
 from dashboard.model.search import MAX_QUERY_LENGTH, clamp_limit
@@ -107,6 +108,25 @@ def view_state_from_request(ctx) -> tuple[ViewState, list[str]]:
     return ViewState.from_query(_query_string(), ctx.choices)
 
 
+def request_options(fmt: ExportFormat, urls, ignored: list[str]) -> tuple[tuple[str, str], ...]:
+    """The builder's options of ``fmt`` from the current request (``site_url``: the page's absolute
+    address; ``comite``: an ISO date, a bad one is reported in ``ignored``), as sorted pairs."""
+    out = {}
+    if "site_url" in fmt.options:
+        out["site_url"] = request.host_url.rstrip("/") + urls.requests_prefix
+    raw = request.args.get("comite") if "comite" in fmt.options else None
+    if raw:
+        try:
+            day = date.fromisoformat(raw) if len(raw) == 10 else None
+        except ValueError:
+            day = None
+        if day is None:
+            ignored.append(f"« comite={raw[:40]} » ignoré (date attendue AAAA-MM-JJ)")
+        else:
+            out["comite"] = day.isoformat()
+    return tuple(sorted(out.items()))
+
+
 def ignored_summary(messages: list[str]) -> str:
     """Short ASCII-safe summary of ignored parameters (percent-encoded UTF-8)."""
     text = " ; ".join(messages)
@@ -172,18 +192,19 @@ def register_routes(app, ctx) -> None:
     def body_maker(fmt: ExportFormat):
         module, _, name = fmt.builder.partition(":")
 
-        def make(state: ViewState, day: str | None) -> bytes:  # the day: for formats that print it
+        def make(state: ViewState, day: str | None, options: tuple = ()) -> bytes:  # the day: formats printing it
             # a heavy export takes its slot before the import: no request waits for another's import
             with slots.hold() if fmt.heavy else nullcontext():
                 builder = getattr(importlib.import_module(module), name)  # heavy libraries load on first use
-                return builder(ctx, state)
+                return builder(ctx, state, **dict(options))
 
         if fmt.cache == "process":
             return functools.lru_cache(maxsize=8)(make)
         if fmt.cache == "shared":
-            def cached(state: ViewState, day: str | None) -> bytes:
-                key = f"export:{fmt.kind}:{ctx.geo_version}:{day or ''}:{state.to_query(include_embed=False)}"
-                return shared_cache().get_or_make(key, lambda: make(state, day))
+            def cached(state: ViewState, day: str | None, options: tuple = ()) -> bytes:
+                key = (f"export:{fmt.kind}:{ctx.geo_version}:{day or ''}:{state.to_query(include_embed=False)}"
+                       + (f":{options}" if options else ""))
+                return shared_cache().get_or_make(key, lambda: make(state, day, options))
             return cached
         return make
 
@@ -191,11 +212,21 @@ def register_routes(app, ctx) -> None:
         body = body_maker(fmt)
 
         def view():
-            state, ignored = view_state_from_request(ctx)
+            if "comite" in fmt.options:  # a parameter of the file, not of the view
+                state, ignored = ViewState.from_query(
+                    {k: request.args.getlist(k) for k in request.args if k != "comite"}, ctx.choices)
+            else:
+                state, ignored = view_state_from_request(ctx)
             state = state.with_(embed=False)
             key_state = row_state(state) if fmt.rows_only else state
-            resp = _attachment(body(key_state, date.today().isoformat() if fmt.daily else None), fmt.mimetype,
-                               fmt.filename, ignored)
+            options = request_options(fmt, urls, ignored)
+            try:
+                made = body(key_state, date.today().isoformat() if fmt.daily else None, options)
+            except ExportUnavailable as refusal:
+                resp = Response(str(refusal), status=404, mimetype="text/plain")
+                resp.headers["Content-Type"] = "text/plain; charset=utf-8"
+                return resp
+            resp = _attachment(made, fmt.mimetype, fmt.filename, ignored)
             if fmt.described_by:  # where the metadata lives (the CSV itself holds only the header and the rows)
                 target = EXPORT_BY_KIND[fmt.described_by].path
                 resp.headers["Link"] = f'<{target}{state.to_query(include_embed=False)}>; rel="describedby"'

@@ -356,14 +356,37 @@ def _sources_slide(prs, ctx, state):
 
 
 # --------------------------------------------------------------------------- deck
+#: Longest text of a document property (Open Packaging Conventions core properties, python-pptx's limit).
+CORE_PROPERTY_LIMIT = 255
+
+
+def set_core_properties(prs, **values: str) -> None:
+    """Set text document properties (``title``, ``subject``, ``keywords``…) of ``prs``, each cut to
+    :data:`CORE_PROPERTY_LIMIT` characters at a word boundary, with « … » when cut.
+
+    Parameters
+    ----------
+    prs : pptx.Presentation
+    **values : str
+        Text properties of :attr:`pptx.Presentation.core_properties`, by name.
+    """
+    for name, value in values.items():
+        text = " ".join(str(value).split())
+        if len(text) > CORE_PROPERTY_LIMIT:
+            cut = text[:CORE_PROPERTY_LIMIT - 1]
+            space = cut.rfind(" ")
+            cut = cut[:space] if space > CORE_PROPERTY_LIMIT // 2 else cut
+            text = cut.rstrip(" ,;:") + "…"
+        setattr(prs.core_properties, name, text)
+
+
 def build_deck(ctx: DataContext, state: ViewState) -> Presentation:
     """The deck of a view (see the module docstring); its titles are :func:`slide_plan`."""
     sel = filter_laureates(ctx.laureats, state)
     titles = slide_plan(ctx, state, len(sel))
     prs = Presentation()
     prs.slide_width, prs.slide_height = WIDTH, HEIGHT
-    prs.core_properties.title = TITLE_DECK
-    prs.core_properties.subject = filters_sentence(ctx, state, len(sel))
+    set_core_properties(prs, title=TITLE_DECK, subject=filters_sentence(ctx, state, len(sel)))
     _title_slide(prs, ctx, state, sel)
     _map_slide(prs, ctx, state, sel, titles[1])
     _kpi_slide(prs, ctx, state, sel)

@@ -123,7 +123,7 @@ def create_app(bundle: Bundle, **dash_kwargs) -> dash.Dash:
     layout_path = (app.config.routes_pathname_prefix or "/") + "_dash-layout"
 
     def serve_layout_once():
-        if request.path != layout_path or request.method != "GET" or _page_path() in shell.INFO_PAGES:
+        if request.path != layout_path or request.method not in ("GET", "HEAD") or _page_path() in shell.INFO_PAGES:
             return None
         state, ignored = ViewState.from_query(_page_query(), ctx.choices)
         raw, gz = layout_body(state, tuple(ignored))

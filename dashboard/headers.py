@@ -156,13 +156,14 @@ class ResponseHeaders:
 
     def compression_key(self, req) -> str:
         """``static:`` for responses whose bytes are fixed for the life of the process
-        (fingerprinted component files, versioned map geometry), ``nocache:`` otherwise."""
+        (fingerprinted component files, map geometry), ``nocache:`` otherwise."""
         if req.method != "GET":
             return "nocache:"
         if req.path.startswith(self.paths.suites) and self.is_fingerprinted(req.path, req.args):
             return "static:" + req.full_path
-        if req.path.startswith(self.paths.geo) and req.path.endswith(".geojson") and "v" in req.args:
-            return "static:" + req.full_path
+        if req.path.startswith(self.paths.geo):
+            # map geometry: fixed bytes per path, whatever the query (a 304 is answered after compression)
+            return "static:" + req.path
         return "nocache:"
 
     def after_request(self, response: Response) -> Response:

@@ -111,6 +111,19 @@ def place_labels(ctx: DataContext) -> list[list]:
     return ctx.once("place_labels", make)
 
 
+def geometry_response(body: bytes, mimetype: str, version: str, name: str) -> Response:
+    """A map-geometry answer: cached for good under its versioned URL (``?v=<version>``), else for
+    5 minutes, then revalidated by its ETag (``<version>-<name>``: a 304 without the body when unchanged)."""
+    resp = Response(body, status=200, mimetype=mimetype)
+    if request.args.get("v") == version:
+        resp.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    else:
+        resp.headers["Cache-Control"] = "public, max-age=300"
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.set_etag(f"{version}-{name}")
+    return resp.make_conditional(request)
+
+
 def register_layer_routes(app, ctx: DataContext) -> None:
     """``/geo/lieux.json`` under the app's prefix."""
     server = app.server
@@ -120,18 +133,12 @@ def register_layer_routes(app, ctx: DataContext) -> None:
     if not prefix.endswith("/"):
         prefix += "/"
 
-    def _json(body: bytes, mimetype: str) -> Response:  # versioned URL: cached for good
-        resp = Response(body, status=200, mimetype=mimetype)
-        resp.headers["Cache-Control"] = ("public, max-age=31536000, immutable"
-                                         if request.args.get("v") == ctx.geo_version else "public, max-age=300")
-        return resp
-
     encoded: dict = {}  # not ctx.once: place_labels already holds ctx.once's (non-reentrant) lock
 
     def lieux():
         if "body" not in encoded:
             encoded["body"] = json.dumps(place_labels(ctx), ensure_ascii=False, separators=(",", ":")).encode()
-        return _json(encoded["body"], "application/json")
+        return geometry_response(encoded["body"], "application/json", ctx.geo_version, "lieux")
 
     server.add_url_rule(f"{prefix}geo/lieux.json", "ti_geo_lieux", lieux, methods=["GET"])
 

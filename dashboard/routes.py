@@ -28,7 +28,9 @@ from .data import filter_laureates, row_state
 from .export import export_rows, metadata_text, to_csv_text, to_geojson
 from .spreadsheet import XLSX_MIMETYPE, to_xlsx_bytes
 from .search import MAX_QUERY_LENGTH, SearchIndex, clamp_limit
+from .layers import geometry_response
 from .state import ViewState
+from .web_errors import error_response
 
 CSV_FILENAME = "laureats-territoires-industrie.csv"
 GEOJSON_FILENAME = "laureats-territoires-industrie.geojson"
@@ -173,17 +175,12 @@ def register_routes(app, ctx) -> None:
             separators=(",", ":")).encode("utf-8"))
 
     def geo(name):
-        """Map geometry (GeoJSON), by fixed name only; versioned URL, cacheable for good."""
+        """Map geometry (GeoJSON), by fixed name only; versioned URL, cacheable for good; the unversioned
+        one revalidated by its ETag (304 when unchanged)."""
         body = ctx.geo_bytes(name) if name in GEO_NAMES else None
         if body is None:
-            return Response("Géométrie inconnue.", status=404, mimetype="text/plain")
-        resp = Response(body, status=200, mimetype="application/geo+json")
-        if request.args.get("v") == ctx.geo_version:
-            resp.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-        else:
-            resp.headers["Cache-Control"] = "public, max-age=300"
-        resp.headers["X-Content-Type-Options"] = "nosniff"
-        return resp
+            return error_response(404, f"Géométrie inconnue : attendu {', '.join(GEO_NAMES)} (.geojson).")
+        return geometry_response(body, "application/geo+json", ctx.geo_version, name)
 
     server.add_url_rule(f"{prefix}geo/<name>.geojson", ENDPOINTS[3], geo, methods=["GET"])
     server.add_url_rule(f"{prefix}api/recherche", ENDPOINTS[0], recherche, methods=["GET"])

@@ -213,9 +213,10 @@ def test_12_no_source_map_in_production(client, path, caplog):
 
 # --------------------------------------------------------------------------- 13: small ones
 def _chunked_post(client, body: bytes):
+    """A chunked POST as gunicorn hands it on: no CONTENT_LENGTH, the input ends with the body."""
     return client.post("/_dash-update-component", input_stream=io.BytesIO(body),
                        headers={"Transfer-Encoding": "chunked", "Content-Type": "application/json"},
-                       environ_overrides={"wsgi.input_terminated": True})
+                       environ_overrides={"wsgi.input_terminated": True, "CONTENT_LENGTH": ""})
 
 
 def test_13_chunked_body_over_the_limit_is_a_413(client):

@@ -140,6 +140,6 @@ def create_app(bundle: Bundle, **dash_kwargs) -> dash.Dash:
     shell.register_shell_callbacks(app)
     register_routes(app, ctx)
     register_layer_routes(app, ctx)
-    harden(app, manifest=ctx.manifest)
+    harden(app, manifest=ctx.manifest, rebuild_failure=ctx.rebuild_failure)
     app.server.before_request(serve_layout_once)  # after harden's checks
     return app

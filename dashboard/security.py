@@ -220,7 +220,8 @@ class _Hardening:
 
 
 # --------------------------------------------------------------------------- entry point
-def harden(app, settings: SecuritySettings | Mapping[str, str] | None = None, manifest=None):
+def harden(app, settings: SecuritySettings | Mapping[str, str] | None = None, manifest=None,
+           rebuild_failure: str | None = None):
     """Apply the production settings to a Dash app's Flask server (idempotent).
 
     Parameters
@@ -234,6 +235,9 @@ def harden(app, settings: SecuritySettings | Mapping[str, str] | None = None, ma
     manifest : mapping, optional
         The bundle's manifest: ``/healthz`` reports it (503 without it) and the shared
         cache's keys are tied to it.
+    rebuild_failure : str, optional
+        Why the last rebuild failed (the bundle served is the last good one): ``/healthz`` then says
+        ``degrade`` with this reason.
 
     Returns
     -------
@@ -268,7 +272,8 @@ def harden(app, settings: SecuritySettings | Mapping[str, str] | None = None, ma
 
     health = state.prefix + "healthz"
     if not any(rule.rule == health for rule in server.url_map.iter_rules()):
-        server.add_url_rule(health, endpoint="ti_healthz", view_func=healthz_view(manifest), methods=["GET"])
+        server.add_url_rule(health, endpoint="ti_healthz", view_func=healthz_view(manifest, rebuild_failure),
+                            methods=["GET"])
 
     try:
         get_cache(app)

@@ -105,6 +105,14 @@ def _source_entry(src, path: Path | None, rows: int | None, status: str) -> dict
     return entry
 
 
+def laureates_input(source_dir, laureates) -> Path | None:
+    """The laureates file a build with these inputs reads: ``laureates`` when given, else the official
+    file of ``source_dir``; None when there is none (the build then makes demonstration laureates)."""
+    if laureates is not None:
+        return Path(laureates)
+    return find_source_file(Path(source_dir), SOURCES["laureats"]) if source_dir is not None else None
+
+
 def build(source_dir=None, laureates=None, out="data/processed", quiet: bool = False,
           strict: bool = False) -> dict:
     """Build the bundle.
@@ -174,7 +182,7 @@ def build(source_dir=None, laureates=None, out="data/processed", quiet: bool = F
         barometre = pd.DataFrame(columns=["code_departement", "date", "valeur"])
 
     prog.step("Lauréats")
-    lau_path = Path(laureates) if laureates is not None else path_of("laureats")
+    lau_path = laureates_input(source_dir, laureates)
     if lau_path is not None:
         index = CommuneIndex.from_communes(communes, df["codes_postaux"])
         lau = load_laureates(lau_path, index)

@@ -68,7 +68,7 @@ def read_manifest(path) -> dict:
     except UnicodeDecodeError as exc:
         raise BundleError(file, f"texte illisible (octet {exc.start} : pas de l'UTF-8)") from exc
     except json.JSONDecodeError as exc:
-        raise BundleError(file, f"JSON invalide, ligne {exc.lineno}, colonne {exc.colno} ({exc.msg})") from exc
+        raise BundleError(file, f"JSON invalide, ligne {exc.lineno}, colonne {exc.colno}") from exc
     if not isinstance(manifest, dict):
         raise BundleError(file, "un objet JSON est attendu")
     return manifest
@@ -78,7 +78,8 @@ def _read_table(file: Path, reader):
     try:
         return reader(file)
     except (OSError, ValueError) as exc:  # pyarrow: ArrowInvalid is a ValueError, a bad ZSTD frame an OSError
-        raise BundleError(file, f"table Parquet illisible ({str(exc).splitlines()[0][:200]})") from exc
+        raise BundleError(file, "table Parquet illisible (corrompue, tronquée ou remplie de zéros ; détail "
+                                 f"technique : {str(exc).splitlines()[0][:200]})") from exc
 
 
 def load_bundle(path) -> Bundle:

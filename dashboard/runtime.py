@@ -11,8 +11,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import settings
-from geodata.build import BUNDLE_FILES, build, laureates_input, source_fingerprint
-from geodata.bundle import Bundle, BundleError, bundle_exists, load_bundle, read_manifest
+from geodata.build.pipeline import build, laureates_input, source_fingerprint
+from geodata.bundle import BUNDLE_FILES, Bundle, BundleError, bundle_exists, load_bundle, read_manifest
 from geodata.errors import GeodataError
 
 log = logging.getLogger("dashboard.runtime")
@@ -58,7 +58,7 @@ def fetch_in_background(dest: Path = DEFAULT_RAW, timeout: float = 5.0, out=None
         return None
 
     def run():
-        from geodata.download import FetchError, fetch
+        from geodata.sources.download import FetchError, fetch
         try:
             fetch(dest, retries=1, timeout=timeout, progress=False, via=settings.get("TI_FETCH_VIA"))
             print(f"Sources officielles téléchargées dans {dest} : elles serviront au prochain démarrage.",

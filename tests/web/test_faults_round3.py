@@ -15,7 +15,7 @@ import pytest
 from pptx import Presentation
 
 from dashboard import create_app
-from dashboard.security import harden
+from dashboard.web.security import harden
 from dashboard.runtime import load_or_build
 
 from ..conftest import FIXTURES, ROOT, SHARED
@@ -86,7 +86,7 @@ def test_1_deck_with_nine_filieres_and_long_filters(client, ctx):
 def test_1_every_core_property_is_cut_to_its_limit():
     from pptx import Presentation as NewPresentation
 
-    from dashboard.deck import CORE_PROPERTY_LIMIT, set_core_properties
+    from dashboard.exports.deck import CORE_PROPERTY_LIMIT, set_core_properties
     prs = NewPresentation()
     long = "mot " * 200
     names = ("author", "category", "comments", "content_status", "identifier", "keywords", "language",
@@ -105,7 +105,7 @@ EMBED_QUERIES = ["?embed=1", "?embed=true", "?embed=TRUE", "?embed=True", "?embe
 
 
 def _layout_is_embed(client, query: str) -> bool:
-    from dashboard.embed import FULL_VIEW_LINK
+    from dashboard.views.embed import FULL_VIEW_LINK
     r = client.get("/_dash-layout", headers={"Referer": "http://localhost/" + query})
     assert r.status_code == 200
     return FULL_VIEW_LINK in r.get_data(as_text=True)
@@ -171,7 +171,7 @@ def _sync_body(app, names):
 
 @pytest.mark.parametrize("forged", [5, True, 1.5, "zzz", "", "Filiere"])
 def test_9_forged_wildcard_name_is_a_400(app, client, forged, caplog):
-    from dashboard.state import FILTER_NAMES
+    from dashboard.model.state import FILTER_NAMES
     good = _sync_body(app, FILTER_NAMES)
     assert client.post("/_dash-update-component", json=good).status_code == 200  # the shape the page sends
     names = list(FILTER_NAMES)
@@ -184,7 +184,7 @@ def test_9_forged_wildcard_name_is_a_400(app, client, forged, caplog):
 
 def test_9_every_pattern_id_of_the_app_has_declared_values(app):
     """The guard knows the allowed values of every wildcard key of every registered callback."""
-    from dashboard.ids import PATTERN_VALUES
+    from dashboard.views.ids import PATTERN_VALUES
     for cb in app.callback_map.values():
         for spec in [*cb.get("inputs", []), *cb.get("state", [])]:
             sid = spec["id"]

@@ -127,6 +127,11 @@ class SecuritySettings:
 
 
 # --------------------------------------------------------------------------- chunked bodies
+#: Keys of the WSGI environ (request data, not environment variables).
+_CONTENT_LENGTH, _TRANSFER_ENCODING = "CONTENT_LENGTH", "HTTP_TRANSFER_ENCODING"
+_INPUT, _INPUT_TERMINATED = "wsgi.input", "wsgi.input_terminated"
+
+
 class ChunkedBodyLimit:
     """WSGI middleware: a request body sent without ``Content-Length`` (``Transfer-Encoding: chunked``)
     is read here, up to one byte past the limit, and handed on with its length.
@@ -148,19 +153,19 @@ class ChunkedBodyLimit:
 
     def __call__(self, environ, start_response):
         limit = self.limit()
-        if (limit is not None and not environ.get("CONTENT_LENGTH")
-                and "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()):
-            stream, chunks, size = environ["wsgi.input"], [], 0
+        if (limit is not None and not environ.get(_CONTENT_LENGTH)
+                and "chunked" in environ.get(_TRANSFER_ENCODING, "").lower()):
+            stream, chunks, size = environ[_INPUT], [], 0
             while size <= limit:
                 chunk = stream.read(min(64 * 1024, limit + 1 - size))
                 if not chunk:
                     break
                 chunks.append(chunk)
                 size += len(chunk)
-            environ["wsgi.input"] = io.BytesIO(b"".join(chunks))
-            environ["CONTENT_LENGTH"] = str(size)  # over the limit: Werkzeug answers 413
-            environ.pop("HTTP_TRANSFER_ENCODING")  # the body is whole, of known length (Werkzeug reads it so)
-            environ.pop("wsgi.input_terminated", None)
+            environ[_INPUT] = io.BytesIO(b"".join(chunks))
+            environ[_CONTENT_LENGTH] = str(size)  # over the limit: Werkzeug answers 413
+            environ.pop(_TRANSFER_ENCODING)  # the body is whole, of known length (Werkzeug reads it so)
+            environ.pop(_INPUT_TERMINATED, None)
         return self.wsgi_app(environ, start_response)
 
 

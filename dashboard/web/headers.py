@@ -124,7 +124,7 @@ class ResponseHeaders:
 
     def is_embed_page(self, req) -> bool:
         """True for the map page when its query asks for the embed view (the only page another site may
-        frame), decided by the view's own parser (:func:`dashboard.state.embed_requested`), for GET and HEAD."""
+        frame), decided by the view's own parser (:func:`dashboard.model.state.embed_requested`), for GET and HEAD."""
         if req.method not in ("GET", "HEAD") or req.path != self.paths.prefix:
             return False
         return embed_requested(req.query_string.decode("utf-8", errors="replace"))

@@ -436,6 +436,30 @@ def _speaker_notes(prs, ctx, state, sel, view_url) -> None:
 
 
 # --------------------------------------------------------------------------- deck
+#: Longest text of a document property (Open Packaging Conventions core properties, python-pptx's limit).
+CORE_PROPERTY_LIMIT = 255
+
+
+def set_core_properties(prs, **values: str) -> None:
+    """Set text document properties (``title``, ``subject``, ``keywords``…) of ``prs``, each cut to
+    :data:`CORE_PROPERTY_LIMIT` characters at a word boundary, with « … » when cut.
+
+    Parameters
+    ----------
+    prs : pptx.Presentation
+    **values : str
+        Text properties of :attr:`pptx.Presentation.core_properties`, by name.
+    """
+    for name, value in values.items():
+        text = " ".join(str(value).split())
+        if len(text) > CORE_PROPERTY_LIMIT:
+            cut = text[:CORE_PROPERTY_LIMIT - 1]
+            space = cut.rfind(" ")
+            cut = cut[:space] if space > CORE_PROPERTY_LIMIT // 2 else cut
+            text = cut.rstrip(" ,;:") + "…"
+        setattr(prs.core_properties, name, text)
+
+
 def build_deck(ctx: DataContext, state: ViewState, site_url: str, comite: str | None = None):
     """The deck of a view (see the module docstring); its titles are :func:`slide_plan`.
 
@@ -458,9 +482,7 @@ def build_deck(ctx: DataContext, state: ViewState, site_url: str, comite: str | 
     query = filters_query(state)
     view_url = f"{site_url}{query}"
     prs = new_presentation()
-    prs.core_properties.title = TITLE_DECK
-    prs.core_properties.subject = filters_sentence(ctx, state, len(sel))
-    prs.core_properties.language = "fr-FR"
+    set_core_properties(prs, title=TITLE_DECK, subject=filters_sentence(ctx, state, len(sel)), language="fr-FR")
     _title_slide(prs, ctx, state, sel, comite)
     _map_slide(prs, ctx, state, sel, titles[1])
     _kpi_slide(prs, ctx, state, sel)

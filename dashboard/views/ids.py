@@ -1,6 +1,7 @@
 """Component ids, shared by the layout, the callbacks and the browser tests."""
 from dashboard.model.catalog import KPI_METRICS
 from dashboard.model.export_formats import BUTTONS
+from dashboard.model.state import FILTER_NAMES
 
 URL = "url"
 MAP = "carte"
@@ -25,6 +26,11 @@ FILTER_TYPE = "filtre"
 def filter_id(name: str) -> dict:
     """Pattern-matching id of a filter control (``{"type": "filtre", "name": name}``)."""
     return {"type": FILTER_TYPE, "name": name}
+
+
+#: The values each wildcard key of a pattern-matching id may take, by the id's ``type``: the callback
+#: guard (:mod:`dashboard.callback_guard`) refuses any other (a forged ``name`` is a 400, not a 500).
+PATTERN_VALUES = {FILTER_TYPE: {"name": frozenset(FILTER_NAMES)}}
 
 SEARCH = "recherche"
 FICHE = "fiche"

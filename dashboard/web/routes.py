@@ -234,22 +234,24 @@ def register_routes(app, ctx) -> None:
         view.__name__ = fmt.endpoint
         return view
 
-    def versioned(body: bytes, mimetype: str) -> Response:
-        """A body of the bundle: cacheable for good under its versioned URL, 5 minutes otherwise."""
+    def versioned(body: bytes, mimetype: str, name: str) -> Response:
+        """A body of the bundle: cacheable for good under its versioned URL, 5 minutes otherwise, then
+        revalidated by its ETag (``<version>-<name>``: a 304 without the body when unchanged)."""
         resp = Response(body, status=200, mimetype=mimetype)
         if request.args.get("v") == ctx.geo_version:
             resp.headers["Cache-Control"] = "public, max-age=31536000, immutable"
         else:
             resp.headers["Cache-Control"] = "public, max-age=300"
         resp.headers["X-Content-Type-Options"] = "nosniff"
-        return resp
+        resp.set_etag(f"{ctx.geo_version}-{name}")
+        return resp.make_conditional(request)
 
     def geo(name):
         """Map geometry (GeoJSON), by fixed name only."""
         body = ctx.geo_bytes(name) if name in GEO_NAMES else None
         if body is None:
-            return Response("Géométrie inconnue.", status=404, mimetype="text/plain")
-        return versioned(body, "application/geo+json")
+            return error_response(404, f"Géométrie inconnue : attendu {', '.join(GEO_NAMES)} (.geojson).")
+        return versioned(body, "application/geo+json", name)
 
     places: dict = {}  # encoded once (not ctx.once: place_labels already holds its non-reentrant lock)
 
@@ -257,7 +259,7 @@ def register_routes(app, ctx) -> None:
         """Place names drawn over the map (:func:`dashboard.views.map_overlays.place_labels`)."""
         if "body" not in places:
             places["body"] = place_labels_json(ctx)
-        return versioned(places["body"], "application/json")
+        return versioned(places["body"], "application/json", "lieux")
 
     server.add_url_rule(urls.route("geo/<name>.geojson"), GEO_ENDPOINT, geo, methods=["GET"])
     server.add_url_rule(urls.route("geo/lieux.json"), PLACES_ENDPOINT, lieux, methods=["GET"])

@@ -19,6 +19,7 @@ from geodata.bundle import CHANGES_FILE, QUARANTINE_FILE, Bundle
 from geodata.read.laureates import MAX_VALUE, implausible
 from geodata.schema import ANY_ZONE_COLUMN, PHASES, ZONE_COLUMNS, in_ti_column, is_ti_fund, ti_id_column
 
+from dashboard.model import fmt
 from dashboard.model.catalog import FEATURES, FILTERS, KPI_METRICS, METRICS, PARAMETERS, SCOPE_COLUMN, FilterSpec
 from dashboard.model.state import Choices, ViewState
 from dashboard.model.urls import AppUrls
@@ -122,6 +123,8 @@ class DataContext:
         self.laureats = lau.reset_index(drop=True)
         self.manifest = b.manifest
         self.demonstration = b.demonstration
+        #: Why the last rebuild failed (the bundle is the last good one), for the operator; public wording.
+        self.rebuild_failure = fmt.public_message(b.rebuild_failure)
         self.has_ti = b.has("ti") and len(b.territoires) > 0
         self.has_zones = b.has("zones")
         self.has_amounts = self.has_feature("amounts")

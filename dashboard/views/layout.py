@@ -136,6 +136,9 @@ def legend_note(ctx: DataContext):
 CODE_STYLE = {"color": "inherit"}
 
 
+REBUILD_FAILURE_NOTE = "note-echec-reconstruction"
+
+
 def sources_footer(ctx: DataContext):
     m = ctx.manifest
     rows = []
@@ -153,8 +156,15 @@ def sources_footer(ctx: DataContext):
             f"{fmt.date_fr(m['instantane']['date'])}, dérivé par notre code des fichiers officiels ci-dessous "
             "(millésimes indiqués). Pour actualiser : ", html.Code("python -m geodata fetch", style=CODE_STYLE),
             " puis redémarrer l'application (ou ", html.Code("TI_SOURCE_DIR=DOSSIER", style=CODE_STYLE), ")."])
+    failure = None
+    if ctx.rebuild_failure:  # for the operator: the data shown are the last good bundle's
+        failure = html.P(id=REBUILD_FAILURE_NOTE, className="note-exploitant", children=[
+            html.Strong("Note pour l'exploitant : "),
+            f"la dernière reconstruction des données a échoué ({ctx.rebuild_failure}). La carte sert le lot "
+            f"précédent, construit le {fmt.date_fr(m['date_construction'])} ; l'état est aussi donné par ",
+            html.Code("/healthz", style=CODE_STYLE), "."])
     return html.Footer(id="sources", className="sources small text-muted mt-3", children=[
-        html.H2("Sources et licences", className="h6"), html.P(lau), snap, html.Ul(rows),
+        html.H2("Sources et licences", className="h6"), failure, html.P(lau), snap, html.Ul(rows),
         html.P(f"Lot de données construit le {fmt.date_fr(m['date_construction'])}."),
     ])
 

@@ -118,6 +118,14 @@ def _csv_bytes(frame: pd.DataFrame, columns) -> bytes:
     return frame.reindex(columns=list(columns)).to_csv(index=False, sep=";").encode("utf-8-sig")
 
 
+def laureates_input(source_dir, laureates) -> Path | None:
+    """The laureates file a build with these inputs reads: ``laureates`` when given, else the official
+    file of ``source_dir``; None when there is none (the build then makes demonstration laureates)."""
+    if laureates is not None:
+        return Path(laureates)
+    return find_source_file(Path(source_dir), SOURCES["laureats"]) if source_dir is not None else None
+
+
 def build(source_dir=None, laureates=None, out="data/processed", quiet: bool = False,
           strict: bool = False, max_quarantine_share: float = MAX_QUARANTINE_SHARE) -> dict:
     """Build the bundle.
@@ -190,7 +198,7 @@ def build(source_dir=None, laureates=None, out="data/processed", quiet: bool = F
         barometre = pd.DataFrame(columns=["code_departement", "date", "valeur"])
 
     prog.step("Lauréats")
-    lau_path = Path(laureates) if laureates is not None else path_of("laureats")
+    lau_path = laureates_input(source_dir, laureates)
     loaded = None
     if lau_path is not None:
         index = CommuneIndex.from_communes(communes, df["codes_postaux"], df["regions"])

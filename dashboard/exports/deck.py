@@ -357,14 +357,18 @@ def _territory_slide(prs, ctx, state, title):
     terrs = [t for t in (resolve_territory(ctx, state.territoire, state.phase),
                          resolve_territory(ctx, state.comparer, state.phase)) if t is not None]
     rows = []
-    amounts = ctx.has_amounts
+    # one column per KPI metric of the catalog whose figure the data has (the count followed by its
+    # rate per 10,000 inhabitants), then the population
+    metrics = _kpi_metrics(ctx)
 
     def row(label, k, pop):
-        per = k["laureats"] / pop * 10_000 if pop else None
-        rows.append([label, fmt.integer(k["laureats"]), fmt.decimal(per, 2) if per is not None else "n.d.",
-                     *([fmt.euros(k["investissement"]), fmt.euros(k["aide"]), fmt.integer(k["emplois"])]
-                       if amounts else []),
-                     fmt.percent(k["part_zone_prioritaire"]), fmt.integer(pop)])
+        cells = [label]
+        for m in metrics:
+            cells.append(m.format(k.get(m.key)))
+            if m.aggregation == "count":
+                per = k[m.key] / pop * 10_000 if pop else None
+                cells.append(fmt.decimal(per, 2) if per is not None else "n.d.")
+        rows.append([*cells, fmt.integer(pop)])
 
     for t in terrs:
         kind = "EPCI" if t.kind == "epci" else f"TI {t.phase}"
@@ -373,9 +377,16 @@ def _territory_slide(prs, ctx, state, title):
         pop = int(ctx.communes.loc[ctx.communes["code_region"] == code, "population"].sum())
         row(f"Région {ctx.regions.loc[code]}", kpis(wide[wide["code_region"] == code], ctx.choices), pop)
     row("France", kpis(wide, ctx.choices), int(ctx.communes["population"].sum()))
-    _table(s, ["", "Lauréats", "pour 10 000 hab.", *(["Investissement", "Aide", "Emplois"] if amounts else []),
-               "En zone prioritaire", "Habitants"], rows, size=12, name="comparaison",
-           widths=[3.4, 1, 1.2, *([1.4, 1.3, 1] if amounts else []), 1.3, 1.2])
+    header = [""]
+    for m in metrics:
+        header.append(m.fiche_label)
+        if m.aggregation == "count":
+            header.append("pour 10 000 hab.")
+    header.append("Habitants")
+    first = 3.2
+    rest = (11.8 - first) / (len(header) - 1)
+    _table(s, header, rows, size=12 if len(header) <= 9 else 10, name="comparaison",
+           widths=[first, *([rest] * (len(header) - 1))])
     _text(s, MARGIN, Inches(5.6), WIDTH - 2 * MARGIN, Inches(0.8),
           ["Chiffres pour les filtres actuels, hors filtre de lieu (une fiche porte sur son territoire)."],
           size=12, color=MUTED)

@@ -167,6 +167,9 @@ class ParamSpec:
         A change redraws the laureate pins (the phase moves the inside/outside split).
     section : int
         Group of the filter panel (a rule between groups).
+    doc : str or None
+        French description of its values in the README's table (None: written from
+        ``kind``, ``values`` and ``default`` by :mod:`dashboard.model.docs`).
     """
 
     name: str
@@ -185,6 +188,7 @@ class ParamSpec:
     clearable: bool = False
     searchable: bool = False
     help_text: str | None = None
+    doc: str | None = None
 
     @property
     def params(self) -> tuple:
@@ -234,6 +238,9 @@ class FilterSpec:
         The two URL parameters of a ``range`` filter (start, end).
     reads : tuple
         Other state fields the mask reads when the filter is set (the TI filter reads the phase).
+    doc : str or None
+        French description of its values in the README's table (None: written from
+        ``kind``, ``values`` and ``column`` by :mod:`dashboard.model.docs`).
     """
 
     name: str
@@ -254,6 +261,7 @@ class FilterSpec:
     empty_option: str | None = None
     section: int = 0
     reads: tuple = ()
+    doc: str | None = None
 
     refresh_pins = True
     help_text = None
@@ -362,11 +370,12 @@ def _indicator_options(ctx, state) -> list[dict]:
 # =========================================================================== the catalog
 REGION = FilterSpec("region", "Région", "single", column="code_region", choices_key="regions",
                     choices=lambda ctx: ctx.regions.index, options=_region_options,
-                    export_column="code_region")
+                    export_column="code_region", doc="code INSEE de la région (`27`, `84`, `01`…)")
 DEPARTEMENT = FilterSpec("departement", "Département", "single", column="code_departement",
                          choices_key="departements", choices=lambda ctx: ctx.departements.index,
                          options=lambda ctx, state: departement_options(ctx, state.region),
-                         export_column="code_departement", placeholder="Tous")
+                         export_column="code_departement", placeholder="Tous",
+                         doc="code INSEE du département (`45`, `2A`, `971`…)")
 FILIERE = FilterSpec("filiere", "Filière", "multi", column="filiere", choices_key="filieres",
                      sentence=_list_sentence("filière "), export_column="filiere")
 MESURE = FilterSpec("mesure", "Mesure", "multi", column="mesure", choices_key="mesures",
@@ -399,14 +408,18 @@ INDICATEUR = ParamSpec("indicateur", values=tuple(m.key for m in INDICATORS), de
 PAR_HAB = ParamSpec("par_hab", kind="flag", default=False, label="pour 10 000 habitants", control="checkbox",
                     section=1)
 TERRITOIRE = ParamSpec("territoire", choices_key="territoires",
-                       choices=lambda ctx: frozenset(ctx.epci.index) | frozenset(ctx.territoires["ti_id"]))
-COMPARER = ParamSpec("comparer", choices_key="territoires")
+                       choices=lambda ctx: frozenset(ctx.epci.index) | frozenset(ctx.territoires["ti_id"]),
+                       doc="SIREN d'un EPCI ou identifiant d'un TI (`ti-2406`) : sa fiche")
+COMPARER = ParamSpec("comparer", choices_key="territoires",
+                     doc="SIREN d'un EPCI ou identifiant d'un TI : comparé au territoire de `territoire`")
 PERIODE = FilterSpec("periode", "Période", "range", column="mois", choices_key="months",
                      choices=lambda ctx: ctx.laureats["mois"].dropna().unique(), range_params=("debut", "fin"),
-                     options=_month_options, sentence=_period_sentence, placeholder=("Début", "Fin"), section=2)
+                     options=_month_options, sentence=_period_sentence, placeholder=("Début", "Fin"), section=2,
+                     doc="mois `AAAA-MM` des données, bornes comprises (`debut` ≤ `fin`, l'une ou l'autre)")
 DEPUIS = ParamSpec("depuis", kind="date", label="Depuis le dernier comité", control="date", section=2,
                    help_text="Entoure les lauréats décidés depuis cette date et chiffre le changement.")
-EMBED = ParamSpec("embed", kind="flag", default=False)
+EMBED = ParamSpec("embed", kind="flag", default=False,
+                  doc="`1` : vue en lecture seule pour un cadre `<iframe>` (carte, légende, chiffres, sources)")
 
 #: Every URL parameter, in the order of the canonical query string.
 PARAMETERS = (REGION, DEPARTEMENT, FILIERE, MESURE, TAILLE, VOLET, ZONE, TI, PHASE, NIVEAU, INDICATEUR, PAR_HAB,

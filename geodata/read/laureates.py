@@ -105,9 +105,11 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 
 def implausible(values) -> pd.Series:
     """True where a number is present but not finite, negative or above ``MAX_VALUE`` of its column
-    (``values`` is a named Series: its name is the column)."""
+    (``values`` is a named Series: its name is the column; a column without a bound — an
+    ``ExtraColumn`` whose ``max_value`` is None — is only checked for finite, non-negative values)."""
     v = pd.to_numeric(values, errors="coerce").astype(float)
-    return v.notna() & ~(np.isfinite(v) & (v >= 0) & (v <= MAX_VALUE[values.name]))
+    top = MAX_VALUE.get(values.name)
+    return v.notna() & ~(np.isfinite(v) & (v >= 0) & (v <= (np.inf if top is None else top)))
 
 #: Bounding boxes (lon_min, lat_min, lon_max, lat_max) of France, overseas included.
 FRANCE_BOXES = {

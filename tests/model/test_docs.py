@@ -42,7 +42,8 @@ def test_a_new_metric_reaches_the_indicator_table(monkeypatch):
 
 
 def test_a_new_parameter_reaches_the_parameter_table(monkeypatch):
-    extra = catalog.FilterSpec("secteur", "Secteur jetable", "multi", column="naf", requires="amounts")
+    extra = catalog.FilterSpec(name="secteur", label="Secteur jetable", kind="multi", column="naf",
+                               requires="amounts")
     monkeypatch.setattr(catalog, "PARAMETERS", catalog.PARAMETERS + (extra,))
     row = docs.parameter_table().splitlines()[-1]
     assert row == ("| `secteur` | Secteur jetable | valeurs de la colonne `naf` des données, répétables "

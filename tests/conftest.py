@@ -10,8 +10,8 @@ a skip into a failure.
 Bundles are built once per run: once per session, and once for all the workers when
 the suite runs in parallel (``pytest -n 2``, pytest-xdist: the first worker builds, the
 others wait for it). With ``--dist loadgroup`` a module's tests stay on one worker (its
-module fixtures are made once) and the browser tests that share the served app
-(:func:`base_url`) and their Chromium stay together on one worker.
+module fixtures, its Chromium, are made once); the browser modules share the app served
+once per worker (:func:`base_url`), so the modules can run on both workers.
 """
 from __future__ import annotations
 
@@ -48,19 +48,13 @@ def pytest_configure(config):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
 
-#: xdist group of the tests that use the served app (:func:`base_url`): one server, one worker.
-SERVED_APP_GROUP = "application-servie"
-
-
 @pytest.hookimpl(tryfirst=True)  # before xdist's hook reads the groups
 def pytest_collection_modifyitems(config, items):
-    """Give each test an xdist group (used by ``--dist loadgroup``, ignored otherwise): the served
-    app's group for the tests that use it, else its module."""
+    """Give each test an xdist group (used by ``--dist loadgroup``, ignored otherwise): its module."""
     for item in items:
         if item.get_closest_marker("xdist_group"):
             continue
-        group = SERVED_APP_GROUP if "base_url" in getattr(item, "fixturenames", ()) else item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group(group))
+        item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
 
 
 def pytest_runtest_setup(item):
@@ -133,10 +127,12 @@ def official_bundle(official_bundle_dir):
 
 
 @pytest.fixture(scope="session")
-def base_url(demo_bundle_dir):
-    """The app served once for the browser tests (python app.py on the demonstration bundle)."""
+def base_url(request, demo_bundle_dir):
+    """The app served once for the browser tests (python app.py on the demonstration bundle);
+    once per worker when they run in parallel (each its log)."""
     from tests.support.browser import assert_no_server_error, serve
-    log = ARTIFACTS / "app_navigateur.log"
+    worker = getattr(request.config, "workerinput", {}).get("workerid")
+    log = ARTIFACTS / (f"app_navigateur_{worker}.log" if worker else "app_navigateur.log")
     with serve({"TI_BUNDLE_DIR": str(demo_bundle_dir), "TI_SOURCE_DIR": str(SHARED or ""), "TI_LOG": str(log)}) as url:
         yield url
     assert_no_server_error(log)

@@ -38,7 +38,7 @@ def parameter_values(spec) -> str:
     if spec.doc:
         text = spec.doc
     elif spec.kind == "flag":
-        text = "`1`"
+        text = "`1` (ou `true`)"
     elif spec.kind == "date":
         text = "date `AAAA-MM-JJ`"
     elif spec.values is not None:

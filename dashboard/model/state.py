@@ -277,6 +277,15 @@ def field_default(spec, name):
     return spec.default
 
 
+_NO_CHOICES = Choices()  # the embed flag needs no value from the data
+
+
+def embed_requested(query: str) -> bool:
+    """Does the page's query string ask for the embed view? The view's own parser decides (last value,
+    ``1``/``true`` as written): the response headers and the layout cannot disagree."""
+    return ViewState.from_query(query, _NO_CHOICES)[0].embed
+
+
 #: Fields set by the filter panel's controls.
 FILTER_NAMES = tuple(name for spec in CONTROLS for name in spec.params)
 MULTI = tuple(spec.name for spec in CONTROLS if spec.multi)

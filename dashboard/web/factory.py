@@ -123,7 +123,7 @@ def create_app(bundle: Bundle, **dash_kwargs) -> dash.Dash:
     layout_path = ctx.urls.route("_dash-layout")
 
     def serve_layout_once():
-        if request.path != layout_path or request.method != "GET" or _page_path() in page_frame.INFO_PAGES:
+        if request.path != layout_path or request.method not in ("GET", "HEAD") or _page_path() in page_frame.INFO_PAGES:
             return None
         state, ignored = ViewState.from_query(_page_query(), ctx.choices)
         raw, gz = layout_body(state, tuple(ignored))
@@ -139,6 +139,6 @@ def create_app(bundle: Bundle, **dash_kwargs) -> dash.Dash:
     register_embed_callbacks(app)
     page_frame.register_shell_callbacks(app)
     register_routes(app, ctx)
-    harden(app, manifest=ctx.manifest)
+    harden(app, manifest=ctx.manifest, rebuild_failure=ctx.rebuild_failure)
     app.server.before_request(serve_layout_once)  # after harden's checks
     return app

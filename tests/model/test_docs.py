@@ -53,7 +53,7 @@ def test_a_new_parameter_reaches_the_parameter_table(monkeypatch):
 def test_values_come_from_the_spec():
     assert docs.parameter_values(catalog.PHASE) == ", ".join(
         f"`{p}`" + (" (défaut)" if p == catalog.PHASE.default else "") for p in catalog.PHASE.values)
-    assert docs.parameter_values(dataclasses.replace(catalog.EMBED, doc=None)) == "`1`"
+    assert docs.parameter_values(dataclasses.replace(catalog.EMBED, doc=None)) == "`1` (ou `true`)"
     assert docs.parameter_values(dataclasses.replace(catalog.EMBED, doc="`1` : autre texte")) == "`1` : autre texte"
     assert "lu avec `phase`" in docs.parameter_values(catalog.TI)
 

@@ -59,7 +59,7 @@ found["xlsx header"] = "Eau économisée (m³)" in [c.value for c in wb[DATA_SHE
 text = str(page(ctx, state, []))
 found["indicator menu"] = "Eau économisée (jetable)" in text
 found["fiche"] = "Eau économisée" in str(fiche_panel(ctx, state, sel))
-prs = Presentation(io.BytesIO(deck_bytes(ctx, state)))
+prs = Presentation(io.BytesIO(deck_bytes(ctx, state, site_url="http://localhost/")))
 deck_text = " ".join(sh.text_frame.text for s in prs.slides for sh in s.shapes if sh.has_text_frame)
 deck_text += " ".join(c.text for s in prs.slides for sh in s.shapes if sh.has_table
                       for r in sh.table.rows for c in r.cells)

@@ -11,7 +11,7 @@ from dash import ALL, ClientsideFunction, Input, Output, Patch, State, ctx as da
 from geodata.schema import PHASES
 
 from . import ids
-from .barometre import barometre_data, barometre_months
+from .barometre import BAROMETRE_BOX, barometre_data, barometre_graph, barometre_months
 from .catalog import departement_options as _departement_options
 from .compare import register_compare_callbacks
 from .data import VIEWS, DataContext, filter_laureates, kpis
@@ -71,23 +71,37 @@ def render_body(ctx: DataContext, state: ViewState, before: ViewState, rendered)
             empty_map_message(len(sel)))
 
 
-def panels_body(ctx: DataContext, state: ViewState, before: ViewState, rendered) -> tuple:
-    """Content of each panel of :data:`dashboard.panels.URL_PANELS`, the export links
-    (:data:`EXPORT_LINKS`) and the active tab (the fiche when a territory gets selected);
-    nothing when the page's layout already holds this view."""
-    if state.to_query() == (rendered or ""):
-        return (no_update,) * (len(URL_PANELS) + len(EXPORT_LINKS) + 1)
-    sel = filter_laureates(ctx.laureats, state)
-    query = state.to_query(include_embed=False)
+def panels_body(ctx: DataContext, state: ViewState, before: ViewState, rendered, tab, drawn) -> tuple:
+    """Content of the panels of :data:`dashboard.panels.URL_PANELS` in the open tab, the export
+    links (:data:`EXPORT_LINKS`), the active tab (the fiche when a territory gets selected) and the
+    tabs drawn, ``{tab: query}`` (:data:`dashboard.ids.PANELS_DRAWN`).
+
+    A panel is built only when its tab is open and not yet drawn for this view (the page's layout
+    draws its first tab; a hidden tab stays as it was until it opens). The export links change
+    with the view only."""
+    query = state.to_query()
+    drawn = dict(drawn) if isinstance(drawn, dict) else {}
     new_tab = "fiche" if state.territoire and state.territoire != before.territoire else no_update
-    panels = [p.build(ctx, state, sel) for p in URL_PANELS]
+    open_tab = new_tab if new_tab is not no_update else tab
+    todo = open_tab if drawn.get(open_tab) != query else None
+    sel = filter_laureates(ctx.laureats, state) if todo else None
+    panels = [p.content(ctx, state, sel) if p.tab == todo else no_update for p in URL_PANELS]
     for panel in panels:  # dropdowns drawn by a callback (« Comparer avec… ») get the page's French texts
-        frenchify_dropdowns(panel)
-    return (*panels, *[ctx.export_url(kind, query) for _, kind in EXPORT_LINKS], new_tab)
+        if panel is not no_update:
+            frenchify_dropdowns(panel)
+    if query == (rendered or ""):
+        links = [no_update] * len(EXPORT_LINKS)
+    else:
+        export_query = state.to_query(include_embed=False)
+        links = [ctx.export_url(kind, export_query) for _, kind in EXPORT_LINKS]
+    if todo:
+        drawn[todo] = query
+    return (*panels, *links, new_tab, {**drawn} if todo else no_update)
 
 
 def barometre_body(ctx: DataContext, index, state: ViewState, tab):
-    """Barometer map for the slider's month, drawn only once its tab is open."""
+    """Barometer map for the slider's month, drawn only once its tab is open (the callback
+    shows it in :func:`dashboard.barometre.barometre_graph`)."""
     if tab != "temps":
         return no_update
     months = barometre_months(barometre_data(ctx))
@@ -147,12 +161,15 @@ def register_callbacks(app, ctx: DataContext) -> None:
     the KPI metrics and the panel registry)."""
     register_compare_callbacks(app, ctx)
 
+    # No callback runs at page load: the layout holds the view of its URL (dcc.Location included,
+    # see dashboard.layout.url_location), the hidden tabs are drawn when opened.
     @app.callback(
         Output(FILTER, "value"),
         Output(ids.URL, "search"),
         Output(ids.NOTICE, "children"),
         Input(FILTER, "value"),
         Input(ids.URL, "search"),
+        prevent_initial_call=True,
     )
     def sync_url_and_controls(values, search):
         names = [o["id"]["name"] for o in dash_ctx.outputs_list[0]]
@@ -169,6 +186,7 @@ def register_callbacks(app, ctx: DataContext) -> None:
         Output(EMPTY_MAP, "children"),
         Input(ids.URL, "search"),
         State(ids.RENDERED, "data"),
+        prevent_initial_call=True,
     )
     def render(search, rendered):
         """Recompute the map (as a Patch) and the KPI cards for the URL's state."""
@@ -176,27 +194,29 @@ def register_callbacks(app, ctx: DataContext) -> None:
         return (no_update,) * (5 + 2 * len(ids.KPIS)) if out is None else out
 
     @app.callback(
-        *[Output(p.id, p.prop) for p in URL_PANELS],
-        Output(ids.EXPORT_CSV, "href"),
-        Output(ids.EXPORT_GEOJSON, "href"),
-        Output(ids.EXPORT_XLSX, "href"),
-        Output(ids.EXPORT_PPTX, "href"),
+        *[Output(p.box_id, "children") for p in URL_PANELS],
+        *[Output(link_id, "href") for link_id, _ in EXPORT_LINKS],
         Output(ids.TABS, "active_tab"),
+        Output(ids.PANELS_DRAWN, "data"),
         Input(ids.URL, "search"),
+        Input(ids.TABS, "active_tab"),
         State(ids.RENDERED, "data"),
+        State(ids.PANELS_DRAWN, "data"),
         prevent_initial_call=True,
     )
-    def render_panels(search, rendered):
-        return panels_body(ctx, url_state(ctx, search)[0], url_state(ctx, rendered)[0], rendered)
+    def render_panels(search, tab, rendered, drawn):
+        return panels_body(ctx, url_state(ctx, search)[0], url_state(ctx, rendered)[0], rendered, tab, drawn)
 
     @app.callback(
-        Output(ids.BAROMETRE, "figure"),
+        Output(BAROMETRE_BOX, "children"),
         Input(ids.BAROMETRE_MONTH, "value"),
         Input(ids.URL, "search"),
         Input(ids.TABS, "active_tab"),
+        prevent_initial_call=True,
     )
     def barometre(index, search, tab):
-        return barometre_body(ctx, index, url_state(ctx, search)[0], tab)
+        fig = barometre_body(ctx, index, url_state(ctx, search)[0], tab)
+        return fig if fig is no_update else barometre_graph(fig)
 
     @app.callback(
         Output(ids.URL, "search", allow_duplicate=True),

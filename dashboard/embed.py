@@ -15,8 +15,8 @@ from . import fmt, ids
 from .data import DataContext, filter_laureates, kpis
 from .figures import COLOR_IN_TI, COLOR_OUT_TI, map_figure
 from .layers import add_zone_layer, places_source
-from .layout import GRAPH_CONFIG, KPI_LABELS, kpi_titles, kpi_values, summary
-from .shell import EMBED_CODE, map_box
+from .layout import GRAPH_CONFIG, KPI_LABELS, kpi_titles, kpi_values, summary, url_location
+from .shell import EMBED_BLOCK, EMBED_CODE, map_box
 from .since import since_text
 from .state import ViewState
 
@@ -63,7 +63,7 @@ def embed_page(ctx: DataContext, state: ViewState, ignored: list[str]):
                rel="noopener", className="embed-lien", title="Voir la carte complète (nouvelle fenêtre)"),
     ])
     return html.Div(className="embed", lang="fr", children=[
-        dcc.Location(id=ids.URL, refresh=False), dcc.Store(id=ids.RENDERED, data=state.to_query()),
+        url_location(ctx, state), dcc.Store(id=ids.RENDERED, data=state.to_query()),
         html.H1(EMBED_TITLE, className="visually-hidden"),
         html.Main(className="embed-carte", children=map_box(dcc.Graph(
             id=ids.MAP, figure=embed_figure(ctx, state, sel), className="carte",
@@ -79,10 +79,12 @@ def embed_page(ctx: DataContext, state: ViewState, ignored: list[str]):
 
 
 def register_embed_callbacks(app) -> None:
-    """Client-side: the iframe code and the full-view link follow the URL."""
+    """Client-side: the iframe code (written when the « Intégrer » block is opened, then kept in line
+    with the URL) and the full-view link follow the URL; neither runs at page load."""
     app.clientside_callback(
         ClientsideFunction(namespace="ti_integration", function_name="embedCode"),
-        Output(EMBED_CODE, "value"), Input(ids.URL, "search"))
+        Output(EMBED_CODE, "value"), Input(ids.URL, "search"), Input(EMBED_BLOCK, "n_clicks"),
+        prevent_initial_call=True)
     app.clientside_callback(
         ClientsideFunction(namespace="ti_integration", function_name="fullViewHref"),
-        Output(FULL_VIEW_LINK, "href"), Input(ids.URL, "search"))
+        Output(FULL_VIEW_LINK, "href"), Input(ids.URL, "search"), prevent_initial_call=True)

@@ -53,13 +53,40 @@ def test_render_skips_what_is_drawn(ctx):
 
 def test_panels_follow_the_registry(ctx):
     state = ViewState(region="27", territoire="200071850")
-    out = cb.panels_body(ctx, state, ViewState(), "")
-    assert len(out) == len(URL_PANELS) + len(cb.EXPORT_LINKS) + 1
-    assert out[len(URL_PANELS):] == (*[f"export.{kind}?region=27&territoire=200071850" for _, kind in cb.EXPORT_LINKS],
-                                     "fiche")
-    assert cb.panels_body(ctx, state, state, "?region=24")[-1] is no_update
-    assert set(cb.panels_body(ctx, state, state, state.to_query())) == {no_update}  # already in the layout
+    out = cb.panels_body(ctx, state, ViewState(), "", "classement", {"classement": ""})
+    assert len(out) == len(URL_PANELS) + len(cb.EXPORT_LINKS) + 2
+    n = len(URL_PANELS)
+    assert out[n:] == (*[f"export.{kind}?region=27&territoire=200071850" for _, kind in cb.EXPORT_LINKS],
+                       "fiche", {"classement": "", "fiche": state.to_query()})
+    assert [p.tab for p, o in zip(URL_PANELS, out) if o is not no_update] == ["fiche"]  # the tab it opens
+    assert cb.panels_body(ctx, state, state, "?region=24", "fiche", {})[n + len(cb.EXPORT_LINKS)] is no_update
+    drawn = {"fiche": state.to_query()}
+    assert set(cb.panels_body(ctx, state, state, state.to_query(), "fiche", drawn)) == {no_update}  # drawn
     assert {p.tab for p in PANELS} == {"fiche", "classement", "regions", "temps"}
+
+
+def test_a_hidden_tab_is_drawn_when_it_opens(ctx):
+    """The regional table and the month chart (hundreds of components, a figure) were built at load and
+    on every view change although their tab was hidden: they are built when their tab opens, once per view."""
+    state = ViewState(region="27")
+    query = state.to_query()
+    n = len(URL_PANELS)
+    for tab in ("regions", "temps"):
+        out = cb.panels_body(ctx, state, state, query, tab, {"classement": query})
+        built = {p.tab for p, o in zip(URL_PANELS, out) if o is not no_update}
+        assert built == {tab}
+        assert out[n:n + len(cb.EXPORT_LINKS)] == (no_update,) * len(cb.EXPORT_LINKS)  # same view: same links
+        assert out[-1] == {"classement": query, tab: query}
+        again = cb.panels_body(ctx, state, state, query, tab, out[-1])
+        assert set(again) == {no_update}
+    time_panel = next(p for p in URL_PANELS if p.tab == "temps")
+    graph = cb.panels_body(ctx, state, state, query, "temps", {})[URL_PANELS.index(time_panel)]
+    assert graph.id == ids.TIME and graph.figure.data  # the chart is made when its tab opens
+    # a view change redraws the open tab only; the others wait for their tab to open
+    other = ViewState(region="84")
+    out = cb.panels_body(ctx, other, state, query, "regions", {"classement": query, "regions": query})
+    assert {p.tab for p, o in zip(URL_PANELS, out) if o is not no_update} == {"regions"}
+    assert out[-1] == {"classement": query, "regions": other.to_query()}
 
 
 def test_barometre_only_when_its_tab_is_open(ctx):

@@ -7,9 +7,10 @@ import json
 
 import pytest
 
-from dashboard import create_app, ids
-from dashboard.barometre import BAROMETRE_BOX
-from dashboard.panels import URL_PANELS
+from dashboard import create_app
+from dashboard.views import ids
+from dashboard.views.barometre import BAROMETRE_BOX
+from dashboard.views.panels import URL_PANELS
 
 
 @pytest.fixture(scope="module")

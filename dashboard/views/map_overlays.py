@@ -1,0 +1,149 @@
+"""Map layers that give a sense of place: priority zones drawn when a zone
+filter is on, and the names of towns (préfectures, largest towns) by zoom.
+
+* Zones: the communes flagged in the bundle (``qpv``, ``afr``, ``zrr``,
+  ``acv``; the bundle keeps one point per commune) drawn as light green
+  squares, the last trace of the map (:data:`TRACE_ZONE`), when a zone
+  filter is on.
+* Place names: ``/geo/lieux.json`` lists [name, lon, lat, rank] — rank 0
+  regional capitals, 1 préfectures, 2 towns of 30 000 inhabitants or more,
+  3 towns of 10 000 or more — drawn client-side above the map by
+  ``assets/lieux.js`` (no map tiles, no font server, no external service).
+
+``register_layer_routes(app, ctx)`` adds the place-name route.
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import shapely
+from dash import Patch
+from flask import Response, request
+
+from dashboard.model.catalog import ZONE_LABEL
+from dashboard.model.data import DataContext
+from dashboard.model.state import ViewState
+from dashboard.model.palette import ZONE_COLOR
+
+#: Index of the zone trace in the map figure (after the six traces of figures.map_figure).
+TRACE_ZONE = 7  # after the figure's seven traces (map_figure.TRACE_SINCE = 6)
+ZONES = tuple(ZONE_LABEL)  # toute, qpv, afr, zrr, acv
+PLACE_THRESHOLDS = ((30_000, 2), (10_000, 3))
+
+
+def zone_points(ctx: DataContext, zone: str, region: str | None = None,
+                departement: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(lon, lat) of the communes in ``zone`` ("toute": in any zone), within the region or
+    département when given (the view's scope: a regional view sends only its communes),
+    rounded to ~100 m."""
+    def make():
+        com = ctx.bundle.communes
+        cols = ["qpv", "afr", "zrr", "acv"] if zone == "toute" else [zone]
+        flag = com[cols].fillna(False).astype(bool).any(axis=1).to_numpy()
+        if departement:
+            flag = flag & (com["code_departement"] == departement).to_numpy()
+        elif region:
+            flag = flag & (com["code_region"] == region).to_numpy()
+        geoms = com.geometry.values[flag]
+        return shapely.get_x(geoms).round(3), shapely.get_y(geoms).round(3)
+    return ctx.once(("zone_points", zone, region, departement), make)
+
+
+def zone_trace(ctx: DataContext, state: ViewState) -> go.Scattermap:
+    """The zone layer for ``state``: the communes of the chosen zone in the view's scope, as light
+    squares (empty without a zone filter). QPV and ACV are known by commune; AFR and ZRR by the
+    commune's point in the zone."""
+    zone = state.zone if state.zone in ZONES and ctx.has_zones else None
+    lon, lat = (zone_points(ctx, zone, state.region, state.departement) if zone
+                else (np.array([]), np.array([])))
+    return go.Scattermap(
+        lon=lon, lat=lat, mode="markers", hoverinfo="skip", showlegend=False,
+        marker={"size": 6, "color": ZONE_COLOR, "opacity": 0.45},
+        name=f"communes en {ZONE_LABEL[zone]}" if zone else "zone prioritaire")
+
+
+def add_zone_layer(fig: go.Figure, ctx: DataContext, state: ViewState) -> go.Figure:
+    """Append the zone layer as trace :data:`TRACE_ZONE` (the map must have exactly that many traces before)."""
+    if len(fig.data) != TRACE_ZONE:
+        raise ValueError(f"la carte doit avoir {TRACE_ZONE} tracés avant la couche des zones, elle en a "
+                         f"{len(fig.data)}")
+    fig.add_trace(zone_trace(ctx, state))
+    return fig
+
+
+def zone_patch(p: Patch, ctx: DataContext, state: ViewState, before: ViewState | None) -> Patch:
+    """Update the zone layer in a map Patch when the zone filter or the scope changed."""
+    if before is not None and (before.zone, before.region, before.departement) == (
+            state.zone, state.region, state.departement):
+        return p
+    t = zone_trace(ctx, state)
+    p["data"][TRACE_ZONE]["lon"] = t.lon
+    p["data"][TRACE_ZONE]["lat"] = t.lat
+    p["data"][TRACE_ZONE]["name"] = t.name
+    return p
+
+
+def place_labels(ctx: DataContext) -> list[list]:
+    """[name, lon, lat, rank] of the towns named on the map, most important first."""
+    def make():
+        from geodata.read.readers import _read_lzma
+        com = ctx.bundle.communes
+        ids_ = _read_lzma("communes.csv.lzma", usecols=["id", "code"])
+        code_of = dict(zip(ids_["id"], ids_["code"]))
+        regions = {code_of.get(i) for i in _read_lzma("regions.csv.lzma")["chef_lieu_id"]}
+        prefectures = {code_of.get(i) for i in _read_lzma("departements.csv.lzma")["chef_lieu_id"]}
+        pop = pd.to_numeric(com["population"], errors="coerce").fillna(0)
+        rank = pd.Series(99, index=com.index)
+        for threshold, r in reversed(PLACE_THRESHOLDS):
+            rank[pop >= threshold] = r
+        rank[com["insee_com"].isin(prefectures)] = 1
+        rank[com["insee_com"].isin(regions)] = 0
+        keep = rank < 99
+        pts = shapely.point_on_surface(com.loc[keep, "geometry"].values)
+        out = pd.DataFrame({"nom": com.loc[keep, "nom"].values, "lon": shapely.get_x(pts).round(4),
+                            "lat": shapely.get_y(pts).round(4), "rang": rank[keep].values,
+                            "pop": pop[keep].values})
+        out = out.sort_values(["rang", "pop"], ascending=[True, False])
+        return [[r.nom, float(r.lon), float(r.lat), int(r.rang)] for r in out.itertuples(index=False)]
+    return ctx.once("place_labels", make)
+
+
+def register_layer_routes(app, ctx: DataContext) -> None:
+    """``/geo/lieux.json`` under the app's prefix."""
+    server = app.server
+    if "ti_geo_lieux" in server.view_functions:
+        return
+    prefix = getattr(getattr(app, "config", None), "routes_pathname_prefix", None) or "/"
+    if not prefix.endswith("/"):
+        prefix += "/"
+
+    def _json(body: bytes, mimetype: str) -> Response:  # versioned URL: cached for good
+        resp = Response(body, status=200, mimetype=mimetype)
+        resp.headers["Cache-Control"] = ("public, max-age=31536000, immutable"
+                                         if request.args.get("v") == ctx.geo_version else "public, max-age=300")
+        return resp
+
+    encoded: dict = {}  # not ctx.once: place_labels already holds ctx.once's (non-reentrant) lock
+
+    def lieux():
+        if "body" not in encoded:
+            encoded["body"] = json.dumps(place_labels(ctx), ensure_ascii=False, separators=(",", ":")).encode()
+        return _json(encoded["body"], "application/json")
+
+    server.add_url_rule(f"{prefix}geo/lieux.json", "ti_geo_lieux", lieux, methods=["GET"])
+
+
+PLACES_SOURCE = "source-lieux"
+
+
+def places_url(ctx: DataContext) -> str:
+    return f"geo/lieux.json?v={ctx.geo_version}"
+
+
+def places_source(ctx: DataContext):
+    """Hidden element telling ``assets/lieux.js`` where the place names are."""
+    from dash import html
+    return html.Div(id=PLACES_SOURCE, hidden=True, **{"data-url": places_url(ctx)})

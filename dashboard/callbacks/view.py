@@ -14,8 +14,8 @@ from dashboard.views import ids
 from dashboard.views.barometre import BAROMETRE_BOX, barometre_data, barometre_graph, barometre_months
 from dashboard.model.catalog import departement_options as _departement_options
 from dashboard.views.compare import register_compare_callbacks
-from dashboard.model.data import VIEWS, DataContext, filter_laureates, kpis
-from dashboard.views.map_figure import map_patch
+from dashboard.model.data import VIEWS, DataContext, filter_laureates, kpis, shows_france
+from dashboard.views.map_figure import TRACE_CHORO, TRACE_SELECTED, TRACE_TI, map_patch
 from dashboard.views.layout import kpi_titles, kpi_values, summary
 from dashboard.views.panels import URL_PANELS
 from dashboard.model.since import since_text
@@ -140,11 +140,18 @@ def departement_options_body(ctx: DataContext, region):
     return _departement_options(ctx, region if isinstance(region, str) and region in ctx.choices.regions else None)
 
 
-def go_to_body(view):
+def go_to_body(ctx: DataContext, view, state: ViewState):
+    """Move the map to a view of :data:`dashboard.model.data.VIEWS`; away from mainland France the
+    outlines are the finer ones (the coarse national file shows at that zoom)."""
     if not isinstance(view, str) or view not in VIEWS:
         return no_update
     _, lon, lat, zoom = VIEWS[view]
     p = Patch()
+    overview = view == "metropole" and shows_france(state)
+    for trace in (TRACE_CHORO, TRACE_SELECTED):
+        p["data"][trace]["geojson"] = ctx.geo_url(state.niveau, state.phase, overview)
+    if ctx.has_ti:
+        p["data"][TRACE_TI]["geojson"] = ctx.geo_url("ti", state.phase, overview)
     p["layout"]["map"]["center"] = {"lon": lon, "lat": lat}
     p["layout"]["map"]["zoom"] = zoom
     p["layout"]["uirevision"] = f"aller-{view}"
@@ -263,10 +270,11 @@ def register_callbacks(app, ctx: DataContext) -> None:
     @app.callback(
         Output(ids.MAP, "figure", allow_duplicate=True),
         Input(ids.GOTO, "value"),
+        State(ids.URL, "search"),
         prevent_initial_call=True,
     )
-    def go_to(view):
-        return go_to_body(view)
+    def go_to(view, search):
+        return go_to_body(ctx, view, url_state(ctx, search)[0])
 
     @app.callback(
         Output(ids.URL, "search", allow_duplicate=True),

@@ -35,6 +35,18 @@ VIEWS = {
 }
 
 
+#: Geometry columns of the bundle's EPCI and TI tables: ``geometry`` (a region in view),
+#: ``geometry_detail`` (exports, images) and ``geometry_overview`` (the whole of France in view).
+GEOMETRY_COLUMNS = ["geometry", "geometry_detail", "geometry_overview"]
+#: Suffix of the map's geometry files drawn when the whole of France is in view.
+OVERVIEW_SUFFIX = "-france"
+
+
+def shows_france(state) -> bool:
+    """Does the map of ``state`` open on the whole of France (no region or département)?"""
+    return not state.region and not state.departement
+
+
 def geojson(gdf, id_col: str, precision: float = 0.001) -> dict:
     """GeoJSON FeatureCollection with feature ids and no properties (compact)."""
     geoms = shapely.set_precision(gdf.geometry.to_numpy(), precision)
@@ -119,10 +131,10 @@ class DataContext:
         self.regions = b.regions.drop(columns="geometry").set_index("code_region")["nom_region"].sort_index()
         deps = b.departements.drop(columns="geometry")
         self.departements = deps.set_index("code_departement").sort_index()
-        epci = pd.DataFrame(b.epci.drop(columns=["geometry", "geometry_detail"]))
+        epci = pd.DataFrame(b.epci.drop(columns=GEOMETRY_COLUMNS))
         epci["epci_siren"] = epci["epci_siren"].astype(object)
         self.epci = epci.set_index("epci_siren")
-        self.territoires = pd.DataFrame(b.territoires.drop(columns=["geometry", "geometry_detail"]))
+        self.territoires = pd.DataFrame(b.territoires.drop(columns=GEOMETRY_COLUMNS))
         self.communes = pd.DataFrame(b.communes.drop(columns="geometry"))
         # EPCI touching each region / département (an EPCI may straddle a boundary)
         c = self.communes.dropna(subset=["epci_siren"])
@@ -155,9 +167,10 @@ class DataContext:
         key = f"{self.manifest.get('empreinte_sources')}|{self.manifest.get('date_construction')}"
         return hashlib.sha256(key.encode()).hexdigest()[:12]
 
-    def geo_url(self, level: str, phase: str) -> str:
-        """URL of the GeoJSON of a level (served by ``<prefix>geo/<name>.geojson``)."""
-        name = "epci" if level == "epci" else f"ti-{phase}"
+    def geo_url(self, level: str, phase: str, overview: bool = False) -> str:
+        """URL of the GeoJSON of a level (served by ``<prefix>geo/<name>.geojson``); ``overview``:
+        the coarser outlines drawn when the whole of France is in view (:func:`shows_france`)."""
+        name = ("epci" if level == "epci" else f"ti-{phase}") + (OVERVIEW_SUFFIX if overview else "")
         return f"{self.url_prefix}geo/{name}.geojson?v={self.geo_version}"
 
     def export_url(self, kind: str, query: str) -> str:
@@ -165,26 +178,20 @@ class DataContext:
         return f"{self.url_prefix}export.{kind}{query}"
 
     def geo_bytes(self, name: str) -> bytes | None:
-        """Compact GeoJSON bytes for ``epci``, ``ti-2019-2022`` or ``ti-2023-2027`` (None otherwise)."""
-        if name == "epci":
-            return self.once(("geo", name), lambda: json.dumps(self.epci_geojson, separators=(",", ":")).encode())
-        if name in ("ti-2019-2022", "ti-2023-2027") and self.has_ti:
-            return self.once(("geo", name),
-                             lambda: json.dumps(self.ti_geojson(name[3:]), separators=(",", ":")).encode())
-        return None
-
-    # GeoJSON, built lazily once per process and reused by every figure.
-    @cached_property
-    def epci_geojson(self) -> dict:
-        return geojson(self.bundle.epci, "epci_siren")
-
-    def ti_geojson(self, phase: str) -> dict:
-        return self._ti_geojson[phase]
-
-    @cached_property
-    def _ti_geojson(self) -> dict:
-        t = self.bundle.territoires
-        return {p: geojson(t[t["phase"] == p], "ti_id") for p in PHASES}
+        """Compact GeoJSON bytes for ``epci``, ``ti-2019-2022`` or ``ti-2023-2027``, each also with
+        the suffix :data:`OVERVIEW_SUFFIX` (outlines for the whole of France); None otherwise."""
+        overview = name.endswith(OVERVIEW_SUFFIX)
+        base = name[:-len(OVERVIEW_SUFFIX)] if overview else name
+        column = "geometry_overview" if overview else "geometry"
+        if base == "epci":
+            table, id_col = self.bundle.epci, "epci_siren"
+        elif base in ("ti-2019-2022", "ti-2023-2027") and self.has_ti:
+            t = self.bundle.territoires
+            table, id_col = t[t["phase"] == base[3:]], "ti_id"
+        else:
+            return None
+        return self.once(("geo", name), lambda: json.dumps(
+            geojson(table.set_geometry(column), id_col), separators=(",", ":")).encode())
 
     @cached_property
     def region_lines(self) -> tuple[list, list]:

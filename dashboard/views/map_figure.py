@@ -14,7 +14,7 @@ from geodata.schema import in_ti_column
 
 from dashboard.model import fmt
 from dashboard.model.catalog import PIN_FIELDS
-from dashboard.model.data import DataContext, aggregate, territories_in_scope
+from dashboard.model.data import DataContext, aggregate, shows_france, territories_in_scope
 from dashboard.views.map_style import legend_html, pin_size, scale_for
 from dashboard.model.since import since_laureates
 from dashboard.model.state import ViewState
@@ -109,7 +109,7 @@ def map_figure(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> go.Figu
     colorscale, zmax = scale.plotly_colorscale()
     names = hover_names(ctx, state, locations)
     # Geometry by URL: fetched once by the browser and cached, never inside a callback response.
-    geo = ctx.geo_url(state.niveau, state.phase)
+    geo = ctx.geo_url(state.niveau, state.phase, shows_france(state))
     fig = go.Figure()
     fig.add_trace(go.Choroplethmap(
         geojson=geo, locations=locations, z=z, customdata=names, zmin=0, zmax=zmax,
@@ -120,7 +120,7 @@ def map_figure(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> go.Figu
         selected={"marker": {"opacity": 1}}, unselected={"marker": {"opacity": 0.4}},
     ))
     if ctx.has_ti:
-        ti_geo = ctx.geo_url("ti", state.phase)
+        ti_geo = ctx.geo_url("ti", state.phase, shows_france(state))
         ti_ids = ti_outline_ids(ctx, state)
         fig.add_trace(go.Choroplethmap(
             geojson=ti_geo, locations=ti_ids, z=[0] * len(ti_ids), showscale=False,
@@ -209,15 +209,19 @@ def map_patch(ctx: DataContext, state: ViewState, before: ViewState | None, sel:
     p = Patch()
     locations, z, scale = choropleth_values(ctx, state, sel)
     colorscale, zmax = scale.plotly_colorscale()
+    overview = shows_france(state)
+    outlines_changed = before is None or shows_france(before) != overview  # coarser for all France
     geometry_changed = before is None or before.niveau != state.niveau or (
         state.niveau == "ti" and before.phase != state.phase)
     if geometry_changed:
-        p["data"][TRACE_CHORO]["geojson"] = ctx.geo_url(state.niveau, state.phase)
         p["data"][TRACE_CHORO]["locations"] = locations
         p["data"][TRACE_CHORO]["customdata"] = hover_names(ctx, state, locations)
-        if ctx.has_ti and (before is None or before.phase != state.phase):
-            p["data"][TRACE_TI]["geojson"] = ctx.geo_url("ti", state.phase)
-            p["data"][TRACE_TI]["name"] = f"Territoires d'industrie {state.phase}"
+    if geometry_changed or outlines_changed:
+        p["data"][TRACE_CHORO]["geojson"] = ctx.geo_url(state.niveau, state.phase, overview)
+        p["data"][TRACE_SELECTED]["geojson"] = ctx.geo_url(state.niveau, state.phase, overview)
+    if ctx.has_ti and (before is None or before.phase != state.phase or outlines_changed):
+        p["data"][TRACE_TI]["geojson"] = ctx.geo_url("ti", state.phase, overview)
+        p["data"][TRACE_TI]["name"] = f"Territoires d'industrie {state.phase}"
     scope_changed = before is None or (before.region, before.departement, before.phase) != (
         state.region, state.departement, state.phase)
     if ctx.has_ti and scope_changed:
@@ -231,8 +235,6 @@ def map_patch(ctx: DataContext, state: ViewState, before: ViewState | None, sel:
     if geometry_changed or before.territoire != state.territoire:
         p["data"][TRACE_CHORO]["selectedpoints"] = selected_points(locations, state)
         sel_loc = selected_location(locations, state)
-        if geometry_changed:
-            p["data"][TRACE_SELECTED]["geojson"] = ctx.geo_url(state.niveau, state.phase)
         p["data"][TRACE_SELECTED]["locations"] = sel_loc
         p["data"][TRACE_SELECTED]["z"] = [0] * len(sel_loc)
     if before is None or (before.indicateur, before.par_hab) != (state.indicateur, state.par_hab):

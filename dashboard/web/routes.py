@@ -3,7 +3,8 @@
 ``register_routes(app, ctx)`` adds, under the app's ``routes_pathname_prefix``
 (``/`` by default):
 
-- ``GET /geo/<epci|ti-2019-2022|ti-2023-2027>.geojson`` -> map geometry (cached by the browser);
+- ``GET /geo/<epci|ti-2019-2022|ti-2023-2027>[-france].geojson`` -> map geometry (cached by the browser;
+  ``-france``: coarser outlines for the whole of France);
 - ``GET /api/recherche?q=…&limite=…&phase=…`` -> ``{"q": …, "resultats": […]}``;
 - ``GET /export.csv?<query of the page>``, ``GET /export.geojson?<query>`` and ``GET /export.xlsx?<query>``:
   exactly ``filter_laureates(ctx.laureats, ViewState.from_query(query, ctx.choices)[0])``;
@@ -24,7 +25,7 @@ from urllib.parse import quote
 from flask import Response, request
 
 from dashboard.web.cache import ExportCache, get_cache
-from dashboard.model.data import filter_laureates, row_state
+from dashboard.model.data import OVERVIEW_SUFFIX, filter_laureates, row_state
 from dashboard.exports.tables import export_rows, metadata_text, to_csv_text, to_geojson
 from dashboard.exports.xlsx import XLSX_MIMETYPE, to_xlsx_bytes
 from dashboard.model.search import MAX_QUERY_LENGTH, SearchIndex, clamp_limit
@@ -41,7 +42,7 @@ IGNORED_HEADER = "X-Parametres-Ignores"
 MAX_IGNORED_SUMMARY = 400  # characters before percent-encoding
 ENDPOINTS = ("ti_api_recherche", "ti_export_csv", "ti_export_geojson", "ti_geo", "ti_export_xlsx",
              "ti_export_csv_meta", "ti_export_pptx", "ti_export_png")
-GEO_NAMES = ("epci", "ti-2019-2022", "ti-2023-2027")
+GEO_NAMES = tuple(n + suffix for n in ("epci", "ti-2019-2022", "ti-2023-2027") for suffix in ("", OVERVIEW_SUFFIX))
 EXPORT_CACHE_KEY = "ti_export_cache"
 
 

@@ -122,5 +122,5 @@ def test_departement_options_and_reset(ctx):
     assert len(cb.departement_options_body(ctx, {"x": 1})) == len(ctx.departements)
     assert cb.reset_body(ViewState(region="27", embed=True)) == "?embed=1"
     assert cb.reset_body(ViewState(region="27")) == "?"
-    assert cb.go_to_body("nowhere") is no_update
-    assert cb.go_to_body("971").to_plotly_json()["operations"]
+    assert cb.go_to_body(ctx, "nowhere", ViewState()) is no_update
+    assert cb.go_to_body(ctx, "971", ViewState()).to_plotly_json()["operations"]

@@ -13,6 +13,7 @@ import settings
 from geodata.build.pipeline import build, source_fingerprint
 from geodata.bundle import Bundle, bundle_exists, load_bundle
 from geodata.errors import GeodataError
+from geodata.schema import PHASES
 
 log = logging.getLogger("dashboard.runtime")
 
@@ -166,3 +167,11 @@ def warm_up(app) -> None:
     client.get(app.config.requests_pathname_prefix or "/")
     # The default view's layout (page built, serialised, gzipped: ~150 ms), shared by the workers.
     client.get((app.config.routes_pathname_prefix or "/") + "_dash-layout", headers={"Accept-Encoding": "gzip"})
+    # The map's geometry files (France and region outlines), made and compressed once for all workers.
+    ctx = app._ti_context  # noqa: SLF001 (read-only)
+    routes = app.config.routes_pathname_prefix or "/"
+    for phase in (PHASES if ctx.has_ti else PHASES[:1]):
+        for overview in (True, False):
+            for level in ("epci", "ti"):
+                url = ctx.geo_url(level, phase, overview)
+                client.get(routes + url[len(ctx.url_prefix):], headers={"Accept-Encoding": "gzip"})

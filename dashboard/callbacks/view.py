@@ -80,7 +80,8 @@ def panels_body(ctx: DataContext, state: ViewState, before: ViewState, rendered,
     draws its first tab; a hidden tab stays as it was until it opens). The export links change
     with the view only."""
     query = state.to_query()
-    drawn = dict(drawn) if isinstance(drawn, dict) else {}
+    tab = tab if isinstance(tab, str) else None  # values come from the browser: anything else is no tab
+    drawn = {k: v for k, v in drawn.items() if isinstance(v, str)} if isinstance(drawn, dict) else {}
     new_tab = "fiche" if state.territoire and state.territoire != before.territoire else no_update
     open_tab = new_tab if new_tab is not no_update else tab
     todo = open_tab if drawn.get(open_tab) != query else None

@@ -23,6 +23,7 @@ from dashboard.views.layout import page
 from dashboard.views.info_pages import info_page
 from dashboard.web.routes import register_routes
 from dashboard.web.security import harden
+from dashboard.web.static_files import register_static_files
 from dashboard.model.state import ViewState
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
@@ -82,7 +83,9 @@ def create_app(bundle: Bundle, **dash_kwargs) -> dash.Dash:
         serve_locally=True,
         update_title=None,
         use_async=False,  # plain WSGI dispatch: no event loop and thread per callback request
-        assets_path_ignore=["vendor"],  # vendored CSS is imported by style.css (in order); axe-core is for tests
+        # vendored CSS and style.css are joined in one versioned stylesheet (static_files.py); axe-core is
+        # for tests; plotly.js (partial bundle) is served from a versioned URL too
+        assets_path_ignore=["vendor"], assets_ignore=r"^style\.css$",
         **dash_kwargs,
     )
     app._ti_context = ctx  # for tests and benchmarks only (the app's modules receive ctx); read-only
@@ -134,7 +137,7 @@ def create_app(bundle: Bundle, **dash_kwargs) -> dash.Dash:
         return resp
 
     app.layout = layout
-    page_frame.install(app)
+    page_frame.install(app, head=register_static_files(app).head_html())
     register_callbacks(app, ctx)
     register_embed_callbacks(app)
     page_frame.register_shell_callbacks(app)

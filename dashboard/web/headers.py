@@ -37,6 +37,7 @@ class AppPaths:
     assets: str
     favicon: str
     geo: str
+    static: str
     callback: str
     mcp: str
     dash: frozenset
@@ -49,7 +50,8 @@ class AppPaths:
         mcp_path = getattr(app, "_mcp_path", "_mcp") or "_mcp"
         return cls(prefix=prefix, suites=prefix + "_dash-component-suites/",
                    assets=prefix + (app.config.assets_url_path or "assets").strip("/") + "/",
-                   favicon=prefix + "_favicon.ico", geo=prefix + "geo/", callback=callback,
+                   favicon=prefix + "_favicon.ico", geo=prefix + "geo/", static=prefix + "static/",
+                   callback=callback,
                    mcp=prefix + str(mcp_path).strip("/"),
                    dash=frozenset({prefix, callback, prefix + "_dash-layout", prefix + "_dash-dependencies",
                                    prefix + "_reload-hash"}))
@@ -126,7 +128,7 @@ class ResponseHeaders:
         if req.method != "GET" or not req.path.startswith(prefix) or req.path in self.paths.dash - {prefix}:
             return False
         rest = req.path[len(prefix):]
-        if rest.startswith(("_", "assets/", "api/", "geo/", "export.")) or rest == "healthz":
+        if rest.startswith(("_", "assets/", "api/", "geo/", "static/", "export.")) or rest == "healthz":
             return False
         return req.args.get("embed", "").strip().lower() in ("1", "true")
 
@@ -163,6 +165,8 @@ class ResponseHeaders:
         if req.path.startswith(self.paths.suites) and self.is_fingerprinted(req.path, req.args):
             return "static:" + req.full_path
         if req.path.startswith(self.paths.geo) and req.path.endswith(".geojson") and "v" in req.args:
+            return "static:" + req.full_path
+        if req.path.startswith(self.paths.static):  # versioned (static_files.py); gzip is made once there
             return "static:" + req.full_path
         return "nocache:"
 

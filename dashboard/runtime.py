@@ -173,5 +173,5 @@ def warm_up(app) -> None:
     for phase in (PHASES if ctx.has_ti else PHASES[:1]):
         for overview in (True, False):
             for level in ("epci", "ti"):
-                url = ctx.geo_url(level, phase, overview)
-                client.get(routes + url[len(ctx.url_prefix):], headers={"Accept-Encoding": "gzip"})
+                url = ctx.urls.geo(level, phase, ctx.geo_version, overview)
+                client.get(routes + url[len(ctx.urls.requests_prefix):], headers={"Accept-Encoding": "gzip"})

@@ -16,15 +16,14 @@ from dashboard.model.catalog import departement_options as _departement_options
 from dashboard.views.compare import register_compare_callbacks
 from dashboard.model.data import VIEWS, DataContext, filter_laureates, kpis, shows_france
 from dashboard.views.map_figure import TRACE_CHORO, TRACE_SELECTED, TRACE_TI, map_patch
-from dashboard.views.layout import kpi_titles, kpi_values, summary
+from dashboard.model.kpi_text import kpi_titles, kpi_values
+from dashboard.views.layout import summary
 from dashboard.views.panels import URL_PANELS
 from dashboard.model.since import since_text
 from dashboard.views.since_barometre import barometre_view
 from dashboard.model.state import ViewState, control_value, state_from_controls
 
-#: Export links of the page, (element id, kind of ``/export.<kind>``), kept in line with the view.
-EXPORT_LINKS = ((ids.EXPORT_CSV, "csv"), (ids.EXPORT_GEOJSON, "geojson"), (ids.EXPORT_XLSX, "xlsx"),
-                (ids.EXPORT_PPTX, "pptx"))
+from dashboard.model.export_formats import BUTTONS
 from dashboard.views.map_overlays import zone_patch
 from dashboard.model.search import dropdown_options
 from dashboard.views.page_frame import EMPTY_MAP, empty_map_message, frenchify_dropdowns
@@ -57,24 +56,56 @@ def sync_body(ctx: DataContext, names: list[str], values, search, from_url: bool
     return [control_value(state, n) for n in names], query, _notice(bad) if bad else None
 
 
-def render_body(ctx: DataContext, state: ViewState, before: ViewState, rendered) -> tuple | None:
-    """Map patch (zone layer included), KPI texts and titles (in ``ids.KPIS`` order), summary,
-    change since ``depuis``, rendered query, empty-map message; None when the view is already drawn."""
+#: Outputs of the render callback, by name (the values :func:`render_body` returns under the same names).
+RENDER_OUTPUTS = {
+    "figure": Output(ids.MAP, "figure"),
+    "kpi_text": {k: Output(k, "children") for k in ids.KPIS},
+    "kpi_title": {k: Output(k, "title") for k in ids.KPIS},
+    "summary": Output(ids.SUMMARY, "children"),
+    "since": Output(ids.KPI_SINCE, "children"),
+    "rendered": Output(ids.RENDERED, "data"),
+    "empty_message": Output(EMPTY_MAP, "children"),
+}
+#: Outputs of the panels callback: each URL panel (its box), each export button's link, the active
+#: tab, the tabs drawn.
+PANEL_OUTPUTS = {
+    "panels": {p.id: Output(p.box_id, "children") for p in URL_PANELS},
+    "export_links": {f.element_id: Output(f.element_id, "href") for f in BUTTONS},
+    "active_tab": Output(ids.TABS, "active_tab"),
+    "drawn": Output(ids.PANELS_DRAWN, "data"),
+}
+
+
+def unchanged(outputs: dict) -> dict:
+    """``no_update`` for every output of a (nested) dict of outputs."""
+    return {k: unchanged(o) if isinstance(o, dict) else no_update for k, o in outputs.items()}
+
+
+def render_body(ctx: DataContext, state: ViewState, before: ViewState, rendered) -> dict | None:
+    """Map patch (zone layer included), KPI texts and titles (by card id), summary, change since
+    ``depuis``, rendered query, empty-map message (keys of :data:`RENDER_OUTPUTS`); None when the
+    view is already drawn."""
     if state.to_query() == (rendered or ""):
         return None
     sel = filter_laureates(ctx.laureats, state)
     k = kpis(sel, ctx.choices)
     values, titles = kpi_values(k), kpi_titles(k)
-    return (zone_patch(map_patch(ctx, state, before, sel), ctx, state, before),
-            *[values.get(i, "n.d.") for i in ids.KPIS], *[titles.get(i, "") for i in ids.KPIS],
-            summary(ctx, state, len(sel)), since_text(sel, state.depuis, ctx.has_amounts), state.to_query(),
-            empty_map_message(len(sel)))
+    return {
+        "figure": zone_patch(map_patch(ctx, state, before, sel), ctx, state, before),
+        "kpi_text": {i: values.get(i, "n.d.") for i in ids.KPIS},
+        "kpi_title": {i: titles.get(i, "") for i in ids.KPIS},
+        "summary": summary(ctx, state, len(sel)),
+        "since": since_text(sel, state.depuis, ctx.choices),
+        "rendered": state.to_query(),
+        "empty_message": empty_map_message(len(sel)),
+    }
 
 
-def panels_body(ctx: DataContext, state: ViewState, before: ViewState, rendered, tab, drawn) -> tuple:
+def panels_body(ctx: DataContext, state: ViewState, before: ViewState, rendered, tab, drawn) -> dict:
     """Content of the panels of :data:`dashboard.views.panels.URL_PANELS` in the open tab, the export
-    links (:data:`EXPORT_LINKS`), the active tab (the fiche when a territory gets selected) and the
-    tabs drawn, ``{tab: query}`` (:data:`dashboard.views.ids.PANELS_DRAWN`).
+    links (one per button of :data:`dashboard.model.export_formats.BUTTONS`), the active tab (the fiche
+    when a territory gets selected) and the tabs drawn, ``{tab: query}``
+    (:data:`dashboard.views.ids.PANELS_DRAWN`): keys of :data:`PANEL_OUTPUTS`.
 
     A panel is built only when its tab is open and not yet drawn for this view (the page's layout
     draws its first tab; a hidden tab stays as it was until it opens). The export links change
@@ -86,18 +117,17 @@ def panels_body(ctx: DataContext, state: ViewState, before: ViewState, rendered,
     open_tab = new_tab if new_tab is not no_update else tab
     todo = open_tab if drawn.get(open_tab) != query else None
     sel = filter_laureates(ctx.laureats, state) if todo else None
-    panels = [p.content(ctx, state, sel) if p.tab == todo else no_update for p in URL_PANELS]
-    for panel in panels:  # dropdowns drawn by a callback (« Comparer avec… ») get the page's French texts
+    panels = {p.id: p.content(ctx, state, sel) if p.tab == todo else no_update for p in URL_PANELS}
+    for panel in panels.values():  # dropdowns drawn by a callback (« Comparer avec… ») get the page's French texts
         if panel is not no_update:
             frenchify_dropdowns(panel)
     if query == (rendered or ""):
-        links = [no_update] * len(EXPORT_LINKS)
+        links = unchanged(PANEL_OUTPUTS["export_links"])
     else:
         export_query = state.to_query(include_embed=False)
-        links = [ctx.export_url(kind, export_query) for _, kind in EXPORT_LINKS]
-    if todo:
-        drawn[todo] = query
-    return (*panels, *links, new_tab, {**drawn} if todo else no_update)
+        links = {f.element_id: ctx.urls.export(f.kind, export_query) for f in BUTTONS}
+    return {"panels": panels, "export_links": links, "active_tab": new_tab,
+            "drawn": {**drawn, todo: query} if todo else no_update}
 
 
 def barometre_body(ctx: DataContext, index, state: ViewState, tab):
@@ -150,9 +180,9 @@ def go_to_body(ctx: DataContext, view, state: ViewState):
     p = Patch()
     overview = view == "metropole" and shows_france(state)
     for trace in (TRACE_CHORO, TRACE_SELECTED):
-        p["data"][trace]["geojson"] = ctx.geo_url(state.niveau, state.phase, overview)
+        p["data"][trace]["geojson"] = ctx.urls.geo(state.niveau, state.phase, ctx.geo_version, overview)
     if ctx.has_ti:
-        p["data"][TRACE_TI]["geojson"] = ctx.geo_url("ti", state.phase, overview)
+        p["data"][TRACE_TI]["geojson"] = ctx.urls.geo("ti", state.phase, ctx.geo_version, overview)
     p["layout"]["map"]["center"] = {"lon": lon, "lat": lat}
     p["layout"]["map"]["zoom"] = zoom
     p["layout"]["uirevision"] = f"aller-{view}"
@@ -185,31 +215,19 @@ def register_callbacks(app, ctx: DataContext) -> None:
         return sync_body(ctx, names, values, search, from_url=trig == ids.URL or trig is None)
 
     @app.callback(
-        Output(ids.MAP, "figure"),
-        *[Output(k, "children") for k in ids.KPIS],
-        *[Output(k, "title") for k in ids.KPIS],
-        Output(ids.SUMMARY, "children"),
-        Output(ids.KPI_SINCE, "children"),
-        Output(ids.RENDERED, "data"),
-        Output(EMPTY_MAP, "children"),
-        Input(ids.URL, "search"),
-        State(ids.RENDERED, "data"),
+        output=RENDER_OUTPUTS,
+        inputs=dict(search=Input(ids.URL, "search"), rendered=State(ids.RENDERED, "data")),
         prevent_initial_call=True,
     )
     def render(search, rendered):
         """Recompute the map (as a Patch) and the KPI cards for the URL's state."""
         out = render_body(ctx, url_state(ctx, search)[0], url_state(ctx, rendered)[0], rendered)
-        return (no_update,) * (5 + 2 * len(ids.KPIS)) if out is None else out
+        return unchanged(RENDER_OUTPUTS) if out is None else out
 
     @app.callback(
-        *[Output(p.box_id, "children") for p in URL_PANELS],
-        *[Output(link_id, "href") for link_id, _ in EXPORT_LINKS],
-        Output(ids.TABS, "active_tab"),
-        Output(ids.PANELS_DRAWN, "data"),
-        Input(ids.URL, "search"),
-        Input(ids.TABS, "active_tab"),
-        State(ids.RENDERED, "data"),
-        State(ids.PANELS_DRAWN, "data"),
+        output=PANEL_OUTPUTS,
+        inputs=dict(search=Input(ids.URL, "search"), tab=Input(ids.TABS, "active_tab"),
+                    rendered=State(ids.RENDERED, "data"), drawn=State(ids.PANELS_DRAWN, "data")),
         prevent_initial_call=True,
     )
     def render_panels(search, tab, rendered, drawn):

@@ -32,7 +32,7 @@ from dashboard.model.data import DataContext, filter_laureates, kpis
 from dashboard.model.describe import filters_sentence, map_subtitle, metric_words, place
 from dashboard.exports.tables import DEMONSTRATION_MARK, as_of_text, filters_query, sources_text
 from dashboard.views.fiche import laureates_of, ranking_data, resolve_territory
-from dashboard.views.layout import KPI_LABELS, kpi_values
+from dashboard.model.kpi_text import KPI_LABELS, kpi_values
 from dashboard.views.regional import regional_table_data
 from dashboard.model.state import ViewState
 from dashboard.model.since import since_laureates

@@ -24,7 +24,7 @@ from matplotlib.patches import Patch
 from geodata.schema import in_ti_column
 
 from dashboard.model.palette import OUTSIDE_COLOR
-from dashboard.model.data import DataContext
+from dashboard.model.data import DataContext, filter_laureates
 from dashboard.model.describe import map_subtitle
 from dashboard.exports.tables import as_of_text
 from dashboard.model.palette import COLOR_IN_TI, COLOR_OUT_TI, COLOR_SELECTED, COLOR_SINCE, OUTLINE
@@ -264,3 +264,8 @@ def class_colors_rgb(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> d
 
 
 __all__ = ["render_map", "class_colors_rgb", "OVERSEAS"]
+
+
+def png_bytes(ctx: DataContext, state: ViewState) -> bytes:
+    """``export.png``: the 16:9 slide image of the view's map."""
+    return render_map(ctx, state, filter_laureates(ctx.laureats, state), slide=True)

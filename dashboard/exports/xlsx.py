@@ -25,13 +25,11 @@ from dashboard.model.state import ViewState
 
 DATA_SHEET = "Lauréats"
 SOURCES_SHEET = "Sources"
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Readable header of each export column (the column identifier is kept in the « Sources » sheet).
 HEADERS = {
-    **CATALOG_EXPORT_HEADERS,  # columns declared by the catalog (below: the base columns' own headers)
+    **CATALOG_EXPORT_HEADERS,  # indicators' and filters' columns (their catalog labels), then the base columns
     "source": "Origine de la ligne", "entreprise": "Entreprise", "siren": "SIREN", "type_entreprise": "Taille",
     "mesure": "Mesure", "filiere": "Filière", "date": "Date", "description_projet": "Projet",
-    "montant_aide_eur": "Aide publique (€)", "investissement_eur": "Investissement (€)", "emplois": "Emplois prévus",
     "nom_commune": "Commune", "code_postal": "Code postal", "insee_com": "Code INSEE commune",
     "code_departement": "Département", "code_region": "Région", "epci_siren": "SIREN EPCI", "epci_nom": "EPCI",
     "lat": "Latitude", "lon": "Longitude",
@@ -128,4 +126,4 @@ def to_xlsx_bytes(ctx, state: ViewState) -> bytes:
     return buf.getvalue()
 
 
-__all__ = ["to_xlsx_bytes", "XLSX_MIMETYPE", "DATA_SHEET", "SOURCES_SHEET"]
+__all__ = ["to_xlsx_bytes", "DATA_SHEET", "SOURCES_SHEET"]

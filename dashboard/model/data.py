@@ -21,6 +21,7 @@ from geodata.schema import ANY_ZONE_COLUMN, PHASES, ZONE_COLUMNS, in_ti_column, 
 
 from dashboard.model.catalog import FEATURES, FILTERS, KPI_METRICS, METRICS, PARAMETERS, FilterSpec
 from dashboard.model.state import Choices, ViewState
+from dashboard.model.urls import OVERVIEW_SUFFIX, AppUrls
 
 log = logging.getLogger("dashboard.model.data")
 
@@ -38,8 +39,6 @@ VIEWS = {
 #: Geometry columns of the bundle's EPCI and TI tables: ``geometry`` (a region in view),
 #: ``geometry_detail`` (exports, images) and ``geometry_overview`` (the whole of France in view).
 GEOMETRY_COLUMNS = ["geometry", "geometry_detail", "geometry_overview"]
-#: Suffix of the map's geometry files drawn when the whole of France is in view.
-OVERVIEW_SUFFIX = "-france"
 
 
 def shows_france(state) -> bool:
@@ -90,9 +89,8 @@ class DataContext:
 
     bundle: Bundle
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    #: Path under which the browser reaches the app (``requests_pathname_prefix``, e.g. ``/``
-    #: or ``/carte/``), set by :func:`dashboard.create_app`; "" gives relative URLs.
-    url_prefix: str = ""
+    #: The app's URL prefixes (set by :func:`dashboard.create_app`; the default gives relative URLs).
+    urls: AppUrls = field(default_factory=AppUrls)
 
     def once(self, key, make):
         """Value derived from the (read-only) data, computed on first use, once per process
@@ -166,16 +164,6 @@ class DataContext:
         import hashlib
         key = f"{self.manifest.get('empreinte_sources')}|{self.manifest.get('date_construction')}"
         return hashlib.sha256(key.encode()).hexdigest()[:12]
-
-    def geo_url(self, level: str, phase: str, overview: bool = False) -> str:
-        """URL of the GeoJSON of a level (served by ``<prefix>geo/<name>.geojson``); ``overview``:
-        the coarser outlines drawn when the whole of France is in view (:func:`shows_france`)."""
-        name = ("epci" if level == "epci" else f"ti-{phase}") + (OVERVIEW_SUFFIX if overview else "")
-        return f"{self.url_prefix}geo/{name}.geojson?v={self.geo_version}"
-
-    def export_url(self, kind: str, query: str) -> str:
-        """URL of an export of the view (``kind``: ``csv``, ``geojson``, ``xlsx``, ``pptx``…; ``query``: ``?…`` or "")."""
-        return f"{self.url_prefix}export.{kind}{query}"
 
     def geo_bytes(self, name: str) -> bytes | None:
         """Compact GeoJSON bytes for ``epci``, ``ti-2019-2022`` or ``ti-2023-2027``, each also with
@@ -266,19 +254,19 @@ def row_state(state: ViewState) -> ViewState:
     return ViewState(**kw)
 
 
-def kpis(sel: pd.DataFrame, has_amounts=True) -> dict:
+def kpis(sel: pd.DataFrame, choices: Choices) -> dict:
     """Figures of the KPI cards, by metric key (:data:`dashboard.model.catalog.KPI_METRICS`).
 
     Parameters
     ----------
     sel : DataFrame
         Selected laureates. A metric whose column is not in ``sel`` is left out.
-    has_amounts : bool or Choices
-        Features present in the data (``Choices``), or a bool for all of them at once;
-        a metric whose feature is missing is None.
+    choices : Choices
+        What the data has (``ctx.choices``); a metric whose feature is missing is None.
     """
-    has = has_amounts.has if hasattr(has_amounts, "has") else (lambda feature: bool(has_amounts))
-    return {m.key: m.compute(sel, has(m.requires) if m.requires else True)
+    if not isinstance(choices, Choices):
+        raise TypeError(f"kpis : Choices attendu (ctx.choices), reçu {type(choices).__name__}")
+    return {m.key: m.compute(sel, choices.has(m.requires))
             for m in KPI_METRICS if m.column is None or m.column in sel.columns}
 
 

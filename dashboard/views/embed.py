@@ -17,7 +17,8 @@ from dashboard.model.data import DataContext, filter_laureates, kpis
 from dashboard.model.palette import COLOR_IN_TI, COLOR_OUT_TI
 from dashboard.views.map_figure import map_figure
 from dashboard.views.map_overlays import add_zone_layer, places_source
-from dashboard.views.layout import GRAPH_CONFIG, KPI_LABELS, kpi_titles, kpi_values, summary, url_location
+from dashboard.model.kpi_text import KPI_LABELS, kpi_titles, kpi_values
+from dashboard.views.layout import GRAPH_CONFIG, summary, url_location
 from dashboard.views.page_frame import EMBED_BLOCK, EMBED_CODE, map_box
 from dashboard.model.since import since_text
 from dashboard.model.state import ViewState
@@ -39,7 +40,7 @@ def embed_figure(ctx: DataContext, state: ViewState, sel):
 def embed_page(ctx: DataContext, state: ViewState, ignored: list[str]):
     """Layout of the embed view."""
     sel = filter_laureates(ctx.laureats, state)
-    k = kpis(sel, ctx.has_amounts)
+    k = kpis(sel, ctx.choices)
     values, titles = kpi_values(k), kpi_titles(k)
     full_query = state.to_query(include_embed=False)
     kpi_spans = [html.Span([html.Span(values[kid], id=kid, title=titles[kid]), f" {KPI_LABELS[kid].lower()}"],
@@ -76,7 +77,7 @@ def embed_page(ctx: DataContext, state: ViewState, ignored: list[str]):
         html.P(summary(ctx, state, len(sel)), id=ids.SUMMARY, className="visually-hidden",
                **{"aria-live": "polite"}),
         # the change since ``depuis`` (written by the same callback as the KPI cards), for screen readers
-        html.Div(since_text(sel, state.depuis, ctx.has_amounts), id=ids.KPI_SINCE, className="visually-hidden"),
+        html.Div(since_text(sel, state.depuis, ctx.choices), id=ids.KPI_SINCE, className="visually-hidden"),
     ])
 
 

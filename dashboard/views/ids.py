@@ -1,5 +1,6 @@
 """Component ids, shared by the layout, the callbacks and the browser tests."""
 from dashboard.model.catalog import KPI_METRICS
+from dashboard.model.export_formats import BUTTONS
 
 URL = "url"
 MAP = "carte"
@@ -34,9 +35,7 @@ REGIONS = "tableau-regions"
 TIME = "graphique-mois"
 BAROMETRE = "carte-barometre"
 BAROMETRE_MONTH = "mois-barometre"
-EXPORT_CSV = "export-csv"
-EXPORT_GEOJSON = "export-geojson"
-EXPORT_XLSX = "export-xlsx"
-EXPORT_PPTX = "export-pptx"
+#: Export buttons: ``export-<kind>`` of each format with a button (:data:`dashboard.model.export_formats.BUTTONS`).
+EXPORT_BUTTONS = tuple(f.element_id for f in BUTTONS)
 SLIDE = "export-diapositive"
 TABS = "onglets"

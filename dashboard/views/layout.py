@@ -9,7 +9,8 @@ from dash import dcc, html
 
 from dashboard.model import fmt
 from dashboard.views import ids
-from dashboard.model.catalog import CONTROLS, KPI_METRICS
+from dashboard.model.catalog import CONTROLS
+from dashboard.model.export_formats import BUTTONS
 from dashboard.model.data import VIEWS, DataContext, filter_laureates, kpis
 from dashboard.model.describe import filters_sentence
 from dashboard.views.panels import initial_tab, tabs_of
@@ -18,6 +19,7 @@ from dashboard.views import page_frame
 from dashboard.views.map_overlays import add_zone_layer, places_source
 from dashboard.model.palette import COLOR_IN_TI, COLOR_OUT_TI
 from dashboard.views.map_figure import map_figure
+from dashboard.model.kpi_text import KPI_LABELS, kpi_titles, kpi_values
 from dashboard.model.state import ViewState, control_value
 
 GRAPH_CONFIG = fmt.graph_config(
@@ -37,29 +39,6 @@ SOURCE_LABEL = {"ti_2019_2022": "liste des TI 2019-2022", "ti_2023_2027": "liste
                 "chiffres_regionaux": "chiffres régionaux publiés (table embarquée utilisée)"}
 FEATURE_LABEL = {"ti": "les contours et le filtre Territoires d'industrie", "zones": "les zones prioritaires",
                  "barometre": "le baromètre France Relance"}
-
-
-def kpi_values(k: dict) -> dict:
-    """Text of each KPI card, by element id (metrics of :data:`dashboard.model.catalog.KPI_METRICS` in ``k``)."""
-    return {m.kpi_id: m.format(k[m.key]) for m in KPI_METRICS if m.key in k}
-
-
-def kpi_titles(k: dict) -> dict:
-    """Exact values in French format (tooltip of each card): "5 400 000 000 €", "70,97 %"."""
-    def exact(m, v):
-        if v is None or v != v:
-            return ""
-        if m.unit == "euros":
-            return f"{fmt.integer(v)} €"
-        if m.unit == "percent":
-            return f"{fmt.decimal(v * 100, 2)}{fmt.NBSP}% {m.card_label.lower()}"
-        if m.unit == "tonnes":
-            return f"{fmt.integer(v)} t"
-        return f"{fmt.integer(v)} {m.card_label.lower()}"
-    return {m.kpi_id: exact(m, k[m.key]) for m in KPI_METRICS if m.key in k}
-
-
-KPI_LABELS = {m.kpi_id: m.card_label for m in KPI_METRICS}
 
 
 def summary(ctx: DataContext, state: ViewState, n: int) -> str:
@@ -197,8 +176,8 @@ def url_location(ctx: DataContext, state: ViewState):
     the component, never written to the address bar: given, it spares one update at mount.
     """
     query = state.to_query()
-    return dcc.Location(id=ids.URL, refresh=False, pathname=ctx.url_prefix, search=query, hash="",
-                        href=ctx.url_prefix + query)
+    page = ctx.urls.page("")
+    return dcc.Location(id=ids.URL, refresh=False, pathname=page, search=query, hash="", href=page + query)
 
 
 def page(ctx: DataContext, state: ViewState, ignored: list[str]):
@@ -250,22 +229,16 @@ def page(ctx: DataContext, state: ViewState, ignored: list[str]):
         ]),
     ])
     main = [search, page_frame.drawer_button(), html.Div(kpi_cards(k), className=after_map),
-            html.Div(since_line(since_text(sel, state.depuis, ctx.has_amounts)), className=after_map),
+            html.Div(since_line(since_text(sel, state.depuis, ctx.choices)), className=after_map),
             page_frame.map_box(graph, len(sel)), places_source(ctx), legend_note(ctx),
             html.P(summary(ctx, state, len(sel)), id=ids.SUMMARY, className=f"small mt-1 {after_map}",
                    **{"aria-live": "polite"}),
             html.Div(source_line(ctx), className=after_map)]
     query = state.to_query(include_embed=False)
     tools = html.Div(className=f"d-flex flex-wrap gap-2 align-items-center my-2 {after_map}", children=[
-        html.A("Exporter les lauréats (CSV)", id=ids.EXPORT_CSV, href=ctx.export_url("csv", query),
-               className="btn btn-sm btn-outline-primary", download="laureats-territoires-industrie.csv"),
-        html.A("GeoJSON", id=ids.EXPORT_GEOJSON, href=ctx.export_url("geojson", query),
-               className="btn btn-sm btn-outline-primary", download="laureats-territoires-industrie.geojson"),
-        html.A("Tableur (XLSX)", id=ids.EXPORT_XLSX, href=ctx.export_url("xlsx", query),
-               className="btn btn-sm btn-outline-primary", download="laureats-territoires-industrie.xlsx"),
-        html.A("Dossier de comité (PowerPoint)", id=ids.EXPORT_PPTX, href=ctx.export_url("pptx", query),
-               className="btn btn-sm btn-primary", download="dossier-comite-territoires-industrie.pptx",
-               title="Carte, chiffres clés, tableaux, lauréats et sources de la vue, en diapositives"),
+        *[html.A(f.label, id=f.element_id, href=ctx.urls.export(f.kind, query), download=f.filename,
+                 className=f"btn btn-sm {'btn-primary' if f.emphasis else 'btn-outline-primary'}",
+                 **({"title": f.title} if f.title else {})) for f in BUTTONS],
         html.Button("Image pour diapositive (PNG 16:9)", id=ids.SLIDE, className="btn btn-sm btn-outline-secondary"),
         page_frame.integration_block(),
         html.Span(id="statut-diapositive", className="small text-muted", **{"aria-live": "polite"}),

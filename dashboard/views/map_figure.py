@@ -13,7 +13,7 @@ from dash import Patch
 from geodata.schema import in_ti_column
 
 from dashboard.model import fmt
-from dashboard.model.catalog import PIN_FIELDS
+from dashboard.model.catalog import METRICS, PIN_FIELDS
 from dashboard.model.data import DataContext, aggregate, shows_france, territories_in_scope
 from dashboard.views.map_style import legend_html, pin_size, scale_for
 from dashboard.model.since import since_laureates
@@ -93,13 +93,18 @@ def pin_visibility(part: pd.DataFrame, sel: pd.DataFrame) -> dict:
     return {"lat": lat, "lon": lon}
 
 
+#: Figures of a laureate shown in its pin's hover: the catalog's summed metrics (one column each).
+PIN_METRICS = tuple(m for m in METRICS if m.column is not None and m.aggregation == "sum")
+
+
 def _pin_text(r) -> str:
     esc = fmt.hover_escape
     parts = [f"<b>{esc(r.entreprise)}</b>", f"{esc(r.nom_commune)} ({r.code_departement})",
              f"{esc(r.filiere or 'filière n.c.')} · {esc(r.mesure)}"]
-    if not pd.isna(r.investissement_eur):
-        parts.append(f"Investissement {fmt.euros(r.investissement_eur)} · aide {fmt.euros(r.montant_aide_eur)}"
-                     f" · {fmt.integer(r.emplois)} emplois")
+    figures = [f"{m.fiche_label} {m.format(v)}" for m in PIN_METRICS
+               if (v := getattr(r, m.column, None)) is not None and not pd.isna(v)]
+    if figures:
+        parts.append(" · ".join(figures))
     return "<br>".join(parts)
 
 
@@ -109,7 +114,7 @@ def map_figure(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> go.Figu
     colorscale, zmax = scale.plotly_colorscale()
     names = hover_names(ctx, state, locations)
     # Geometry by URL: fetched once by the browser and cached, never inside a callback response.
-    geo = ctx.geo_url(state.niveau, state.phase, shows_france(state))
+    geo = ctx.urls.geo(state.niveau, state.phase, ctx.geo_version, shows_france(state))
     fig = go.Figure()
     fig.add_trace(go.Choroplethmap(
         geojson=geo, locations=locations, z=z, customdata=names, zmin=0, zmax=zmax,
@@ -120,7 +125,7 @@ def map_figure(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> go.Figu
         selected={"marker": {"opacity": 1}}, unselected={"marker": {"opacity": 0.4}},
     ))
     if ctx.has_ti:
-        ti_geo = ctx.geo_url("ti", state.phase, shows_france(state))
+        ti_geo = ctx.urls.geo("ti", state.phase, ctx.geo_version, shows_france(state))
         ti_ids = ti_outline_ids(ctx, state)
         fig.add_trace(go.Choroplethmap(
             geojson=ti_geo, locations=ti_ids, z=[0] * len(ti_ids), showscale=False,
@@ -217,10 +222,10 @@ def map_patch(ctx: DataContext, state: ViewState, before: ViewState | None, sel:
         p["data"][TRACE_CHORO]["locations"] = locations
         p["data"][TRACE_CHORO]["customdata"] = hover_names(ctx, state, locations)
     if geometry_changed or outlines_changed:
-        p["data"][TRACE_CHORO]["geojson"] = ctx.geo_url(state.niveau, state.phase, overview)
-        p["data"][TRACE_SELECTED]["geojson"] = ctx.geo_url(state.niveau, state.phase, overview)
+        p["data"][TRACE_CHORO]["geojson"] = ctx.urls.geo(state.niveau, state.phase, ctx.geo_version, overview)
+        p["data"][TRACE_SELECTED]["geojson"] = ctx.urls.geo(state.niveau, state.phase, ctx.geo_version, overview)
     if ctx.has_ti and (before is None or before.phase != state.phase or outlines_changed):
-        p["data"][TRACE_TI]["geojson"] = ctx.geo_url("ti", state.phase, overview)
+        p["data"][TRACE_TI]["geojson"] = ctx.urls.geo("ti", state.phase, ctx.geo_version, overview)
         p["data"][TRACE_TI]["name"] = f"Territoires d'industrie {state.phase}"
     scope_changed = before is None or (before.region, before.departement, before.phase) != (
         state.region, state.departement, state.phase)

@@ -26,6 +26,7 @@ from flask import Response, request
 from dashboard.model.catalog import ZONE_LABEL
 from dashboard.model.data import DataContext
 from dashboard.model.state import ViewState
+from dashboard.model.urls import AppUrls
 from dashboard.model.palette import ZONE_COLOR
 
 #: Index of the zone trace in the map figure (after the six traces of figures.map_figure).
@@ -116,9 +117,7 @@ def register_layer_routes(app, ctx: DataContext) -> None:
     server = app.server
     if "ti_geo_lieux" in server.view_functions:
         return
-    prefix = getattr(getattr(app, "config", None), "routes_pathname_prefix", None) or "/"
-    if not prefix.endswith("/"):
-        prefix += "/"
+    urls = AppUrls.of(app)
 
     def _json(body: bytes, mimetype: str) -> Response:  # versioned URL: cached for good
         resp = Response(body, status=200, mimetype=mimetype)
@@ -133,7 +132,7 @@ def register_layer_routes(app, ctx: DataContext) -> None:
             encoded["body"] = json.dumps(place_labels(ctx), ensure_ascii=False, separators=(",", ":")).encode()
         return _json(encoded["body"], "application/json")
 
-    server.add_url_rule(f"{prefix}geo/lieux.json", "ti_geo_lieux", lieux, methods=["GET"])
+    server.add_url_rule(urls.route("geo/lieux.json"), "ti_geo_lieux", lieux, methods=["GET"])
 
 
 PLACES_SOURCE = "source-lieux"

@@ -1,4 +1,4 @@
-"""Server routes beside the Dash page: place search and exports of the view.
+"""Server routes beside the Dash page: place search, map geometry and the exports of the view.
 
 ``register_routes(app, ctx)`` adds, under the app's ``routes_pathname_prefix``
 (``/`` by default):
@@ -6,11 +6,9 @@
 - ``GET /geo/<epci|ti-2019-2022|ti-2023-2027>[-france].geojson`` -> map geometry (cached by the browser;
   ``-france``: coarser outlines for the whole of France);
 - ``GET /api/recherche?q=…&limite=…&phase=…`` -> ``{"q": …, "resultats": […]}``;
-- ``GET /export.csv?<query of the page>``, ``GET /export.geojson?<query>`` and ``GET /export.xlsx?<query>``:
-  exactly ``filter_laureates(ctx.laureats, ViewState.from_query(query, ctx.choices)[0])``;
-  ``GET /export.csv.meta?<query>``: the CSV's metadata (sources, date, filters) as plain text;
-- ``GET /export.pptx?<query>``: the committee deck of the view (:mod:`dashboard.exports.deck`);
-- ``GET /export.png?<query>``: the 16:9 slide image of the map (:func:`dashboard.exports.static_map.render_map`).
+- ``GET /export.<kind>?<query of the page>`` for every format of
+  :data:`dashboard.model.export_formats.EXPORTS` (CSV, GeoJSON, XLSX, committee deck, slide image,
+  the CSV's metadata): the rows are exactly ``filter_laureates(ctx.laureats, ViewState.from_query(query)[0])``.
 
 Unknown or malformed parameters never cause an error: they are ignored and
 summarised (percent-encoded) in the ``X-Parametres-Ignores`` header.
@@ -18,6 +16,7 @@ summarised (percent-encoded) in the ``X-Parametres-Ignores`` header.
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 from datetime import date
 from urllib.parse import quote
@@ -25,23 +24,18 @@ from urllib.parse import quote
 from flask import Response, request
 
 from dashboard.web.cache import ExportCache, get_cache
-from dashboard.model.data import OVERVIEW_SUFFIX, filter_laureates, row_state
-from dashboard.exports.tables import export_rows, metadata_text, to_csv_text, to_geojson
-from dashboard.exports.xlsx import XLSX_MIMETYPE, to_xlsx_bytes
-from dashboard.model.search import MAX_QUERY_LENGTH, SearchIndex, clamp_limit
+from dashboard.model.data import row_state
+from dashboard.model.export_formats import EXPORT_BY_KIND, EXPORTS, ExportFormat
+from dashboard.model.urls import OVERVIEW_SUFFIX, AppUrls
+from dashboard.model.search import MAX_QUERY_LENGTH, clamp_limit
 from dashboard.model.state import ViewState
 
-CSV_FILENAME = "laureats-territoires-industrie.csv"
-GEOJSON_FILENAME = "laureats-territoires-industrie.geojson"
-XLSX_FILENAME = "laureats-territoires-industrie.xlsx"
-META_FILENAME = "laureats-territoires-industrie.csv.meta.txt"
-PPTX_FILENAME = "dossier-comite-territoires-industrie.pptx"
-PPTX_MIMETYPE = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
-PNG_FILENAME = "carte-territoires-industrie.png"
 IGNORED_HEADER = "X-Parametres-Ignores"
 MAX_IGNORED_SUMMARY = 400  # characters before percent-encoding
-ENDPOINTS = ("ti_api_recherche", "ti_export_csv", "ti_export_geojson", "ti_geo", "ti_export_xlsx",
-             "ti_export_csv_meta", "ti_export_pptx", "ti_export_png")
+SEARCH_ENDPOINT = "ti_api_recherche"
+GEO_ENDPOINT = "ti_geo"
+#: Every endpoint this module registers (the exports' from the registry).
+ENDPOINTS = (SEARCH_ENDPOINT, GEO_ENDPOINT, *(f.endpoint for f in EXPORTS))
 GEO_NAMES = tuple(n + suffix for n in ("epci", "ti-2019-2022", "ti-2023-2027") for suffix in ("", OVERVIEW_SUFFIX))
 EXPORT_CACHE_KEY = "ti_export_cache"
 
@@ -91,87 +85,62 @@ def register_routes(app, ctx) -> None:
     server = app.server
     if all(e in server.view_functions for e in ENDPOINTS):
         return
-    prefix = getattr(getattr(app, "config", None), "routes_pathname_prefix", None) or "/"
-    if not prefix.endswith("/"):
-        prefix += "/"
-
-    def index() -> SearchIndex:
-        return ctx.search_index
+    urls = AppUrls.of(app)
 
     def recherche():
         q = request.args.get("q", "", type=str) or ""
         limit = clamp_limit(request.args.get("limite"))
         phase = request.args.get("phase", "", type=str)  # unknown phase: no preference
-        results = index().search(q, limit, phase) if len(q.strip()) <= MAX_QUERY_LENGTH else []
+        results = ctx.search_index.search(q, limit, phase) if len(q.strip()) <= MAX_QUERY_LENGTH else []
         body = json.dumps({"q": q[:MAX_QUERY_LENGTH], "resultats": results}, ensure_ascii=False, allow_nan=False)
         resp = Response(body, status=200, mimetype="application/json")
         resp.headers["X-Content-Type-Options"] = "nosniff"
         return resp
 
-    def export_csv():
-        state, ignored = view_state_from_request(ctx)
-        resp = _attachment(csv_body(state), "text/csv", CSV_FILENAME, ignored)
-        # where the metadata lives (the CSV itself holds only the header and the rows)
-        resp.headers["Link"] = f'<export.csv.meta{state.to_query(include_embed=False)}>; rel="describedby"'
-        return resp
-
-    def export_geojson():
-        state, ignored = view_state_from_request(ctx)
-        return _attachment(geojson_body(state), "application/geo+json", GEOJSON_FILENAME, ignored)
-
-    def export_xlsx():
-        state, ignored = view_state_from_request(ctx)
-        # the workbook names the whole view (its address) beside the rows: keyed on the whole state
-        body = cached("xlsx", state, lambda: to_xlsx_bytes(ctx, state))
-        return _attachment(body, XLSX_MIMETYPE, XLSX_FILENAME, ignored)
-
-    def export_csv_meta():
-        state, ignored = view_state_from_request(ctx)
-        body = cached("csv.meta", state, lambda: metadata_text(ctx, state, len(export_rows(ctx, state))).encode())
-        return _attachment(body, "text/plain", META_FILENAME, ignored)
-
-    # Decks and images (0.3-0.7 MB each) are not put in the shared cache: a few per process, the last ones asked.
-    @functools.lru_cache(maxsize=8)
-    def deck_body(state: ViewState, day: str) -> bytes:  # the deck prints the day it was made
-        from dashboard.exports.deck import deck_bytes  # matplotlib and python-pptx load on the first deck only
-        return deck_bytes(ctx, state)
-
-    @functools.lru_cache(maxsize=8)
-    def png_body(state: ViewState) -> bytes:
-        from dashboard.exports.static_map import render_map  # matplotlib loads on the first image only
-        return render_map(ctx, state, filter_laureates(ctx.laureats, state), slide=True)
-
-    def export_pptx():
-        state, ignored = view_state_from_request(ctx)
-        body = deck_body(state.with_(embed=False), date.today().isoformat())
-        return _attachment(body, PPTX_MIMETYPE, PPTX_FILENAME, ignored)
-
-    def export_png():
-        state, ignored = view_state_from_request(ctx)
-        return _attachment(png_body(state.with_(embed=False)), "image/png", PNG_FILENAME, ignored)
-
-    # Export bodies are pure functions of (data, rows selected): the state is first reduced to
-    # what selects rows (row_state), so parameters that do not change the rows (territoire,
-    # indicateur…) share one entry. Redis when REDIS_URL is set (every worker and machine),
-    # else an in-process cache bounded in bytes.
-    def cached(kind: str, state: ViewState, make) -> bytes:
+    # Export bodies are pure functions of (data, state). A ``rows_only`` format's state is first
+    # reduced to what selects rows (row_state), so parameters that do not change the rows
+    # (territoire, indicateur…) share one entry. ``shared``: Redis when REDIS_URL is set (every worker
+    # and machine), else an in-process cache bounded in bytes; ``process``: the last few bodies of
+    # each process (decks and images, 0.3-0.7 MB each, are not put in the shared cache).
+    def shared_cache() -> ExportCache:
         cache = server.extensions.get(EXPORT_CACHE_KEY)
         if cache is None:
             shared = get_cache(app)
             is_redis = type(server.extensions.get("cache", {}).get(shared)).__name__ == "RedisCache"
             cache = server.extensions.setdefault(EXPORT_CACHE_KEY, ExportCache(shared if is_redis else None))
-        key = f"export:{kind}:{ctx.geo_version}:{state.to_query(include_embed=False)}"
-        return cache.get_or_make(key, make)
+        return cache
 
-    def csv_body(state: ViewState) -> bytes:
-        state = row_state(state)
-        return cached("csv", state, lambda: to_csv_text(export_rows(ctx, state), ctx, state).encode("utf-8"))
+    def body_maker(fmt: ExportFormat):
+        module, _, name = fmt.builder.partition(":")
 
-    def geojson_body(state: ViewState) -> bytes:
-        state = row_state(state)
-        return cached("geojson", state, lambda: json.dumps(
-            to_geojson(export_rows(ctx, state), ctx, state), ensure_ascii=False, allow_nan=False,
-            separators=(",", ":")).encode("utf-8"))
+        def make(state: ViewState, day: str | None) -> bytes:  # the day: for formats that print it
+            builder = getattr(importlib.import_module(module), name)  # heavy libraries load on first use
+            return builder(ctx, state)
+
+        if fmt.cache == "process":
+            return functools.lru_cache(maxsize=8)(make)
+        if fmt.cache == "shared":
+            def cached(state: ViewState, day: str | None) -> bytes:
+                key = f"export:{fmt.kind}:{ctx.geo_version}:{day or ''}:{state.to_query(include_embed=False)}"
+                return shared_cache().get_or_make(key, lambda: make(state, day))
+            return cached
+        return make
+
+    def export_view(fmt: ExportFormat):
+        body = body_maker(fmt)
+
+        def view():
+            state, ignored = view_state_from_request(ctx)
+            state = state.with_(embed=False)
+            key_state = row_state(state) if fmt.rows_only else state
+            resp = _attachment(body(key_state, date.today().isoformat() if fmt.daily else None), fmt.mimetype,
+                               fmt.filename, ignored)
+            if fmt.described_by:  # where the metadata lives (the CSV itself holds only the header and the rows)
+                target = EXPORT_BY_KIND[fmt.described_by].path
+                resp.headers["Link"] = f'<{target}{state.to_query(include_embed=False)}>; rel="describedby"'
+            return resp
+        view.__name__ = fmt.endpoint
+        return view
 
     def geo(name):
         """Map geometry (GeoJSON), by fixed name only; versioned URL, cacheable for good."""
@@ -186,11 +155,7 @@ def register_routes(app, ctx) -> None:
         resp.headers["X-Content-Type-Options"] = "nosniff"
         return resp
 
-    server.add_url_rule(f"{prefix}geo/<name>.geojson", ENDPOINTS[3], geo, methods=["GET"])
-    server.add_url_rule(f"{prefix}api/recherche", ENDPOINTS[0], recherche, methods=["GET"])
-    server.add_url_rule(f"{prefix}export.csv", ENDPOINTS[1], export_csv, methods=["GET"])
-    server.add_url_rule(f"{prefix}export.geojson", ENDPOINTS[2], export_geojson, methods=["GET"])
-    server.add_url_rule(f"{prefix}export.xlsx", ENDPOINTS[4], export_xlsx, methods=["GET"])
-    server.add_url_rule(f"{prefix}export.csv.meta", ENDPOINTS[5], export_csv_meta, methods=["GET"])
-    server.add_url_rule(f"{prefix}export.pptx", ENDPOINTS[6], export_pptx, methods=["GET"])
-    server.add_url_rule(f"{prefix}export.png", ENDPOINTS[7], export_png, methods=["GET"])
+    server.add_url_rule(urls.route("geo/<name>.geojson"), GEO_ENDPOINT, geo, methods=["GET"])
+    server.add_url_rule(urls.route("api/recherche"), SEARCH_ENDPOINT, recherche, methods=["GET"])
+    for fmt in EXPORTS:
+        server.add_url_rule(urls.route(fmt.path), fmt.endpoint, export_view(fmt), methods=["GET"])

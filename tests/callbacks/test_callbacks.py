@@ -9,6 +9,7 @@ from dashboard.views import ids
 from dashboard.model.data import DataContext, filter_laureates
 from dashboard.views.panels import PANELS, URL_PANELS
 from dashboard.views.page_frame import empty_map_message
+from dashboard.model.export_formats import BUTTONS
 from dashboard.model.state import ViewState
 
 
@@ -37,31 +38,42 @@ def test_controls_to_url(ctx):
     assert cb.sync_body(ctx, NAMES, ["27"], "", from_url=False)[1] is no_update
 
 
+def leaves(tree) -> list:
+    """Values of a nested dict of outputs or answers, in order."""
+    return [x for v in tree.values() for x in (leaves(v) if isinstance(v, dict) else [v])]
+
+
 def test_render_skips_what_is_drawn(ctx):
     state = ViewState(region="27")
     assert cb.render_body(ctx, state, ViewState(), state.to_query()) is None
     out = cb.render_body(ctx, state, ViewState(), "")
-    assert len(out) == 5 + 2 * len(ids.KPIS)
-    assert isinstance(out[0], Patch)
+    # one answer per declared output, under the same names (no positional count to keep in step)
+    assert set(out) == set(cb.RENDER_OUTPUTS)
+    assert {k: set(v) for k, v in out.items() if isinstance(v, dict)} == \
+        {k: set(v) for k, v in cb.RENDER_OUTPUTS.items() if isinstance(v, dict)}
+    assert len(leaves(out)) == len(leaves(cb.RENDER_OUTPUTS)) == 5 + 2 * len(ids.KPIS)
+    assert isinstance(out["figure"], Patch)
     n = len(filter_laureates(ctx.laureats, state))
-    assert out[1 + ids.KPIS.index("kpi-laureats")] == f"{n:,}".replace(",", "\u202f")
-    assert out[-2] == "?region=27"
-    assert out[-1] == empty_map_message(n)   # no message: the region has laureates
+    assert out["kpi_text"]["kpi-laureats"] == f"{n:,}".replace(",", "\u202f")
+    assert out["rendered"] == "?region=27"
+    assert out["empty_message"] == empty_map_message(n)   # no message: the region has laureates
     none = cb.render_body(ctx, ViewState(region="27", filiere=("n'existe pas",)), ViewState(), "")
-    assert none[-1] == empty_map_message(0) and none[-1]
+    assert none["empty_message"] == empty_map_message(0) and none["empty_message"]
+    assert set(leaves(cb.unchanged(cb.RENDER_OUTPUTS))) == {no_update}
 
 
 def test_panels_follow_the_registry(ctx):
     state = ViewState(region="27", territoire="200071850")
     out = cb.panels_body(ctx, state, ViewState(), "", "classement", {"classement": ""})
-    assert len(out) == len(URL_PANELS) + len(cb.EXPORT_LINKS) + 2
-    n = len(URL_PANELS)
-    assert out[n:] == (*[f"export.{kind}?region=27&territoire=200071850" for _, kind in cb.EXPORT_LINKS],
-                       "fiche", {"classement": "", "fiche": state.to_query()})
-    assert [p.tab for p, o in zip(URL_PANELS, out) if o is not no_update] == ["fiche"]  # the tab it opens
-    assert cb.panels_body(ctx, state, state, "?region=24", "fiche", {})[n + len(cb.EXPORT_LINKS)] is no_update
+    assert set(out["panels"]) == {p.id for p in URL_PANELS}
+    assert out["export_links"] == {f.element_id: f"export.{f.kind}?region=27&territoire=200071850"
+                                   for f in BUTTONS}
+    assert set(out["export_links"]) == set(ids.EXPORT_BUTTONS)
+    assert out["active_tab"] == "fiche" and out["drawn"] == {"classement": "", "fiche": state.to_query()}
+    assert [p.tab for p in URL_PANELS if out["panels"][p.id] is not no_update] == ["fiche"]  # the tab it opens
+    assert cb.panels_body(ctx, state, state, "?region=24", "fiche", {})["active_tab"] is no_update
     drawn = {"fiche": state.to_query()}
-    assert set(cb.panels_body(ctx, state, state, state.to_query(), "fiche", drawn)) == {no_update}  # drawn
+    assert set(leaves(cb.panels_body(ctx, state, state, state.to_query(), "fiche", drawn))) == {no_update}  # drawn
     assert {p.tab for p in PANELS} == {"fiche", "classement", "regions", "temps"}
 
 
@@ -70,23 +82,24 @@ def test_a_hidden_tab_is_drawn_when_it_opens(ctx):
     on every view change although their tab was hidden: they are built when their tab opens, once per view."""
     state = ViewState(region="27")
     query = state.to_query()
-    n = len(URL_PANELS)
+
+    def built(out):
+        return {p.tab for p in URL_PANELS if out["panels"][p.id] is not no_update}
+
     for tab in ("regions", "temps"):
         out = cb.panels_body(ctx, state, state, query, tab, {"classement": query})
-        built = {p.tab for p, o in zip(URL_PANELS, out) if o is not no_update}
-        assert built == {tab}
-        assert out[n:n + len(cb.EXPORT_LINKS)] == (no_update,) * len(cb.EXPORT_LINKS)  # same view: same links
-        assert out[-1] == {"classement": query, tab: query}
-        again = cb.panels_body(ctx, state, state, query, tab, out[-1])
-        assert set(again) == {no_update}
+        assert built(out) == {tab}
+        assert set(leaves(out["export_links"])) == {no_update}  # same view: same links
+        assert out["drawn"] == {"classement": query, tab: query}
+        assert set(leaves(cb.panels_body(ctx, state, state, query, tab, out["drawn"]))) == {no_update}
     time_panel = next(p for p in URL_PANELS if p.tab == "temps")
-    graph = cb.panels_body(ctx, state, state, query, "temps", {})[URL_PANELS.index(time_panel)]
+    graph = cb.panels_body(ctx, state, state, query, "temps", {})["panels"][time_panel.id]
     assert graph.id == ids.TIME and graph.figure.data  # the chart is made when its tab opens
     # a view change redraws the open tab only; the others wait for their tab to open
     other = ViewState(region="84")
     out = cb.panels_body(ctx, other, state, query, "regions", {"classement": query, "regions": query})
-    assert {p.tab for p, o in zip(URL_PANELS, out) if o is not no_update} == {"regions"}
-    assert out[-1] == {"classement": query, "regions": other.to_query()}
+    assert built(out) == {"regions"}
+    assert out["drawn"] == {"classement": query, "regions": other.to_query()}
 
 
 def test_barometre_only_when_its_tab_is_open(ctx):

@@ -17,11 +17,13 @@ from dashboard.exports.tables import _one_line as one_line
 from dashboard.exports.deck import KPI_TITLE, LIST_PAGES, LIST_ROWS, LIST_TITLE, SOURCES_TITLE, TITLE_DECK
 from dashboard.views.map_figure import TRACE_CHORO, map_figure
 from dashboard.views.layout import page
-from dashboard.web.routes import PPTX_FILENAME, PPTX_MIMETYPE
+from dashboard.model.export_formats import EXPORT_BY_KIND
 from dashboard.model.state import ViewState
 from dashboard.exports.static_map import OVERSEAS, class_colors_rgb
 
 from tests.conftest import ARTIFACTS
+
+PPTX_FILENAME, PPTX_MIMETYPE = EXPORT_BY_KIND["pptx"].filename, EXPORT_BY_KIND["pptx"].mimetype
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +120,7 @@ def test_deck_region_32_afr(client, ctx, app):
         label, value = [p.text for p in shape(kpi_slide, kid).text_frame.paragraphs]
         assert value == find(layout, kid).children, kid
     assert shape(kpi_slide, ids.KPI_LAUREATS).text_frame.paragraphs[1].text.replace("\u202f", "") == str(
-        kpis(sel, ctx.has_amounts)["laureats"])
+        kpis(sel, ctx.choices)["laureats"])
     # every laureate of the selection is listed once
     listed = []
     for slide in list(prs.slides)[4:-1]:
@@ -215,7 +217,7 @@ def test_deck_what_changed_since(client, ctx):
     # the map rings the new laureates
     img = np.asarray(Image.open(io.BytesIO(shape(slides[1], "carte").image.blob)).convert("RGB"))
     (ARTIFACTS / "dossier_region32_depuis_carte.png").write_bytes(shape(slides[1], "carte").image.blob)
-    from dashboard.model.since import COLOR_SINCE
+    from dashboard.model.palette import COLOR_SINCE
     assert color_counts(img).get(rgb(COLOR_SINCE), 0) > 10 * len(new)
 
 

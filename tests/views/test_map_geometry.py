@@ -70,6 +70,6 @@ def test_going_overseas_draws_the_fine_outlines(ctx):
 def test_the_coarse_files_are_served_cached_for_good(demo_bundle):
     app = create_app(demo_bundle)
     ctx = app._ti_context
-    r = app.server.test_client().get(ctx.geo_url("epci", "2023-2027", True))
+    r = app.server.test_client().get(ctx.urls.geo("epci", "2023-2027", ctx.geo_version, True))
     assert r.status_code == 200 and r.data == ctx.geo_bytes("epci-france")
     assert r.headers["Cache-Control"] == "public, max-age=31536000, immutable"

@@ -14,6 +14,8 @@ from geodata.build.pipeline import build, source_fingerprint
 from geodata.bundle import Bundle, bundle_exists, load_bundle
 from geodata.errors import GeodataError
 from geodata.schema import PHASES
+from dashboard.views.map_complements import complement_names
+from dashboard.views.map_figure import COMPLEMENT, complement_meta
 
 log = logging.getLogger("dashboard.runtime")
 
@@ -175,3 +177,7 @@ def warm_up(app) -> None:
             for level in ("epci", "ti"):
                 url = ctx.urls.geo(level, phase, ctx.geo_version, overview)
                 client.get(routes + url[len(ctx.urls.requests_prefix):], headers={"Accept-Encoding": "gzip"})
+    # ... and the figure's complements (hover texts, names, region lines)
+    for name in complement_names(ctx):
+        url = complement_meta(ctx, name)[COMPLEMENT]
+        client.get(routes + url[len(ctx.urls.requests_prefix):], headers={"Accept-Encoding": "gzip"})

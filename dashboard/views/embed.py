@@ -15,6 +15,7 @@ from dashboard.model import fmt
 from dashboard.views import ids
 from dashboard.model.data import DataContext, filter_laureates, kpis
 from dashboard.model.palette import COLOR_IN_TI, COLOR_OUT_TI
+from dashboard.views.map_complements import defer_complements
 from dashboard.views.map_figure import map_figure
 from dashboard.views.map_overlays import add_zone_layer, places_source
 from dashboard.model.kpi_text import KPI_LABELS, kpi_titles, kpi_values
@@ -29,7 +30,7 @@ EMBED_TITLE = "Carte des Territoires d’industrie et des lauréats France Relan
 
 def embed_figure(ctx: DataContext, state: ViewState, sel):
     """The map figure without a fixed height: it fills the frame it is given."""
-    fig = add_zone_layer(map_figure(ctx, state, sel), ctx, state)
+    fig = add_zone_layer(defer_complements(ctx, state, map_figure(ctx, state, sel)), ctx, state)
     fig.update_layout(height=None, autosize=True)
     fig.update_traces(selector={"name": "territoires"},
                       colorbar={"thickness": 8, "len": 0.5, "x": 1.0, "xanchor": "right", "y": 0.5,

@@ -18,6 +18,7 @@ from dashboard.model.since import since_text
 from dashboard.views import page_frame
 from dashboard.views.map_overlays import add_zone_layer, places_source
 from dashboard.model.palette import COLOR_IN_TI, COLOR_OUT_TI
+from dashboard.views.map_complements import defer_complements
 from dashboard.views.map_figure import map_figure
 from dashboard.model.kpi_text import KPI_LABELS, kpi_titles, kpi_values
 from dashboard.model.state import ViewState, control_value
@@ -184,7 +185,7 @@ def page(ctx: DataContext, state: ViewState, ignored: list[str]):
     """The full page (the embed view is :func:`dashboard.views.embed.embed_page`)."""
     sel = filter_laureates(ctx.laureats, state)
     k = kpis(sel, ctx.choices)
-    fig = add_zone_layer(map_figure(ctx, state, sel), ctx, state)
+    fig = add_zone_layer(defer_complements(ctx, state, map_figure(ctx, state, sel)), ctx, state)
     fig.update_layout(height=None, autosize=True)  # the map fills its box (CSS height): no jump while loading
     banners = []
     if ctx.demonstration:

@@ -59,6 +59,29 @@ def hover_names(ctx: DataContext, state: ViewState, locations: list) -> list[str
     return [fmt.hover_escape(n) for n in names]
 
 
+# Complements (dashboard.views.map_complements): constant parts of the figure served apart.
+COMPLEMENT = "complement"  # key of a trace's ``meta`` holding the URL
+PIN_PARTITION_NAMES = {True: "dans", False: "hors", None: "tous"}
+
+
+def names_complement(level: str, phase: str) -> str:
+    """Complement holding the territory names of a level (the choropleth's hover)."""
+    return "noms-epci" if level == "epci" else f"noms-ti-{phase}"
+
+
+def pins_complement(phase: str, inside: bool | None) -> str:
+    """Complement holding the hover texts of a phase's pins inside / outside a TI (or all)."""
+    return f"survol-{phase}-{PIN_PARTITION_NAMES[inside]}"
+
+
+REGIONS = "regions"  # complement holding the region lines
+
+
+def complement_meta(ctx: DataContext, name: str) -> dict:
+    """``meta`` of a trace whose attribute comes from complement ``name``."""
+    return {COMPLEMENT: ctx.urls.page(f"geo/complements/{name}.json", f"?v={ctx.geo_version}")}
+
+
 def pin_partition(lau: pd.DataFrame, state: ViewState, inside: bool | None) -> pd.DataFrame:
     """All laureates inside (True) or outside (False) a TI of the phase, or all (None)."""
     if inside is None:
@@ -79,7 +102,8 @@ def pin_static(part: pd.DataFrame) -> dict:
 
 def _ctx_pin_static(ctx: DataContext, state: ViewState, inside: bool | None) -> dict:
     """``pin_static`` of a phase's pins, built once per process (a third of a new page's CPU)."""
-    return ctx.once(("pin_static", state.phase, inside), lambda: pin_static(_ctx_partition(ctx, state, inside)))
+    part = _ctx_partition(ctx, state, inside)  # outside: ctx.once does not nest (one lock)
+    return ctx.once(("pin_static", state.phase, inside), lambda: pin_static(part))
 
 
 def pin_visibility(part: pd.DataFrame, sel: pd.DataFrame) -> dict:
@@ -218,9 +242,9 @@ def map_patch(ctx: DataContext, state: ViewState, before: ViewState | None, sel:
     outlines_changed = before is None or shows_france(before) != overview  # coarser for all France
     geometry_changed = before is None or before.niveau != state.niveau or (
         state.niveau == "ti" and before.phase != state.phase)
-    if geometry_changed:
+    if geometry_changed:  # the names come with the new level's complement
         p["data"][TRACE_CHORO]["locations"] = locations
-        p["data"][TRACE_CHORO]["customdata"] = hover_names(ctx, state, locations)
+        p["data"][TRACE_CHORO]["meta"] = complement_meta(ctx, names_complement(state.niveau, state.phase))
     if geometry_changed or outlines_changed:
         p["data"][TRACE_CHORO]["geojson"] = ctx.urls.geo(state.niveau, state.phase, ctx.geo_version, overview)
         p["data"][TRACE_SELECTED]["geojson"] = ctx.urls.geo(state.niveau, state.phase, ctx.geo_version, overview)
@@ -249,9 +273,8 @@ def map_patch(ctx: DataContext, state: ViewState, before: ViewState | None, sel:
         phase_changed = before is None or before.phase != state.phase
         for idx, (inside, _, _) in zip((TRACE_IN, TRACE_OUT), _pin_traces(ctx)):
             part = _ctx_partition(ctx, state, inside)
-            if phase_changed:  # the inside/outside split moves: pins are sent again
-                for k, v in _ctx_pin_static(ctx, state, inside).items():
-                    p["data"][idx][k] = v
+            if phase_changed:  # the inside/outside split moves: the hover texts are the phase's complement
+                p["data"][idx]["meta"] = complement_meta(ctx, pins_complement(state.phase, inside))
             for k, v in pin_visibility(part, sel).items():
                 p["data"][idx][k] = v
     if before is None or pin_size(before) != pin_size(state):

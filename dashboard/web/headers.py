@@ -164,7 +164,7 @@ class ResponseHeaders:
             return "nocache:"
         if req.path.startswith(self.paths.suites) and self.is_fingerprinted(req.path, req.args):
             return "static:" + req.full_path
-        if req.path.startswith(self.paths.geo) and req.path.endswith(".geojson") and "v" in req.args:
+        if req.path.startswith(self.paths.geo) and req.path.endswith((".geojson", ".json")) and "v" in req.args:
             return "static:" + req.full_path
         if req.path.startswith(self.paths.static):  # versioned (static_files.py); gzip is made once there
             return "static:" + req.full_path

@@ -5,6 +5,8 @@
 
 - ``GET /geo/<epci|ti-2019-2022|ti-2023-2027>[-france].geojson`` -> map geometry (cached by the browser;
   ``-france``: coarser outlines for the whole of France);
+- ``GET /geo/complements/<name>.json`` -> constant parts of the map figure (pin hover texts, names,
+  region lines: :mod:`dashboard.views.map_complements`), cached by the browser;
 - ``GET /api/recherche?q=…&limite=…&phase=…`` -> ``{"q": …, "resultats": […]}``;
 - ``GET /export.<kind>?<query of the page>`` for every format of
   :data:`dashboard.model.export_formats.EXPORTS` (CSV, GeoJSON, XLSX, committee deck, slide image,
@@ -29,13 +31,15 @@ from dashboard.model.export_formats import EXPORT_BY_KIND, EXPORTS, ExportFormat
 from dashboard.model.urls import OVERVIEW_SUFFIX, AppUrls
 from dashboard.model.search import MAX_QUERY_LENGTH, clamp_limit
 from dashboard.model.state import ViewState
+from dashboard.views.map_complements import complement_body, complement_names
 
 IGNORED_HEADER = "X-Parametres-Ignores"
 MAX_IGNORED_SUMMARY = 400  # characters before percent-encoding
 SEARCH_ENDPOINT = "ti_api_recherche"
 GEO_ENDPOINT = "ti_geo"
+COMPLEMENT_ENDPOINT = "ti_geo_complement"
 #: Every endpoint this module registers (the exports' from the registry).
-ENDPOINTS = (SEARCH_ENDPOINT, GEO_ENDPOINT, *(f.endpoint for f in EXPORTS))
+ENDPOINTS = (SEARCH_ENDPOINT, GEO_ENDPOINT, COMPLEMENT_ENDPOINT, *(f.endpoint for f in EXPORTS))
 GEO_NAMES = tuple(n + suffix for n in ("epci", "ti-2019-2022", "ti-2023-2027") for suffix in ("", OVERVIEW_SUFFIX))
 EXPORT_CACHE_KEY = "ti_export_cache"
 
@@ -155,7 +159,21 @@ def register_routes(app, ctx) -> None:
         resp.headers["X-Content-Type-Options"] = "nosniff"
         return resp
 
+    def complement(name):
+        """A constant part of the map figure (:mod:`dashboard.views.map_complements`), by fixed name
+        only; versioned URL, cacheable for good."""
+        if name not in complement_names(ctx):
+            return Response("Complément inconnu.", status=404, mimetype="text/plain")
+        part = complement_body(ctx, name)  # outside ctx.once, which does not nest
+        body = ctx.once(("complement", name), lambda: json.dumps(
+            part, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        resp = Response(body, status=200, mimetype="application/json")
+        resp.headers["Cache-Control"] = ("public, max-age=31536000, immutable"
+                                         if request.args.get("v") == ctx.geo_version else "public, max-age=300")
+        return resp
+
     server.add_url_rule(urls.route("geo/<name>.geojson"), GEO_ENDPOINT, geo, methods=["GET"])
+    server.add_url_rule(urls.route("geo/complements/<name>.json"), COMPLEMENT_ENDPOINT, complement, methods=["GET"])
     server.add_url_rule(urls.route("api/recherche"), SEARCH_ENDPOINT, recherche, methods=["GET"])
     for fmt in EXPORTS:
         server.add_url_rule(urls.route(fmt.path), fmt.endpoint, export_view(fmt), methods=["GET"])

@@ -25,24 +25,33 @@
     return pending[url];
   }
 
+  /* Gives the traces of ``traces`` their known parts; returns a function that, once the figure is
+     drawn (``drawn``: the promise of plotly.js's call), fetches the others and restyles. */
   function prepare(P, gd, traces) {
+    var missing = [];
     (traces || []).forEach(function (trace, i) {
       var url = trace && trace.meta && trace.meta.complement;
       if (!url || trace._tiComplement === url) { return; }
       if (loaded[url]) {  // known: given before drawing
         Object.assign(trace, attributes(trace, loaded[url]));
         trace._tiComplement = url;
-        return;
+      } else {
+        missing.push([i, url]);
       }
-      fetchPart(url).then(function (part) {
-        var cur = gd.data && gd.data[i];  // the figure may have changed meanwhile
-        if (!cur || !cur.meta || cur.meta.complement !== url || cur._tiComplement === url) { return; }
-        var attrs = attributes(cur, part), update = {};
-        Object.keys(attrs).forEach(function (k) { update[k] = [attrs[k]]; });
-        cur._tiComplement = url;
-        return P.restyle(gd, update, [i]);
-      }).catch(function (err) { console.error(err); });
     });
+    return function (drawn) {
+      missing.forEach(function (m) {
+        var i = m[0], url = m[1];
+        Promise.all([fetchPart(url), drawn]).then(function (res) {
+          var cur = gd.data && gd.data[i];  // the figure may have changed meanwhile
+          if (!cur || !cur.meta || cur.meta.complement !== url || cur._tiComplement === url) { return; }
+          var attrs = attributes(cur, res[0]), update = {};
+          Object.keys(attrs).forEach(function (k) { update[k] = [attrs[k]]; });
+          cur._tiComplement = url;
+          return P.restyle(gd, update, [i]);
+        }).catch(function (err) { console.error(err); });
+      });
+    };
   }
 
   function install(P) {
@@ -51,8 +60,10 @@
       if (typeof original !== 'function' || original._ti) { return; }
       var wrapped = function (gd, data) {
         var el = typeof gd === 'string' ? document.getElementById(gd) : gd;
-        prepare(P, el, Array.isArray(data) ? data : data && data.data);
-        return original.apply(this, arguments);
+        var later = prepare(P, el, Array.isArray(data) ? data : data && data.data);
+        var drawn = original.apply(this, arguments);
+        later(Promise.resolve(drawn));
+        return drawn;
       };
       wrapped._ti = true;
       P[name] = wrapped;

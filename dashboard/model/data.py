@@ -6,6 +6,7 @@ look-ups, GeoJSON strings); nothing is joined in a callback.
 from __future__ import annotations
 
 import json
+import re
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -39,6 +40,13 @@ VIEWS = {
 #: Geometry columns of the bundle's EPCI and TI tables: ``geometry`` (a region in view),
 #: ``geometry_detail`` (exports, images) and ``geometry_overview`` (the whole of France in view).
 GEOMETRY_COLUMNS = ["geometry", "geometry_detail", "geometry_overview"]
+
+
+def scope_name(state) -> str | None:
+    """The scope of the view's outlines (``departement-45``, ``region-24``), None for all France."""
+    if state.departement:
+        return f"departement-{state.departement}"
+    return f"region-{state.region}" if state.region else None
 
 
 def shows_france(state) -> bool:
@@ -167,17 +175,26 @@ class DataContext:
 
     def geo_bytes(self, name: str) -> bytes | None:
         """Compact GeoJSON bytes for ``epci``, ``ti-2019-2022`` or ``ti-2023-2027``, each also with
-        the suffix :data:`OVERVIEW_SUFFIX` (outlines for the whole of France); None otherwise."""
-        overview = name.endswith(OVERVIEW_SUFFIX)
-        base = name[:-len(OVERVIEW_SUFFIX)] if overview else name
-        column = "geometry_overview" if overview else "geometry"
+        the suffix :data:`OVERVIEW_SUFFIX` (outlines for the whole of France) or a scope
+        (``-region-24``, ``-departement-45``: the outlines of that scope only, for the embed view);
+        None otherwise."""
+        match = re.fullmatch(r"(epci|ti-2019-2022|ti-2023-2027)(-france|-region-(\w{2,3})|-departement-(\w{2,3}))?",
+                             name)
+        if not match or (match[1] != "epci" and not self.has_ti):
+            return None
+        base, region, dep = match[1], match[3], match[4]
+        if (region and region not in self.choices.regions) or (dep and dep not in self.choices.departements):
+            return None
+        column = "geometry_overview" if match[2] == OVERVIEW_SUFFIX else "geometry"
         if base == "epci":
             table, id_col = self.bundle.epci, "epci_siren"
-        elif base in ("ti-2019-2022", "ti-2023-2027") and self.has_ti:
+            if region or dep:
+                table = table[table["code_region"] == region] if region else table[table["code_departement"] == dep]
+        else:
             t = self.bundle.territoires
             table, id_col = t[t["phase"] == base[3:]], "ti_id"
-        else:
-            return None
+            if region or dep:  # the TI of the region (of the département's region)
+                table = table[table["code_region"] == (region or self.departements.loc[dep, "code_region"])]
         return self.once(("geo", name), lambda: json.dumps(
             geojson(table.set_geometry(column), id_col), separators=(",", ":")).encode())
 

@@ -14,7 +14,7 @@ from geodata.schema import in_ti_column
 
 from dashboard.model import fmt
 from dashboard.model.catalog import METRICS, PIN_FIELDS
-from dashboard.model.data import DataContext, aggregate, shows_france, territories_in_scope
+from dashboard.model.data import DataContext, aggregate, scope_name, shows_france, territories_in_scope
 from dashboard.views.map_style import legend_html, pin_size, scale_for
 from dashboard.model.since import since_laureates
 from dashboard.model.state import ViewState
@@ -188,6 +188,17 @@ def map_figure(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> go.Figu
         hoverlabel={"bgcolor": "white", "font": {"size": 12}},
         annotations=[legend_annotation(ctx, state, locations, scale)],
     )
+    return fig
+
+
+def scope_geometry(ctx: DataContext, state: ViewState, fig: go.Figure) -> go.Figure:
+    """``fig`` (in place) with the outlines of the view's scope only (region, département): nothing
+    outside it is drawn, so a read-only view (the embed) fetches only those."""
+    scope = scope_name(state)
+    if scope:
+        for idx, level in ((TRACE_CHORO, state.niveau), (TRACE_SELECTED, state.niveau), (TRACE_TI, "ti")):
+            if isinstance(getattr(fig.data[idx], "geojson", None), str):
+                fig.data[idx].geojson = ctx.urls.geo(level, state.phase, ctx.geo_version, scope=scope)
     return fig
 
 

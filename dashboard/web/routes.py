@@ -3,8 +3,9 @@
 ``register_routes(app, ctx)`` adds, under the app's ``routes_pathname_prefix``
 (``/`` by default):
 
-- ``GET /geo/<epci|ti-2019-2022|ti-2023-2027>[-france].geojson`` -> map geometry (cached by the browser;
-  ``-france``: coarser outlines for the whole of France);
+- ``GET /geo/<epci|ti-2019-2022|ti-2023-2027>[-france|-region-<code>|-departement-<code>].geojson`` -> map
+  geometry (cached by the browser; ``-france``: coarser outlines for the whole of France; a scope: its
+  outlines only, for the embed view);
 - ``GET /geo/complements/<name>.json`` -> constant parts of the map figure (pin hover texts, names,
   region lines: :mod:`dashboard.views.map_complements`), cached by the browser;
 - ``GET /api/recherche?q=…&limite=…&phase=…`` -> ``{"q": …, "resultats": […]}``;
@@ -28,7 +29,7 @@ from flask import Response, request
 from dashboard.web.cache import ExportCache, get_cache
 from dashboard.model.data import row_state
 from dashboard.model.export_formats import EXPORT_BY_KIND, EXPORTS, ExportFormat
-from dashboard.model.urls import OVERVIEW_SUFFIX, AppUrls
+from dashboard.model.urls import AppUrls
 from dashboard.model.search import MAX_QUERY_LENGTH, clamp_limit
 from dashboard.model.state import ViewState
 from dashboard.views.map_complements import complement_body, complement_names
@@ -40,7 +41,6 @@ GEO_ENDPOINT = "ti_geo"
 COMPLEMENT_ENDPOINT = "ti_geo_complement"
 #: Every endpoint this module registers (the exports' from the registry).
 ENDPOINTS = (SEARCH_ENDPOINT, GEO_ENDPOINT, COMPLEMENT_ENDPOINT, *(f.endpoint for f in EXPORTS))
-GEO_NAMES = tuple(n + suffix for n in ("epci", "ti-2019-2022", "ti-2023-2027") for suffix in ("", OVERVIEW_SUFFIX))
 EXPORT_CACHE_KEY = "ti_export_cache"
 
 
@@ -148,7 +148,7 @@ def register_routes(app, ctx) -> None:
 
     def geo(name):
         """Map geometry (GeoJSON), by fixed name only; versioned URL, cacheable for good."""
-        body = ctx.geo_bytes(name) if name in GEO_NAMES else None
+        body = ctx.geo_bytes(name)  # fixed names and known scopes only (None otherwise)
         if body is None:
             return Response("Géométrie inconnue.", status=404, mimetype="text/plain")
         resp = Response(body, status=200, mimetype="application/geo+json")

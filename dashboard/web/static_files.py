@@ -28,6 +28,8 @@ STYLE_PARTS = ("vendor/bootstrap.min.css", "vendor/dsfr/core/core.main.min.css",
                "vendor/dsfr/component/link/link.main.min.css", "style.css")
 PLOTLY_BUNDLE = "vendor/plotly/plotly-ti.min.js"
 STATIC_DIR = "static"
+#: Scripts of /assets the embed view loads (it has no Dash renderer): see StaticFiles.embed_scripts.
+EMBED_ASSETS = ("complements.js", "lieux.js", "integration.js", "carte-integree.js")
 LONG_CACHE = "public, max-age=31536000, immutable"
 _URL_RE = re.compile(r"url\((['\"]?)(?!data:|https?:|/)([^)'\"]+)\1\)")
 
@@ -83,6 +85,21 @@ class StaticFiles:
         self.style = StaticFile.of("ti.css", "text/css", stylesheet(assets_url, assets))
         self.plotly = StaticFile.of("plotly.min.js", "text/javascript", (assets / PLOTLY_BUNDLE).read_bytes())
         self.by_name = {f.name: f for f in (self.style, self.plotly)}
+        self.assets_url = assets_url
+        self._asset_versions = {name: content_version((assets / name).read_bytes()) for name in EMBED_ASSETS}
+
+    def embed_scripts(self) -> list[str]:
+        """Scripts of the embed view, in order: the complements' hook (before plotly.js defines
+        ``window.Plotly``), plotly.js, place names, zoom fit, the drawing of the figure."""
+        before, after = EMBED_ASSETS[:1], EMBED_ASSETS[1:]
+        return ([f"{self.assets_url}{n}?v={self._asset_versions[n]}" for n in before] + [self.plotly.url(self.prefix)]
+                + [f"{self.assets_url}{n}?v={self._asset_versions[n]}" for n in after])
+
+    def embed_head(self) -> str:
+        """The embed view's stylesheet and icon (its scripts: :meth:`embed_scripts`)."""
+        import dash
+        return (f'<link rel="icon" type="image/x-icon" href="{self.prefix}_favicon.ico?v={dash.__version__}">'
+                f'<link rel="stylesheet" href="{self.style.url(self.prefix)}">')
 
     def head_html(self) -> str:
         """Tags of the page's ``<head>``: the stylesheet, and plotly.js fetched early (preload) from the

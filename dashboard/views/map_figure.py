@@ -107,14 +107,18 @@ def _ctx_pin_static(ctx: DataContext, state: ViewState, inside: bool | None) -> 
 
 
 def pin_visibility(part: pd.DataFrame, sel: pd.DataFrame) -> dict:
-    """Positions of the pins the filters keep; the others get no position (not drawn,
-    not hoverable). Index-aligned with the static hover text, so only numbers travel."""
+    """Latitudes of the pins the filters keep; the others get none (not drawn, not hoverable).
+    Index-aligned with the static hover text and longitudes (:func:`pin_longitudes`), so only one
+    array of numbers travels per trace on a filter change."""
     keep = part.index.isin(sel.index)
     lat = part["lat"].round(3).to_numpy(dtype=float, copy=True)  # ~100 m: enough for a pin
-    lon = part["lon"].round(3).to_numpy(dtype=float, copy=True)
     lat[~keep] = np.nan  # sent as null: no position, so not drawn and not hoverable
-    lon[~keep] = np.nan
-    return {"lat": lat, "lon": lon}
+    return {"lat": lat}
+
+
+def pin_longitudes(part: pd.DataFrame) -> dict:
+    """Longitudes of every pin of a trace (fixed for a phase: sent with the page or a phase change)."""
+    return {"lon": part["lon"].round(3).to_numpy(dtype=float, copy=True)}
 
 
 #: Figures of a laureate shown in its pin's hover: the catalog's summed metrics (one column each).
@@ -164,7 +168,8 @@ def map_figure(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> go.Figu
                                 hoverinfo="skip", name="Régions", showlegend=False))
     for inside, color, name in _pin_traces(ctx):
         part = _ctx_partition(ctx, state, inside)
-        fig.add_trace(go.Scattermap(**_ctx_pin_static(ctx, state, inside), **pin_visibility(part, sel), mode="markers",
+        fig.add_trace(go.Scattermap(**_ctx_pin_static(ctx, state, inside), **pin_longitudes(part),
+                                    **pin_visibility(part, sel), mode="markers",
                                     hoverinfo="text", marker={"size": pin_size(state), "color": color,
                                                               "opacity": 0.95},
                                     name=name))
@@ -286,6 +291,7 @@ def map_patch(ctx: DataContext, state: ViewState, before: ViewState | None, sel:
             part = _ctx_partition(ctx, state, inside)
             if phase_changed:  # the inside/outside split moves: the hover texts are the phase's complement
                 p["data"][idx]["meta"] = complement_meta(ctx, pins_complement(state.phase, inside))
+                p["data"][idx]["lon"] = pin_longitudes(part)["lon"]
             for k, v in pin_visibility(part, sel).items():
                 p["data"][idx][k] = v
     if before is None or pin_size(before) != pin_size(state):

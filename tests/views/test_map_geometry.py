@@ -73,3 +73,18 @@ def test_the_coarse_files_are_served_cached_for_good(demo_bundle):
     r = app.server.test_client().get(ctx.urls.geo("epci", "2023-2027", ctx.geo_version, True))
     assert r.status_code == 200 and r.data == ctx.geo_bytes("epci-france")
     assert r.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+
+
+def test_scope_files_hold_the_scope_only(demo_bundle):
+    app = create_app(demo_bundle)
+    ctx = app._ti_context
+    client = app.server.test_client()
+    region = json.loads(client.get(ctx.urls.geo("epci", "2019-2022", ctx.geo_version, scope="region-24")).data)
+    ids = {f["id"] for f in region["features"]}
+    assert ids == set(ctx.epci.index[ctx.epci["code_region"] == "24"])
+    dep = json.loads(client.get(ctx.urls.geo("epci", "2019-2022", ctx.geo_version, scope="departement-45")).data)
+    assert {f["id"] for f in dep["features"]} == set(ctx.epci.index[ctx.epci["code_departement"] == "45"])
+    ti = json.loads(client.get(ctx.urls.geo("ti", "2019-2022", ctx.geo_version, scope="departement-45")).data)
+    assert ti["features"] and len(ti["features"]) < len(json.loads(ctx.geo_bytes("ti-2019-2022"))["features"])
+    for bad in ("epci-region-99", "epci-departement-xx", "epci-region-24-france", "communes"):
+        assert client.get(f"/geo/{bad}.geojson").status_code == 404, bad

@@ -66,7 +66,7 @@ def test_static_files_are_compressed_once_and_cached_a_year(app, monkeypatch):
 
 
 def test_the_version_follows_the_content(tmp_path):
-    for part in (*static_files.STYLE_PARTS, static_files.PLOTLY_BUNDLE):
+    for part in (*static_files.STYLE_PARTS, static_files.PLOTLY_BUNDLE, *static_files.EMBED_ASSETS):
         target = tmp_path / part
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes((ASSETS / part).read_bytes())

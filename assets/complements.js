@@ -1,8 +1,8 @@
 /* The map figure's constant parts (pin hover texts, territory names, region lines) come from
    versioned, cached URLs rather than inside every page: a trace names its part in
-   meta.complement (dashboard/views/map_complements.py). Each time plotly.js draws a figure, a
-   trace whose part is known gets it at once; otherwise it is fetched (once per page) and the
-   trace restyled. Served from /assets (script-src 'self'); runs before plotly.js loads. */
+   meta.complement (dashboard/views/map_complements.py). Each time plotly.js is asked to draw a
+   figure, its traces get their parts first (fetched once per page), then it is drawn, once.
+   Served from /assets (script-src 'self'); runs before plotly.js loads. */
 (function () {
   var loaded = {}, pending = {};
 
@@ -25,33 +25,27 @@
     return pending[url];
   }
 
-  /* Gives the traces of ``traces`` their known parts; returns a function that, once the figure is
-     drawn (``drawn``: the promise of plotly.js's call), fetches the others and restyles. */
-  function prepare(P, gd, traces) {
-    var missing = [];
-    (traces || []).forEach(function (trace, i) {
+  /* Gives the traces of ``traces`` their parts, fetching the missing ones first (each once per
+     page; on a later visit the browser's cache answers): the map is drawn once, complete — a
+     restyle after the first drawing would draw it again. */
+  function complete(traces) {
+    var waits = [];
+    (traces || []).forEach(function (trace) {
       var url = trace && trace.meta && trace.meta.complement;
       if (!url || trace._tiComplement === url) { return; }
-      if (loaded[url]) {  // known: given before drawing
+      if (loaded[url]) {  // already here: given at once
         Object.assign(trace, attributes(trace, loaded[url]));
         trace._tiComplement = url;
-      } else {
-        missing.push([i, url]);
+        return;
       }
+      waits.push(fetchPart(url).then(function (part) {
+        if (trace.meta && trace.meta.complement === url) {
+          Object.assign(trace, attributes(trace, part));
+          trace._tiComplement = url;
+        }
+      }));
     });
-    return function (drawn) {
-      missing.forEach(function (m) {
-        var i = m[0], url = m[1];
-        Promise.all([fetchPart(url), drawn]).then(function (res) {
-          var cur = gd.data && gd.data[i];  // the figure may have changed meanwhile
-          if (!cur || !cur.meta || cur.meta.complement !== url || cur._tiComplement === url) { return; }
-          var attrs = attributes(cur, res[0]), update = {};
-          Object.keys(attrs).forEach(function (k) { update[k] = [attrs[k]]; });
-          cur._tiComplement = url;
-          return P.restyle(gd, update, [i]);
-        }).catch(function (err) { console.error(err); });
-      });
-    };
+    return waits;
   }
 
   function install(P) {
@@ -59,11 +53,17 @@
       var original = P[name];
       if (typeof original !== 'function' || original._ti) { return; }
       var wrapped = function (gd, data) {
+        var self = this, args = arguments;
+        var waits = complete(Array.isArray(data) ? data : data && data.data);
+        if (!waits.length) { return original.apply(self, args); }  // nothing missing: at once
         var el = typeof gd === 'string' ? document.getElementById(gd) : gd;
-        var later = prepare(P, el, Array.isArray(data) ? data : data && data.data);
-        var drawn = original.apply(this, arguments);
-        later(Promise.resolve(drawn));
-        return drawn;
+        // one drawing at a time per plot, in call order (a later update waits for this one)
+        var previous = (el && el._tiQueue) || Promise.resolve();
+        var next = previous.then(function () { return Promise.all(waits); }).catch(function (err) {
+          console.error(err);  // drawn without the missing part rather than not at all
+        }).then(function () { return original.apply(self, args); });
+        if (el) { el._tiQueue = next.catch(function () {}); }
+        return next;
       };
       wrapped._ti = true;
       P[name] = wrapped;

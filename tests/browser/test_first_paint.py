@@ -55,7 +55,8 @@ def test_page_starts_no_callback_and_gets_its_complements(base_url, driver):
     # a hidden tab is drawn when it opens
     assert driver.find_element("id", "tableau-regions").find_elements("css selector", "table") == []
     tabs = driver.find_elements("css selector", "#onglets .nav-link")
-    next(t for t in tabs if t.text.strip() == "Régions").click()
+    tab = next(t for t in tabs if t.text.strip() == "Régions")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", tab)
     deadline = time.time() + 30
     while not driver.find_element("id", "tableau-regions").find_elements("css selector", "table"):
         assert time.time() < deadline, "tableau régional non dessiné à l'ouverture de son onglet"

@@ -10,6 +10,8 @@ stays whole (tests, images); :func:`defer_complements` lightens a figure for a p
 """
 from __future__ import annotations
 
+import numpy as np
+
 from dashboard.model.data import DataContext
 from dashboard.model.state import ViewState
 from dashboard.views.map_figure import (PIN_PARTITION_NAMES, REGIONS, TRACE_CHORO, TRACE_IN, TRACE_OUT, TRACE_REGIONS,
@@ -46,10 +48,37 @@ def complement_body(ctx: DataContext, name: str) -> dict | None:
     return _ctx_pin_static(ctx, ViewState(phase=phase), inside)
 
 
-def defer_complements(ctx: DataContext, state: ViewState, fig):
-    """``fig`` (a map figure, in place) without its complements: each trace gets its ``meta``."""
+def defer_complements(ctx: DataContext, state: ViewState, fig, names_and_pins: bool = True):
+    """``fig`` (a map figure, in place) without its complements: each trace gets its ``meta``
+    (only the region lines' when not ``names_and_pins``)."""
     fig.data[TRACE_REGIONS].update(lon=[], lat=[], meta=complement_meta(ctx, REGIONS))
-    fig.data[TRACE_CHORO].update(customdata=None, meta=complement_meta(ctx, names_complement(state.niveau, state.phase)))
-    for idx, (inside, _, _) in zip((TRACE_IN, TRACE_OUT), _pin_traces(ctx)):
-        fig.data[idx].update(hovertext=None, meta=complement_meta(ctx, pins_complement(state.phase, inside)))
+    if names_and_pins:
+        fig.data[TRACE_CHORO].update(customdata=None,
+                                     meta=complement_meta(ctx, names_complement(state.niveau, state.phase)))
+        for idx, (inside, _, _) in zip((TRACE_IN, TRACE_OUT), _pin_traces(ctx)):
+            fig.data[idx].update(hovertext=None, meta=complement_meta(ctx, pins_complement(state.phase, inside)))
+    return fig
+
+
+def keep_drawn(fig):
+    """``fig`` (a map figure, in place) with only what is drawn: the territories that have a value
+    and the pins that have a position, their names and hover texts inline. For a view that no update
+    will widen (the embed): a region's figure then carries a few dozen names, not all of France's."""
+    choro = fig.data[TRACE_CHORO]
+    z = np.asarray(choro.z, dtype=float)
+    keep = ~np.isnan(z)
+    locations = list(choro.locations)
+    selected = None if choro.selectedpoints is None else {locations[i] for i in choro.selectedpoints}
+    kept = [loc for loc, k in zip(locations, keep) if k]
+    choro.update(locations=kept, z=z[keep],
+                 customdata=None if choro.customdata is None else np.asarray(choro.customdata, dtype=object)[keep],
+                 selectedpoints=None if selected is None else [i for i, loc in enumerate(kept) if loc in selected])
+    for idx in (TRACE_IN, TRACE_OUT):
+        pins = fig.data[idx]
+        if pins.lat is None or pins.hovertext is None:  # no TI: a single pin trace
+            continue
+        lat = np.asarray(pins.lat, dtype=float)
+        shown = ~np.isnan(lat)
+        pins.update(lat=lat[shown], lon=np.asarray(pins.lon, dtype=float)[shown],
+                    hovertext=np.asarray(pins.hovertext, dtype=object)[shown])
     return fig

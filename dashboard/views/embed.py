@@ -19,7 +19,7 @@ from dashboard.model import fmt
 from dashboard.views import ids
 from dashboard.model.data import DataContext, filter_laureates, kpis
 from dashboard.model.palette import COLOR_IN_TI, COLOR_OUT_TI
-from dashboard.views.map_complements import defer_complements, keep_drawn
+from dashboard.views.map_complements import keep_drawn
 from dashboard.views.map_figure import map_figure, scope_geometry
 from dashboard.views.map_overlays import add_zone_layer, places_source
 from dashboard.model.kpi_text import KPI_LABELS, kpi_titles, kpi_values
@@ -34,11 +34,10 @@ EMBED_TITLE = "Carte des Territoires d’industrie et des lauréats France Relan
 
 
 def embed_figure(ctx: DataContext, state: ViewState, sel):
-    """The map figure without a fixed height: it fills the frame it is given; its constant parts
-    served apart (:mod:`dashboard.views.map_complements`), its outlines those of the view's scope."""
-    fig = keep_drawn(map_figure(ctx, state, sel))  # read-only: only what is drawn, hover texts inline
-    fig = add_zone_layer(scope_geometry(ctx, state, defer_complements(ctx, state, fig, names_and_pins=False)),
-                         ctx, state)
+    """The map figure without a fixed height: it fills the frame it is given; only what is drawn
+    (:func:`~dashboard.views.map_complements.keep_drawn`), its outlines those of the view's scope."""
+    # read-only: only what is drawn, names, hover texts and region lines inline (nothing to wait for)
+    fig = add_zone_layer(scope_geometry(ctx, state, keep_drawn(map_figure(ctx, state, sel))), ctx, state)
     fig.update_layout(height=None, autosize=True)
     fig.update_traces(selector={"name": "territoires"},
                       colorbar={"thickness": 8, "len": 0.5, "x": 1.0, "xanchor": "right", "y": 0.5,

@@ -48,15 +48,12 @@ def complement_body(ctx: DataContext, name: str) -> dict | None:
     return _ctx_pin_static(ctx, ViewState(phase=phase), inside)
 
 
-def defer_complements(ctx: DataContext, state: ViewState, fig, names_and_pins: bool = True):
-    """``fig`` (a map figure, in place) without its complements: each trace gets its ``meta``
-    (only the region lines' when not ``names_and_pins``)."""
+def defer_complements(ctx: DataContext, state: ViewState, fig):
+    """``fig`` (a map figure, in place) without its complements: each trace gets its ``meta``."""
     fig.data[TRACE_REGIONS].update(lon=[], lat=[], meta=complement_meta(ctx, REGIONS))
-    if names_and_pins:
-        fig.data[TRACE_CHORO].update(customdata=None,
-                                     meta=complement_meta(ctx, names_complement(state.niveau, state.phase)))
-        for idx, (inside, _, _) in zip((TRACE_IN, TRACE_OUT), _pin_traces(ctx)):
-            fig.data[idx].update(hovertext=None, meta=complement_meta(ctx, pins_complement(state.phase, inside)))
+    fig.data[TRACE_CHORO].update(customdata=None, meta=complement_meta(ctx, names_complement(state.niveau, state.phase)))
+    for idx, (inside, _, _) in zip((TRACE_IN, TRACE_OUT), _pin_traces(ctx)):
+        fig.data[idx].update(hovertext=None, meta=complement_meta(ctx, pins_complement(state.phase, inside)))
     return fig
 
 

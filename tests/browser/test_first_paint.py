@@ -17,7 +17,8 @@ RESOURCES_JS = "return performance.getEntriesByType('resource').map(e => e.name.
 TRACES_JS = """
 const gd = document.querySelector('#carte .js-plotly-plot');
 return gd.data.map(t => ({name: t.name, hovertext: (t.hovertext || []).length,
-                          customdata: (t.customdata || []).length, lon: (t.lon || []).length}));
+                          customdata: (t.customdata || []).length, lon: (t.lon || []).length,
+                          lat: (t.lat || []).length, locations: (t.locations || []).length}));
 """
 
 
@@ -73,7 +74,9 @@ def test_embed_is_a_page_without_dash(base_url, driver):
     assert not [r for r in resources if "_dash-" in r]  # no renderer, no layout, no callback
     assert not [r for r in resources if r.startswith("/geo/") and ".geojson" in r and "-region-24" not in r]
     traces = _traces(driver)
-    assert traces["Lauréat dans un TI"]["hovertext"] > 100 and traces["Régions"]["lon"] > 1000
+    pins = traces["Lauréat dans un TI"]  # only the region's pins, each with its hover text
+    assert 0 < pins["hovertext"] == pins["lat"] < 200 and traces["Régions"]["lon"] > 1000
+    assert 0 < traces["territoires"]["customdata"] == traces["territoires"]["locations"] < 200
     link = driver.find_element("id", "lien-carte-complete")
     assert parse_qs(urlsplit(link.get_attribute("href")).query) == {"region": ["24"], "ti": ["dans"]}
     px = map_pixels(driver, ARTIFACTS / "premiere_peinture_integration.png")

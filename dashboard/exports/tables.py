@@ -27,7 +27,7 @@ from dashboard.model.state import ViewState
 #: Base columns of an export, in order.
 BASE_COLUMNS = (
     "source",
-    "entreprise", "siren", "type_entreprise",
+    "entreprise", "siren", "siret", "type_entreprise",
     "mesure", "filiere", "date", "description_projet",
     "montant_aide_eur", "investissement_eur", "emplois",
     "nom_commune", "code_postal", "insee_com", "code_departement", "code_region", "epci_siren", "epci_nom",

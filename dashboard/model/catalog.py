@@ -30,7 +30,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from geodata.schema import ANY_ZONE_COLUMN, PHASES, ZONES, in_ti_column
+from geodata.schema import ALL_MEASURES, ANY_ZONE_COLUMN, PHASES, TI_FUND, ZONES, in_ti_column
 
 from dashboard.model import fmt
 
@@ -268,6 +268,10 @@ class FilterSpec:
         The two URL parameters of a ``range`` filter (start, end).
     reads : tuple
         Other state fields the mask reads when the filter is set (the TI filter reads the phase).
+    default_mask : callable (laureates, state) -> bool array or None, optional
+        Rows kept when the filter is *not* set (the measure filter: the programme's scope).
+    default_sentence : callable (ctx, state) -> str or None, optional
+        Part of the summary sentence when the filter is not set (says the default scope).
     """
 
     name: str
@@ -288,6 +292,8 @@ class FilterSpec:
     empty_option: str | None = None
     section: int = 0
     reads: tuple = ()
+    default_mask: Callable | None = None
+    default_sentence: Callable | None = None
 
     refresh_pins = True
     help_text = None
@@ -331,7 +337,7 @@ class FilterSpec:
             return m
         value = getattr(state, self.name)
         if not value:
-            return None
+            return self.default_mask(lau, state) if self.default_mask is not None else None
         if self.mask is not None:
             return self.mask(lau, state)
         if self.kind == "multi":
@@ -403,8 +409,49 @@ DEPARTEMENT = FilterSpec(name="departement", label="Département", kind="single"
                          export_column="code_departement", placeholder="Tous")
 FILIERE = FilterSpec(name="filiere", label="Filière", kind="multi", column="filiere", choices_key="filieres",
                      sentence=_list_sentence("filière "), export_column="filiere")
+#: Laureate column (boolean, set by :class:`dashboard.model.data.DataContext`): in the programme's
+#: default scope — the TI fund when the official file holds several measures, every row otherwise.
+SCOPE_COLUMN = "perimetre_programme"
+
+
+def _restricted(ctx) -> bool:
+    """Does the data context show the TI fund by default (a file of several measures)?"""
+    return bool(getattr(ctx, "scope_restricted", False))
+
+
+def _scope_mask(lau, state) -> np.ndarray | None:
+    if SCOPE_COLUMN not in lau.columns:
+        return None
+    scope = lau[SCOPE_COLUMN].to_numpy(dtype=bool)
+    return None if scope.all() else scope
+
+
+def _mesure_mask(lau, state) -> np.ndarray | None:
+    chosen = [v for v in state.mesure if v != ALL_MEASURES]
+    return lau["mesure"].isin(chosen).to_numpy() if chosen else None
+
+
+def _mesure_sentence(ctx, state, value) -> str | None:
+    chosen = [v for v in value if v != ALL_MEASURES]
+    if chosen:
+        return "mesure " + ", ".join(chosen)
+    return "toutes les mesures de France Relance" if _restricted(ctx) else None
+
+
+def _mesure_options(ctx, state) -> list[dict]:
+    measures = sorted(v for v in MESURE.allowed(ctx.choices) if v != ALL_MEASURES)
+    first = [{"label": "Toutes les mesures", "value": ALL_MEASURES}] if _restricted(ctx) else []
+    return first + [{"label": v, "value": v} for v in measures]
+
+
 MESURE = FilterSpec(name="mesure", label="Mesure", kind="multi", column="mesure", choices_key="mesures",
-                    sentence=_list_sentence("mesure "), export_column="mesure")
+                    choices=lambda ctx: set(ctx.laureats["mesure"].dropna()) | {ALL_MEASURES},
+                    options=_mesure_options, mask=_mesure_mask, default_mask=_scope_mask,
+                    sentence=_mesure_sentence, export_column="mesure",
+                    default_sentence=lambda ctx, state: f"{TI_FUND.label} seulement (autres mesures : « Toutes "
+                                                        "les mesures »)" if _restricted(ctx) else None,
+                    placeholder=lambda ctx: "Fonds Territoires d'industrie (par défaut)" if _restricted(ctx)
+                    else "Toutes")
 TAILLE = FilterSpec(name="taille", label="Taille d'entreprise", kind="multi", column="type_entreprise", choices_key="tailles",
                     sentence=_list_sentence("entreprises "), export_column="type_entreprise")
 VOLET = FilterSpec(name="volet", label="Volet de France Relance", kind="multi", column="volet_relance", choices_key="volets",

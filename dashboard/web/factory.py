@@ -19,7 +19,6 @@ from dashboard.callbacks.view import register_callbacks
 from dashboard.model.data import DataContext
 from dashboard.model.urls import AppUrls
 from dashboard.views.embed import embed_document, register_embed_callbacks
-from dashboard.views.map_overlays import register_layer_routes
 from dashboard.views.layout import page
 from dashboard.views.info_pages import info_page
 from dashboard.web.routes import register_routes
@@ -126,7 +125,7 @@ def create_app(bundle: Bundle, **dash_kwargs) -> dash.Dash:
     layout_path = ctx.urls.route("_dash-layout")
 
     def serve_layout_once():
-        if request.path != layout_path or request.method != "GET" or _page_path() in page_frame.INFO_PAGES:
+        if request.path != layout_path or request.method not in ("GET", "HEAD") or _page_path() in page_frame.INFO_PAGES:
             return None
         state, ignored = ViewState.from_query(_page_query(), ctx.choices)
         raw, gz = layout_body(state, tuple(ignored))
@@ -165,8 +164,7 @@ def create_app(bundle: Bundle, **dash_kwargs) -> dash.Dash:
     register_embed_callbacks(app)
     page_frame.register_shell_callbacks(app)
     register_routes(app, ctx)
-    register_layer_routes(app, ctx)
-    harden(app, manifest=ctx.manifest)
+    harden(app, manifest=ctx.manifest, rebuild_failure=ctx.rebuild_failure)
     app.server.before_request(serve_layout_once)  # after harden's checks
     app.server.before_request(serve_embed_page)
     return app

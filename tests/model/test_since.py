@@ -87,5 +87,5 @@ def test_since_with_the_official_file_dates(official_bundle):
     text = since_text(sel, depuis, octx.choices)
     assert text == f"+{fmt.integer(n)} lauréat{'s' if n > 1 else ''} depuis le {fmt.date_fr(depuis)}"
     state = ViewState(depuis=depuis)
-    titles = [s.shapes.title.text for s in build_deck(octx, state).slides]
+    titles = [s.shapes.title.text for s in build_deck(octx, state, "http://localhost/").slides]
     assert since_title(state) in titles and "DÉMONSTRATION" not in " ".join(titles)

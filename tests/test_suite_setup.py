@@ -17,13 +17,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_readme_test_command_is_the_one_ci_runs():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    m = re.search(r"## Tests\n\n```bash\n(pytest[^\n]*)\n```", readme)
+    m = re.search(r"## Tests\n\n```bash\n(?:[^`]*\n)?(pytest[^\n]*)\n```", readme)
     assert m, "README : commande de test absente de la section « Tests »"
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert m.group(1) in ci, f"« {m.group(1)} » n'est pas la commande de .ci/run"
-    requirements = (ROOT / "requirements.txt").read_text(encoding="utf-8")
+    requirements = (ROOT / "requirements-test.txt").read_text(encoding="utf-8")
     if " -n " in m.group(1):
-        assert re.search(r"^pytest-xdist==\S+", requirements, re.M), "pytest-xdist à épingler dans requirements.txt"
+        assert re.search(r"^pytest-xdist==\S+", requirements, re.M), \
+            "pytest-xdist à épingler dans requirements-test.txt"
 
 
 class FakeFactory:

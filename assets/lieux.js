@@ -59,4 +59,5 @@
   }
 
   new MutationObserver(attach).observe(document.documentElement, {childList: true, subtree: true});
+  document.addEventListener('ti:carte-dessinee', attach);  // the embed view (no later DOM change)
 })();

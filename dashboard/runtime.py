@@ -14,6 +14,9 @@ import settings
 from geodata.build.pipeline import build, laureates_input, source_fingerprint
 from geodata.bundle import BUNDLE_FILES, Bundle, BundleError, bundle_exists, load_bundle, read_manifest
 from geodata.errors import GeodataError
+from geodata.schema import PHASES
+from dashboard.views.map_complements import complement_names
+from dashboard.views.map_figure import COMPLEMENT, complement_meta
 
 log = logging.getLogger("dashboard.runtime")
 
@@ -219,3 +222,15 @@ def warm_up(app) -> None:
     client.get(app.config.requests_pathname_prefix or "/")
     # The default view's layout (page built, serialised, gzipped: ~150 ms), shared by the workers.
     client.get((app.config.routes_pathname_prefix or "/") + "_dash-layout", headers={"Accept-Encoding": "gzip"})
+    # The map's geometry files (France and region outlines), made and compressed once for all workers.
+    ctx = app._ti_context  # noqa: SLF001 (read-only)
+    routes = app.config.routes_pathname_prefix or "/"
+    for phase in (PHASES if ctx.has_ti else PHASES[:1]):
+        for overview in (True, False):
+            for level in ("epci", "ti"):
+                url = ctx.urls.geo(level, phase, ctx.geo_version, overview)
+                client.get(routes + url[len(ctx.urls.requests_prefix):], headers={"Accept-Encoding": "gzip"})
+    # ... and the figure's complements (hover texts, names, region lines)
+    for name in complement_names(ctx):
+        url = complement_meta(ctx, name)[COMPLEMENT]
+        client.get(routes + url[len(ctx.urls.requests_prefix):], headers={"Accept-Encoding": "gzip"})

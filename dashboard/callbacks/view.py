@@ -11,11 +11,11 @@ from dash import ALL, ClientsideFunction, Input, Output, Patch, State, ctx as da
 from geodata.schema import PHASES
 
 from dashboard.views import ids
-from dashboard.views.barometre import barometre_data, barometre_months
+from dashboard.views.barometre import BAROMETRE_BOX, barometre_data, barometre_graph, barometre_months
 from dashboard.model.catalog import departement_options as _departement_options
 from dashboard.views.compare import register_compare_callbacks
-from dashboard.model.data import VIEWS, DataContext, filter_laureates, kpis
-from dashboard.views.map_figure import map_patch
+from dashboard.model.data import VIEWS, DataContext, filter_laureates, kpis, shows_france
+from dashboard.views.map_figure import TRACE_CHORO, TRACE_SELECTED, TRACE_TI, map_patch
 from dashboard.model.kpi_text import kpi_titles, kpi_values
 from dashboard.views.layout import summary
 from dashboard.views.panels import URL_PANELS
@@ -66,11 +66,13 @@ RENDER_OUTPUTS = {
     "rendered": Output(ids.RENDERED, "data"),
     "empty_message": Output(EMPTY_MAP, "children"),
 }
-#: Outputs of the panels callback: each URL panel, each export button's link, the active tab.
+#: Outputs of the panels callback: each URL panel (its box), each export button's link, the active
+#: tab, the tabs drawn.
 PANEL_OUTPUTS = {
-    "panels": {p.id: Output(p.id, p.prop) for p in URL_PANELS},
+    "panels": {p.id: Output(p.box_id, "children") for p in URL_PANELS},
     "export_links": {f.element_id: Output(f.element_id, "href") for f in BUTTONS},
     "active_tab": Output(ids.TABS, "active_tab"),
+    "drawn": Output(ids.PANELS_DRAWN, "data"),
 }
 
 
@@ -99,27 +101,38 @@ def render_body(ctx: DataContext, state: ViewState, before: ViewState, rendered)
     }
 
 
-def panels_body(ctx: DataContext, state: ViewState, before: ViewState, rendered) -> dict:
-    """Content of each panel of :data:`dashboard.views.panels.URL_PANELS`, the export links
-    (one per button of :data:`dashboard.model.export_formats.BUTTONS`) and the active tab (the
-    fiche when a territory gets selected), keys of :data:`PANEL_OUTPUTS`; nothing when the page's
-    layout already holds this view."""
-    if state.to_query() == (rendered or ""):
-        return unchanged(PANEL_OUTPUTS)
-    sel = filter_laureates(ctx.laureats, state)
-    query = state.to_query(include_embed=False)
-    panels = {p.id: p.build(ctx, state, sel) for p in URL_PANELS}
+def panels_body(ctx: DataContext, state: ViewState, before: ViewState, rendered, tab, drawn) -> dict:
+    """Content of the panels of :data:`dashboard.views.panels.URL_PANELS` in the open tab, the export
+    links (one per button of :data:`dashboard.model.export_formats.BUTTONS`), the active tab (the fiche
+    when a territory gets selected) and the tabs drawn, ``{tab: query}``
+    (:data:`dashboard.views.ids.PANELS_DRAWN`): keys of :data:`PANEL_OUTPUTS`.
+
+    A panel is built only when its tab is open and not yet drawn for this view (the page's layout
+    draws its first tab; a hidden tab stays as it was until it opens). The export links change
+    with the view only."""
+    query = state.to_query()
+    tab = tab if isinstance(tab, str) else None  # values come from the browser: anything else is no tab
+    drawn = {k: v for k, v in drawn.items() if isinstance(v, str)} if isinstance(drawn, dict) else {}
+    new_tab = "fiche" if state.territoire and state.territoire != before.territoire else no_update
+    open_tab = new_tab if new_tab is not no_update else tab
+    todo = open_tab if drawn.get(open_tab) != query else None
+    sel = filter_laureates(ctx.laureats, state) if todo else None
+    panels = {p.id: p.content(ctx, state, sel) if p.tab == todo else no_update for p in URL_PANELS}
     for panel in panels.values():  # dropdowns drawn by a callback (« Comparer avec… ») get the page's French texts
-        frenchify_dropdowns(panel)
-    return {
-        "panels": panels,
-        "export_links": {f.element_id: ctx.urls.export(f.kind, query) for f in BUTTONS},
-        "active_tab": "fiche" if state.territoire and state.territoire != before.territoire else no_update,
-    }
+        if panel is not no_update:
+            frenchify_dropdowns(panel)
+    if query == (rendered or ""):
+        links = unchanged(PANEL_OUTPUTS["export_links"])
+    else:
+        export_query = state.to_query(include_embed=False)
+        links = {f.element_id: ctx.urls.export(f.kind, export_query) for f in BUTTONS}
+    return {"panels": panels, "export_links": links, "active_tab": new_tab,
+            "drawn": {**drawn, todo: query} if todo else no_update}
 
 
 def barometre_body(ctx: DataContext, index, state: ViewState, tab):
-    """Barometer map for the slider's month, drawn only once its tab is open."""
+    """Barometer map for the slider's month, drawn only once its tab is open (the callback
+    shows it in :func:`dashboard.barometre.barometre_graph`)."""
     if tab != "temps":
         return no_update
     months = barometre_months(barometre_data(ctx))
@@ -158,11 +171,18 @@ def departement_options_body(ctx: DataContext, region):
     return _departement_options(ctx, region if isinstance(region, str) and region in ctx.choices.regions else None)
 
 
-def go_to_body(view):
+def go_to_body(ctx: DataContext, view, state: ViewState):
+    """Move the map to a view of :data:`dashboard.model.data.VIEWS`; away from mainland France the
+    outlines are the finer ones (the coarse national file shows at that zoom)."""
     if not isinstance(view, str) or view not in VIEWS:
         return no_update
     _, lon, lat, zoom = VIEWS[view]
     p = Patch()
+    overview = view == "metropole" and shows_france(state)
+    for trace in (TRACE_CHORO, TRACE_SELECTED):
+        p["data"][trace]["geojson"] = ctx.urls.geo(state.niveau, state.phase, ctx.geo_version, overview)
+    if ctx.has_ti:
+        p["data"][TRACE_TI]["geojson"] = ctx.urls.geo("ti", state.phase, ctx.geo_version, overview)
     p["layout"]["map"]["center"] = {"lon": lon, "lat": lat}
     p["layout"]["map"]["zoom"] = zoom
     p["layout"]["uirevision"] = f"aller-{view}"
@@ -179,12 +199,15 @@ def register_callbacks(app, ctx: DataContext) -> None:
     the KPI metrics and the panel registry)."""
     register_compare_callbacks(app, ctx)
 
+    # No callback runs at page load: the layout holds the view of its URL (dcc.Location included,
+    # see dashboard.layout.url_location), the hidden tabs are drawn when opened.
     @app.callback(
         Output(FILTER, "value"),
         Output(ids.URL, "search"),
         Output(ids.NOTICE, "children"),
         Input(FILTER, "value"),
         Input(ids.URL, "search"),
+        prevent_initial_call=True,
     )
     def sync_url_and_controls(values, search):
         names = [o["id"]["name"] for o in dash_ctx.outputs_list[0]]
@@ -194,6 +217,7 @@ def register_callbacks(app, ctx: DataContext) -> None:
     @app.callback(
         output=RENDER_OUTPUTS,
         inputs=dict(search=Input(ids.URL, "search"), rendered=State(ids.RENDERED, "data")),
+        prevent_initial_call=True,
     )
     def render(search, rendered):
         """Recompute the map (as a Patch) and the KPI cards for the URL's state."""
@@ -202,20 +226,23 @@ def register_callbacks(app, ctx: DataContext) -> None:
 
     @app.callback(
         output=PANEL_OUTPUTS,
-        inputs=dict(search=Input(ids.URL, "search"), rendered=State(ids.RENDERED, "data")),
+        inputs=dict(search=Input(ids.URL, "search"), tab=Input(ids.TABS, "active_tab"),
+                    rendered=State(ids.RENDERED, "data"), drawn=State(ids.PANELS_DRAWN, "data")),
         prevent_initial_call=True,
     )
-    def render_panels(search, rendered):
-        return panels_body(ctx, url_state(ctx, search)[0], url_state(ctx, rendered)[0], rendered)
+    def render_panels(search, tab, rendered, drawn):
+        return panels_body(ctx, url_state(ctx, search)[0], url_state(ctx, rendered)[0], rendered, tab, drawn)
 
     @app.callback(
-        Output(ids.BAROMETRE, "figure"),
+        Output(BAROMETRE_BOX, "children"),
         Input(ids.BAROMETRE_MONTH, "value"),
         Input(ids.URL, "search"),
         Input(ids.TABS, "active_tab"),
+        prevent_initial_call=True,
     )
     def barometre(index, search, tab):
-        return barometre_body(ctx, index, url_state(ctx, search)[0], tab)
+        fig = barometre_body(ctx, index, url_state(ctx, search)[0], tab)
+        return fig if fig is no_update else barometre_graph(fig)
 
     @app.callback(
         Output(ids.URL, "search", allow_duplicate=True),
@@ -262,10 +289,11 @@ def register_callbacks(app, ctx: DataContext) -> None:
     @app.callback(
         Output(ids.MAP, "figure", allow_duplicate=True),
         Input(ids.GOTO, "value"),
+        State(ids.URL, "search"),
         prevent_initial_call=True,
     )
-    def go_to(view):
-        return go_to_body(view)
+    def go_to(view, search):
+        return go_to_body(ctx, view, url_state(ctx, search)[0])
 
     @app.callback(
         Output(ids.URL, "search", allow_duplicate=True),

@@ -6,6 +6,7 @@ look-ups, GeoJSON strings); nothing is joined in a callback.
 from __future__ import annotations
 
 import json
+import re
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from geodata.schema import ANY_ZONE_COLUMN, PHASES, ZONE_COLUMNS, in_ti_column, 
 from dashboard.model import fmt
 from dashboard.model.catalog import FEATURES, FILTERS, KPI_METRICS, METRICS, PARAMETERS, SCOPE_COLUMN, FilterSpec
 from dashboard.model.state import Choices, ViewState
-from dashboard.model.urls import AppUrls
+from dashboard.model.urls import OVERVIEW_SUFFIX, AppUrls
 
 log = logging.getLogger("dashboard.model.data")
 
@@ -35,6 +36,23 @@ VIEWS = {
     "974": ("La Réunion", 55.53, -21.13, 8.6),
     "976": ("Mayotte", 45.15, -12.82, 9.4),
 }
+
+
+#: Geometry columns of the bundle's EPCI and TI tables: ``geometry`` (a region in view),
+#: ``geometry_detail`` (exports, images) and ``geometry_overview`` (the whole of France in view).
+GEOMETRY_COLUMNS = ["geometry", "geometry_detail", "geometry_overview"]
+
+
+def scope_name(state) -> str | None:
+    """The scope of the view's outlines (``departement-45``, ``region-24``), None for all France."""
+    if state.departement:
+        return f"departement-{state.departement}"
+    return f"region-{state.region}" if state.region else None
+
+
+def shows_france(state) -> bool:
+    """Does the map of ``state`` open on the whole of France (no region or département)?"""
+    return not state.region and not state.departement
 
 
 def geojson(gdf, id_col: str, precision: float = 0.001) -> dict:
@@ -131,10 +149,10 @@ class DataContext:
         self.regions = b.regions.drop(columns="geometry").set_index("code_region")["nom_region"].sort_index()
         deps = b.departements.drop(columns="geometry")
         self.departements = deps.set_index("code_departement").sort_index()
-        epci = pd.DataFrame(b.epci.drop(columns=["geometry", "geometry_detail"]))
+        epci = pd.DataFrame(b.epci.drop(columns=GEOMETRY_COLUMNS))
         epci["epci_siren"] = epci["epci_siren"].astype(object)
         self.epci = epci.set_index("epci_siren")
-        self.territoires = pd.DataFrame(b.territoires.drop(columns=["geometry", "geometry_detail"]))
+        self.territoires = pd.DataFrame(b.territoires.drop(columns=GEOMETRY_COLUMNS))
         self.communes = pd.DataFrame(b.communes.drop(columns="geometry"))
         # EPCI touching each region / département (an EPCI may straddle a boundary)
         c = self.communes.dropna(subset=["epci_siren"])
@@ -181,26 +199,29 @@ class DataContext:
         return hashlib.sha256(key.encode()).hexdigest()[:12]
 
     def geo_bytes(self, name: str) -> bytes | None:
-        """Compact GeoJSON bytes for ``epci``, ``ti-2019-2022`` or ``ti-2023-2027`` (None otherwise)."""
-        if name == "epci":
-            return self.once(("geo", name), lambda: json.dumps(self.epci_geojson, separators=(",", ":")).encode())
-        if name in ("ti-2019-2022", "ti-2023-2027") and self.has_ti:
-            return self.once(("geo", name),
-                             lambda: json.dumps(self.ti_geojson(name[3:]), separators=(",", ":")).encode())
-        return None
-
-    # GeoJSON, built lazily once per process and reused by every figure.
-    @cached_property
-    def epci_geojson(self) -> dict:
-        return geojson(self.bundle.epci, "epci_siren")
-
-    def ti_geojson(self, phase: str) -> dict:
-        return self._ti_geojson[phase]
-
-    @cached_property
-    def _ti_geojson(self) -> dict:
-        t = self.bundle.territoires
-        return {p: geojson(t[t["phase"] == p], "ti_id") for p in PHASES}
+        """Compact GeoJSON bytes for ``epci``, ``ti-2019-2022`` or ``ti-2023-2027``, each also with
+        the suffix :data:`OVERVIEW_SUFFIX` (outlines for the whole of France) or a scope
+        (``-region-24``, ``-departement-45``: the outlines of that scope only, for the embed view);
+        None otherwise."""
+        match = re.fullmatch(r"(epci|ti-2019-2022|ti-2023-2027)(-france|-region-(\w{2,3})|-departement-(\w{2,3}))?",
+                             name)
+        if not match or (match[1] != "epci" and not self.has_ti):
+            return None
+        base, region, dep = match[1], match[3], match[4]
+        if (region and region not in self.choices.regions) or (dep and dep not in self.choices.departements):
+            return None
+        column = "geometry_overview" if match[2] == OVERVIEW_SUFFIX else "geometry"
+        if base == "epci":
+            table, id_col = self.bundle.epci, "epci_siren"
+            if region or dep:
+                table = table[table["code_region"] == region] if region else table[table["code_departement"] == dep]
+        else:
+            t = self.bundle.territoires
+            table, id_col = t[t["phase"] == base[3:]], "ti_id"
+            if region or dep:  # the TI of the region (of the département's region)
+                table = table[table["code_region"] == (region or self.departements.loc[dep, "code_region"])]
+        return self.once(("geo", name), lambda: json.dumps(
+            geojson(table.set_geometry(column), id_col), separators=(",", ":")).encode())
 
     @cached_property
     def region_lines(self) -> tuple[list, list]:

@@ -9,6 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+#: Suffix of the map's geometry files drawn when the whole of France is in view.
+OVERVIEW_SUFFIX = "-france"
+
+
 def _slash(prefix: str | None) -> str:
     prefix = prefix or "/"
     return prefix if prefix.endswith("/") else prefix + "/"
@@ -44,9 +48,12 @@ class AppUrls:
         """Address of the app's resource ``path`` as written in a page (``query``: ``?…`` or "")."""
         return f"{self.requests_prefix}{path.lstrip('/')}{query}"
 
-    def geo(self, level: str, phase: str, version: str) -> str:
-        """URL of the GeoJSON of a level (served by ``<prefix>geo/<name>.geojson``), versioned."""
-        name = "epci" if level == "epci" else f"ti-{phase}"
+    def geo(self, level: str, phase: str, version: str, overview: bool = False, scope: str | None = None) -> str:
+        """URL of the GeoJSON of a level (served by ``<prefix>geo/<name>.geojson``), versioned;
+        ``overview``: the coarser outlines drawn when the whole of France is in view; ``scope``
+        (``region-24``, ``departement-45``): only the outlines of that scope."""
+        name = ("epci" if level == "epci" else f"ti-{phase}") + (
+            OVERVIEW_SUFFIX if overview else f"-{scope}" if scope else "")
         return self.page(f"geo/{name}.geojson", f"?v={version}")
 
     def export(self, kind: str, query: str) -> str:

@@ -239,8 +239,9 @@ def barometre_block(ctx: DataContext, state=None, sel=None):
         return html.Div([
             html.Div(dcc.Slider(id=ids.BAROMETRE_MONTH, min=0, max=0, step=1, value=0, disabled=True),
                      style={"display": "none"}),
-            dcc.Graph(id=ids.BAROMETRE, figure=barometre_figure(barometre_data(ctx), None, None),
-                      config=fmt.graph_config())])
+            html.Div(id=BAROMETRE_BOX, children=dcc.Graph(
+                id=ids.BAROMETRE, figure=barometre_figure(barometre_data(ctx), None, None),
+                config=fmt.graph_config()))])
     marks = {i: fmt.month(m).split()[0][:4] + ". " + m[:4] if m.endswith(("-01", "-07")) else ""
              for i, m in enumerate(months)}
     marks = {i: v for i, v in marks.items() if v and i > 0}  # the first label would be clipped
@@ -250,6 +251,15 @@ def barometre_block(ctx: DataContext, state=None, sel=None):
                 className="h6 mt-3"),
         dcc.Slider(id=ids.BAROMETRE_MONTH, min=0, max=len(months) - 1, step=1, value=default, marks=marks,
                    tooltip={"always_visible": False}),
-        # drawn when the tab is opened (keeps the first page light)
-        dcc.Graph(id=ids.BAROMETRE, config=fmt.graph_config(scrollZoom=True)),
+        # drawn when the tab is opened (keeps the first page light): see barometre_graph
+        html.Div(id=BAROMETRE_BOX),
     ])
+
+
+#: Box of the barometer map: empty until its tab opens (a hidden empty plot still costs a draw).
+BAROMETRE_BOX = f"{ids.BAROMETRE}-boite"
+
+
+def barometre_graph(figure):
+    """The barometer map (the same component each time: a new month updates the drawn map)."""
+    return dcc.Graph(id=ids.BAROMETRE, figure=figure, config=fmt.graph_config(scrollZoom=True))

@@ -3,23 +3,29 @@
 
 The embed view is the map first, sized to its frame (600×400 as well as
 300×250), with one line below it: demonstration flag, number of laureates,
-legend, source and a "voir la carte complète" link to the same view. Its
-components keep the ids the callbacks update (map, KPIs, summary, notice), so
-the same callbacks serve both pages.
+legend, source and a "voir la carte complète" link to the same view. It is
+read-only, so it is a light page (:func:`embed_document`): no Dash renderer and
+no callback, the same pure figure builders, the figure's JSON in the page, drawn
+by plotly.js (``assets/carte-integree.js``), with the geometry of the view's scope only.
 """
 from __future__ import annotations
 
-from dash import ClientsideFunction, Input, Output, dcc, html
+import json
+from html import escape
+
+from dash import ClientsideFunction, Input, Output, html
 
 from dashboard.model import fmt
 from dashboard.views import ids
 from dashboard.model.data import DataContext, filter_laureates, kpis
 from dashboard.model.palette import COLOR_IN_TI, COLOR_OUT_TI
-from dashboard.views.map_figure import map_figure
+from dashboard.views.map_complements import keep_drawn
+from dashboard.views.map_figure import map_figure, scope_geometry
 from dashboard.views.map_overlays import add_zone_layer, places_source
 from dashboard.model.kpi_text import KPI_LABELS, kpi_titles, kpi_values
+from dashboard.views.html_render import to_html
 from dashboard.views.layout import GRAPH_CONFIG, summary
-from dashboard.views.page_frame import EMBED_CODE, map_box
+from dashboard.views.page_frame import EMBED_BLOCK, EMBED_CODE, map_box
 from dashboard.model.since import since_text
 from dashboard.model.state import ViewState
 
@@ -28,8 +34,10 @@ EMBED_TITLE = "Carte des Territoires d’industrie et des lauréats France Relan
 
 
 def embed_figure(ctx: DataContext, state: ViewState, sel):
-    """The map figure without a fixed height: it fills the frame it is given."""
-    fig = add_zone_layer(map_figure(ctx, state, sel), ctx, state)
+    """The map figure without a fixed height: it fills the frame it is given; only what is drawn
+    (:func:`~dashboard.views.map_complements.keep_drawn`), its outlines those of the view's scope."""
+    # read-only: only what is drawn, names, hover texts and region lines inline (nothing to wait for)
+    fig = add_zone_layer(scope_geometry(ctx, state, keep_drawn(map_figure(ctx, state, sel))), ctx, state)
     fig.update_layout(height=None, autosize=True)
     fig.update_traces(selector={"name": "territoires"},
                       colorbar={"thickness": 8, "len": 0.5, "x": 1.0, "xanchor": "right", "y": 0.5,
@@ -37,9 +45,10 @@ def embed_figure(ctx: DataContext, state: ViewState, sel):
     return fig
 
 
-def embed_page(ctx: DataContext, state: ViewState, ignored: list[str]):
-    """Layout of the embed view."""
-    sel = filter_laureates(ctx.laureats, state)
+def embed_page(ctx: DataContext, state: ViewState, ignored: list[str], sel=None):
+    """Body of the embed view (``html`` components only; the map is drawn in ``#carte`` by
+    ``assets/carte-integree.js`` from the figure of :func:`embed_document`)."""
+    sel = filter_laureates(ctx.laureats, state) if sel is None else sel
     k = kpis(sel, ctx.choices)
     values, titles = kpi_values(k), kpi_titles(k)
     full_query = state.to_query(include_embed=False)
@@ -66,11 +75,9 @@ def embed_page(ctx: DataContext, state: ViewState, ignored: list[str]):
                rel="noopener", className="embed-lien", title="Voir la carte complète (nouvelle fenêtre)"),
     ])
     return html.Div(className="embed", lang="fr", children=[
-        dcc.Location(id=ids.URL, refresh=False), dcc.Store(id=ids.RENDERED, data=state.to_query()),
         html.H1(EMBED_TITLE, className="visually-hidden"),
-        html.Main(className="embed-carte", children=map_box(dcc.Graph(
-            id=ids.MAP, figure=embed_figure(ctx, state, sel), className="carte",
-            config={**GRAPH_CONFIG, "responsive": True, "displayModeBar": "hover"}), len(sel))),
+        html.Main(className="embed-carte", children=map_box(html.Div(
+            id=ids.MAP, className="carte", children=html.Div(className="carte-graphe")), len(sel))),
         bar, places_source(ctx),
         html.Div(id=ids.NOTICE, className="embed-avis",
                  children="Paramètres d'adresse ignorés : " + " ; ".join(ignored) if ignored else None),
@@ -81,11 +88,31 @@ def embed_page(ctx: DataContext, state: ViewState, ignored: list[str]):
     ])
 
 
+#: Graph config of the embed view's map.
+EMBED_CONFIG = {**GRAPH_CONFIG, "responsive": True, "displayModeBar": "hover"}
+FIGURE_DATA_ID = "figure-carte"
+
+
+def embed_document(ctx: DataContext, state: ViewState, ignored: list[str], head: str, scripts: list[str]) -> str:
+    """The whole HTML page of the embed view: ``head`` (stylesheet, preload), the body of
+    :func:`embed_page`, the figure and its config as a JSON data block (not a script: the CSP
+    is unchanged), then ``scripts`` (URLs, deferred, in order: plotly.js before the drawing)."""
+    sel = filter_laureates(ctx.laureats, state)
+    body = to_html(embed_page(ctx, state, ignored, sel))
+    figure = embed_figure(ctx, state, sel).to_json()
+    data = '{"figure":' + figure + ',"config":' + json.dumps(EMBED_CONFIG, ensure_ascii=False) + "}"
+    data = data.replace("</", "<\\/")  # never closes the data block
+    tags = "".join(f'<script defer src="{escape(u, quote=True)}"></script>' for u in scripts)
+    return (f'<!DOCTYPE html>\n<html lang="fr"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{escape(EMBED_TITLE)}</title>{head}{tags}</head><body>{body}"
+            f'<script type="application/json" id="{FIGURE_DATA_ID}">{data}</script></body></html>')
+
+
 def register_embed_callbacks(app) -> None:
-    """Client-side: the iframe code and the full-view link follow the URL."""
+    """Client-side: the iframe code of the full page's « Intégrer » block (written when the block is
+    opened, then kept in line with the URL; not at page load)."""
     app.clientside_callback(
         ClientsideFunction(namespace="ti_integration", function_name="embedCode"),
-        Output(EMBED_CODE, "value"), Input(ids.URL, "search"))
-    app.clientside_callback(
-        ClientsideFunction(namespace="ti_integration", function_name="fullViewHref"),
-        Output(FULL_VIEW_LINK, "href"), Input(ids.URL, "search"))
+        Output(EMBED_CODE, "value"), Input(ids.URL, "search"), Input(EMBED_BLOCK, "n_clicks"),
+        prevent_initial_call=True)

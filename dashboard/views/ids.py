@@ -14,6 +14,8 @@ GOTO = "aller-a"
 RESET = "reinitialiser"
 LEGEND = "legende"
 RENDERED = "etat-rendu"
+#: {tab id: query} of the tabs whose panels are drawn (a tab is drawn when it opens).
+PANELS_DRAWN = "onglets-dessines"
 
 #: KPI cards, one per metric of the catalog with ``kpi=True`` (``kpi-laureats``, …).
 KPIS = tuple(m.kpi_id for m in KPI_METRICS)

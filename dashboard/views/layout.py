@@ -18,6 +18,7 @@ from dashboard.model.since import since_text
 from dashboard.views import page_frame
 from dashboard.views.map_overlays import add_zone_layer, places_source
 from dashboard.model.palette import COLOR_IN_TI, COLOR_OUT_TI
+from dashboard.views.map_complements import defer_complements
 from dashboard.views.map_figure import map_figure
 from dashboard.model.kpi_text import KPI_LABELS, kpi_titles, kpi_values
 from dashboard.model.state import ViewState, control_value
@@ -200,11 +201,26 @@ def news_line(ctx: DataContext):
                       title=f"Entourer les lauréats décidés depuis le {fmt.date_fr(since)}")])
 
 
+def url_location(ctx: DataContext, state: ViewState):
+    """The page's ``dcc.Location``, holding the view the layout was built for.
+
+    Without ``pathname``/``search``/``hash`` the component sets them from the address bar when it
+    mounts, which starts every callback reading the URL although the layout already shows that view.
+    Given here (the canonical query of ``state``), nothing fires at load; a later change of the
+    address (filter, back button) works as before. ``href`` (the same address, relative to the
+    host, which the layout cannot know behind a proxy) is only compared with its next value by
+    the component, never written to the address bar: given, it spares one update at mount.
+    """
+    query = state.to_query()
+    page = ctx.urls.page("")
+    return dcc.Location(id=ids.URL, refresh=False, pathname=page, search=query, hash="", href=page + query)
+
+
 def page(ctx: DataContext, state: ViewState, ignored: list[str]):
     """The full page (the embed view is :func:`dashboard.views.embed.embed_page`)."""
     sel = filter_laureates(ctx.laureats, state)
     k = kpis(sel, ctx.choices)
-    fig = add_zone_layer(map_figure(ctx, state, sel), ctx, state)
+    fig = add_zone_layer(defer_complements(ctx, state, map_figure(ctx, state, sel)), ctx, state)
     fig.update_layout(height=None, autosize=True)  # the map fills its box (CSS height): no jump while loading
     banners = []
     if ctx.demonstration:
@@ -231,7 +247,9 @@ def page(ctx: DataContext, state: ViewState, ignored: list[str]):
         html.A("Sources", href="#sources", className="small"),
         html.A("À propos et méthode", href="a-propos", className="small"),
     ])
-    stores = [dcc.Location(id=ids.URL, refresh=False), dcc.Store(id=ids.RENDERED, data=state.to_query())]
+    first_tab = initial_tab(state)
+    stores = [url_location(ctx, state), dcc.Store(id=ids.RENDERED, data=state.to_query()),
+              dcc.Store(id=ids.PANELS_DRAWN, data={first_tab: state.to_query()})]
     graph = dcc.Graph(id=ids.MAP, figure=fig, config={**GRAPH_CONFIG, "responsive": True}, className="carte")
     after_map = "apres-carte"
     search = html.Div(className="recherche-ligne", children=[
@@ -261,8 +279,10 @@ def page(ctx: DataContext, state: ViewState, ignored: list[str]):
         page_frame.integration_block(),
         html.Span(id="statut-diapositive", className="small text-muted", **{"aria-live": "polite"}),
     ])
-    tabs = dbc.Tabs(id=ids.TABS, active_tab=initial_tab(state), className=f"mt-3 {after_map}", children=[
-        dbc.Tab(html.Div([p.place(ctx, state, sel) for p in panels], className="pt-2"), label=label, tab_id=tab)
+    # Only the open tab is drawn: the others (tables of hundreds of cells, figures) come when opened.
+    tabs = dbc.Tabs(id=ids.TABS, active_tab=first_tab, className=f"mt-3 {after_map}", children=[
+        dbc.Tab(html.Div([p.place(ctx, state, sel, filled=tab == first_tab) for p in panels], className="pt-2"),
+                label=label, tab_id=tab)
         for tab, label, panels in tabs_of()])
     return html.Div(className="container-fluid p-3", lang="fr", children=[
         *stores, header, *banners, html.Div(id=ids.NOTICE, children=notice),

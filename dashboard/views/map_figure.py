@@ -14,7 +14,7 @@ from geodata.schema import in_ti_column
 
 from dashboard.model import fmt
 from dashboard.model.catalog import METRICS, PIN_FIELDS
-from dashboard.model.data import DataContext, aggregate, territories_in_scope
+from dashboard.model.data import DataContext, aggregate, scope_name, shows_france, territories_in_scope
 from dashboard.views.map_style import legend_html, pin_size, scale_for
 from dashboard.model.since import since_laureates
 from dashboard.model.state import ViewState
@@ -59,6 +59,29 @@ def hover_names(ctx: DataContext, state: ViewState, locations: list) -> list[str
     return [fmt.hover_escape(n) for n in names]
 
 
+# Complements (dashboard.views.map_complements): constant parts of the figure served apart.
+COMPLEMENT = "complement"  # key of a trace's ``meta`` holding the URL
+PIN_PARTITION_NAMES = {True: "dans", False: "hors", None: "tous"}
+
+
+def names_complement(level: str, phase: str) -> str:
+    """Complement holding the territory names of a level (the choropleth's hover)."""
+    return "noms-epci" if level == "epci" else f"noms-ti-{phase}"
+
+
+def pins_complement(phase: str, inside: bool | None) -> str:
+    """Complement holding the hover texts of a phase's pins inside / outside a TI (or all)."""
+    return f"survol-{phase}-{PIN_PARTITION_NAMES[inside]}"
+
+
+REGIONS = "regions"  # complement holding the region lines
+
+
+def complement_meta(ctx: DataContext, name: str) -> dict:
+    """``meta`` of a trace whose attribute comes from complement ``name``."""
+    return {COMPLEMENT: ctx.urls.page(f"geo/complements/{name}.json", f"?v={ctx.geo_version}")}
+
+
 def pin_partition(lau: pd.DataFrame, state: ViewState, inside: bool | None) -> pd.DataFrame:
     """All laureates inside (True) or outside (False) a TI of the phase, or all (None)."""
     if inside is None:
@@ -79,18 +102,23 @@ def pin_static(part: pd.DataFrame) -> dict:
 
 def _ctx_pin_static(ctx: DataContext, state: ViewState, inside: bool | None) -> dict:
     """``pin_static`` of a phase's pins, built once per process (a third of a new page's CPU)."""
-    return ctx.once(("pin_static", state.phase, inside), lambda: pin_static(_ctx_partition(ctx, state, inside)))
+    part = _ctx_partition(ctx, state, inside)  # outside: ctx.once does not nest (one lock)
+    return ctx.once(("pin_static", state.phase, inside), lambda: pin_static(part))
 
 
 def pin_visibility(part: pd.DataFrame, sel: pd.DataFrame) -> dict:
-    """Positions of the pins the filters keep; the others get no position (not drawn,
-    not hoverable). Index-aligned with the static hover text, so only numbers travel."""
+    """Latitudes of the pins the filters keep; the others get none (not drawn, not hoverable).
+    Index-aligned with the static hover text and longitudes (:func:`pin_longitudes`), so only one
+    array of numbers travels per trace on a filter change."""
     keep = part.index.isin(sel.index)
     lat = part["lat"].round(3).to_numpy(dtype=float, copy=True)  # ~100 m: enough for a pin
-    lon = part["lon"].round(3).to_numpy(dtype=float, copy=True)
     lat[~keep] = np.nan  # sent as null: no position, so not drawn and not hoverable
-    lon[~keep] = np.nan
-    return {"lat": lat, "lon": lon}
+    return {"lat": lat}
+
+
+def pin_longitudes(part: pd.DataFrame) -> dict:
+    """Longitudes of every pin of a trace (fixed for a phase: sent with the page or a phase change)."""
+    return {"lon": part["lon"].round(3).to_numpy(dtype=float, copy=True)}
 
 
 #: Figures of a laureate shown in its pin's hover: the catalog's summed metrics (one column each).
@@ -114,7 +142,7 @@ def map_figure(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> go.Figu
     colorscale, zmax = scale.plotly_colorscale()
     names = hover_names(ctx, state, locations)
     # Geometry by URL: fetched once by the browser and cached, never inside a callback response.
-    geo = ctx.urls.geo(state.niveau, state.phase, ctx.geo_version)
+    geo = ctx.urls.geo(state.niveau, state.phase, ctx.geo_version, shows_france(state))
     fig = go.Figure()
     fig.add_trace(go.Choroplethmap(
         geojson=geo, locations=locations, z=z, customdata=names, zmin=0, zmax=zmax,
@@ -125,7 +153,7 @@ def map_figure(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> go.Figu
         selected={"marker": {"opacity": 1}}, unselected={"marker": {"opacity": 0.4}},
     ))
     if ctx.has_ti:
-        ti_geo = ctx.urls.geo("ti", state.phase, ctx.geo_version)
+        ti_geo = ctx.urls.geo("ti", state.phase, ctx.geo_version, shows_france(state))
         ti_ids = ti_outline_ids(ctx, state)
         fig.add_trace(go.Choroplethmap(
             geojson=ti_geo, locations=ti_ids, z=[0] * len(ti_ids), showscale=False,
@@ -140,7 +168,8 @@ def map_figure(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> go.Figu
                                 hoverinfo="skip", name="Régions", showlegend=False))
     for inside, color, name in _pin_traces(ctx):
         part = _ctx_partition(ctx, state, inside)
-        fig.add_trace(go.Scattermap(**_ctx_pin_static(ctx, state, inside), **pin_visibility(part, sel), mode="markers",
+        fig.add_trace(go.Scattermap(**_ctx_pin_static(ctx, state, inside), **pin_longitudes(part),
+                                    **pin_visibility(part, sel), mode="markers",
                                     hoverinfo="text", marker={"size": pin_size(state), "color": color,
                                                               "opacity": 0.95},
                                     name=name))
@@ -164,6 +193,17 @@ def map_figure(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> go.Figu
         hoverlabel={"bgcolor": "white", "font": {"size": 12}},
         annotations=[legend_annotation(ctx, state, locations, scale)],
     )
+    return fig
+
+
+def scope_geometry(ctx: DataContext, state: ViewState, fig: go.Figure) -> go.Figure:
+    """``fig`` (in place) with the outlines of the view's scope only (region, département): nothing
+    outside it is drawn, so a read-only view (the embed) fetches only those."""
+    scope = scope_name(state)
+    if scope:
+        for idx, level in ((TRACE_CHORO, state.niveau), (TRACE_SELECTED, state.niveau), (TRACE_TI, "ti")):
+            if isinstance(getattr(fig.data[idx], "geojson", None), str):
+                fig.data[idx].geojson = ctx.urls.geo(level, state.phase, ctx.geo_version, scope=scope)
     return fig
 
 
@@ -214,15 +254,19 @@ def map_patch(ctx: DataContext, state: ViewState, before: ViewState | None, sel:
     p = Patch()
     locations, z, scale = choropleth_values(ctx, state, sel)
     colorscale, zmax = scale.plotly_colorscale()
+    overview = shows_france(state)
+    outlines_changed = before is None or shows_france(before) != overview  # coarser for all France
     geometry_changed = before is None or before.niveau != state.niveau or (
         state.niveau == "ti" and before.phase != state.phase)
-    if geometry_changed:
-        p["data"][TRACE_CHORO]["geojson"] = ctx.urls.geo(state.niveau, state.phase, ctx.geo_version)
+    if geometry_changed:  # the names come with the new level's complement
         p["data"][TRACE_CHORO]["locations"] = locations
-        p["data"][TRACE_CHORO]["customdata"] = hover_names(ctx, state, locations)
-        if ctx.has_ti and (before is None or before.phase != state.phase):
-            p["data"][TRACE_TI]["geojson"] = ctx.urls.geo("ti", state.phase, ctx.geo_version)
-            p["data"][TRACE_TI]["name"] = f"Territoires d'industrie {state.phase}"
+        p["data"][TRACE_CHORO]["meta"] = complement_meta(ctx, names_complement(state.niveau, state.phase))
+    if geometry_changed or outlines_changed:
+        p["data"][TRACE_CHORO]["geojson"] = ctx.urls.geo(state.niveau, state.phase, ctx.geo_version, overview)
+        p["data"][TRACE_SELECTED]["geojson"] = ctx.urls.geo(state.niveau, state.phase, ctx.geo_version, overview)
+    if ctx.has_ti and (before is None or before.phase != state.phase or outlines_changed):
+        p["data"][TRACE_TI]["geojson"] = ctx.urls.geo("ti", state.phase, ctx.geo_version, overview)
+        p["data"][TRACE_TI]["name"] = f"Territoires d'industrie {state.phase}"
     scope_changed = before is None or (before.region, before.departement, before.phase) != (
         state.region, state.departement, state.phase)
     if ctx.has_ti and scope_changed:
@@ -236,8 +280,6 @@ def map_patch(ctx: DataContext, state: ViewState, before: ViewState | None, sel:
     if geometry_changed or before.territoire != state.territoire:
         p["data"][TRACE_CHORO]["selectedpoints"] = selected_points(locations, state)
         sel_loc = selected_location(locations, state)
-        if geometry_changed:
-            p["data"][TRACE_SELECTED]["geojson"] = ctx.urls.geo(state.niveau, state.phase, ctx.geo_version)
         p["data"][TRACE_SELECTED]["locations"] = sel_loc
         p["data"][TRACE_SELECTED]["z"] = [0] * len(sel_loc)
     if before is None or (before.indicateur, before.par_hab) != (state.indicateur, state.par_hab):
@@ -247,9 +289,9 @@ def map_patch(ctx: DataContext, state: ViewState, before: ViewState | None, sel:
         phase_changed = before is None or before.phase != state.phase
         for idx, (inside, _, _) in zip((TRACE_IN, TRACE_OUT), _pin_traces(ctx)):
             part = _ctx_partition(ctx, state, inside)
-            if phase_changed:  # the inside/outside split moves: pins are sent again
-                for k, v in _ctx_pin_static(ctx, state, inside).items():
-                    p["data"][idx][k] = v
+            if phase_changed:  # the inside/outside split moves: the hover texts are the phase's complement
+                p["data"][idx]["meta"] = complement_meta(ctx, pins_complement(state.phase, inside))
+                p["data"][idx]["lon"] = pin_longitudes(part)["lon"]
             for k, v in pin_visibility(part, sel).items():
                 p["data"][idx][k] = v
     if before is None or pin_size(before) != pin_size(state):

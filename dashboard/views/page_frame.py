@@ -86,13 +86,15 @@ def frenchify_dropdowns(tree) -> None:
             node.labels = dict(DROPDOWN_LABELS)
 
 
-def install(app) -> None:
-    """French HTML shell for ``app``: ``<html lang="fr">``, French loading text."""
+def install(app, head: str = "") -> None:
+    """French HTML shell for ``app``: ``<html lang="fr">``, French loading text; ``head``: tags put
+    first in ``<head>`` (the versioned stylesheet and plotly.js, see ``dashboard.web.static_files``)."""
     app.index_string = INDEX_STRING
     original = app.interpolate_index
 
     def interpolate_index(**kwargs):
         kwargs["app_entry"] = APP_ENTRY
+        kwargs["css"] = head + kwargs.get("css", "")
         return original(**kwargs)
 
     app.interpolate_index = interpolate_index

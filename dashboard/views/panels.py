@@ -33,11 +33,15 @@ class Panel:
         Tab holding it (``tab_id``) and the tab's French label (panels of one tab share it).
     build : callable (ctx, state, sel) -> component or figure
     prop : {"children", "figure"}
-        Property the builder fills (``figure``: the container is a ``dcc.Graph``).
+        What the builder returns (``figure``: it is shown in a ``dcc.Graph`` of id ``id``,
+        itself the child of a box :attr:`box_id`).
     reads_url : bool
-        Rebuilt on every change of the view state. False for a panel with its own
-        callback (the barometer reads its slider); its builder then makes the
+        Rebuilt on a change of the view state, when its tab is open. False for a panel with
+        its own callback (the barometer reads its slider); its builder then makes the
         whole block, inputs included.
+
+    A panel is drawn when its tab opens (the page's first tab is drawn in the layout): the
+    callback fills ``children`` of :attr:`box_id`, so a hidden tab holds no component and no figure.
     """
 
     id: str
@@ -47,13 +51,22 @@ class Panel:
     prop: str = "children"
     reads_url: bool = True
 
-    def place(self, ctx, state, sel):
-        """The panel in the page, filled for ``state``."""
-        if not self.reads_url:
-            return self.build(ctx, state, sel)
+    @property
+    def box_id(self) -> str:
+        """Id of the element whose ``children`` the panels callback fills."""
+        return f"{self.id}-boite" if self.prop == "figure" else self.id
+
+    def content(self, ctx, state, sel):
+        """What goes in the box for ``state`` (a ``dcc.Graph`` for a figure)."""
         if self.prop == "figure":
             return dcc.Graph(id=self.id, figure=self.build(ctx, state, sel), config=fmt.graph_config())
-        return html.Div(self.build(ctx, state, sel), id=self.id)
+        return self.build(ctx, state, sel)
+
+    def place(self, ctx, state, sel, filled: bool = True):
+        """The panel in the page: filled for ``state``, or an empty box (drawn when its tab opens)."""
+        if not self.reads_url:
+            return self.build(ctx, state, sel)
+        return html.Div(self.content(ctx, state, sel) if filled else None, id=self.box_id)
 
 
 PANELS = (

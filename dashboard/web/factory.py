@@ -18,11 +18,12 @@ from dashboard.views import page_frame
 from dashboard.callbacks.view import register_callbacks
 from dashboard.model.data import DataContext
 from dashboard.model.urls import AppUrls
-from dashboard.views.embed import embed_page, register_embed_callbacks
+from dashboard.views.embed import embed_document, register_embed_callbacks
 from dashboard.views.layout import page
 from dashboard.views.info_pages import info_page
 from dashboard.web.routes import register_routes
 from dashboard.web.security import harden
+from dashboard.web.static_files import register_static_files
 from dashboard.model.state import ViewState
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
@@ -82,7 +83,9 @@ def create_app(bundle: Bundle, **dash_kwargs) -> dash.Dash:
         serve_locally=True,
         update_title=None,
         use_async=False,  # plain WSGI dispatch: no event loop and thread per callback request
-        assets_path_ignore=["vendor"],  # vendored CSS is imported by style.css (in order); axe-core is for tests
+        # vendored CSS and style.css are joined in one versioned stylesheet (static_files.py); axe-core is
+        # for tests; plotly.js (partial bundle) is served from a versioned URL too
+        assets_path_ignore=["vendor"], assets_ignore=r"^(style\.css|carte-integree\.js)$",
         **dash_kwargs,
     )
     app._ti_context = ctx  # for tests and benchmarks only (the app's modules receive ctx); read-only
@@ -92,12 +95,11 @@ def create_app(bundle: Bundle, **dash_kwargs) -> dash.Dash:
     @functools.lru_cache(maxsize=256)
     def cached_page(state: ViewState, ignored: tuple):
         # A pure function of (data, state): memoised per process, bounded, never mutated.
-        if state.embed:
-            tree = embed_page(ctx, state, list(ignored))
-        else:
-            tree = html.Div([page_frame.skip_links(), page_frame.brand_header(),
-                             html.Main(page(ctx, state, list(ignored)), id=page_frame.MAIN_ID, tabIndex="-1"),
-                             page_frame.brand_footer()])
+        # (the embed view is a page of its own, without Dash: serve_embed_page)
+        tree = html.Div([page_frame.skip_links(), page_frame.brand_header(),
+                         html.Main(page(ctx, state.with_(embed=False), list(ignored)), id=page_frame.MAIN_ID,
+                                   tabIndex="-1"),
+                         page_frame.brand_footer()])
         page_frame.frenchify_dropdowns(tree)
         return tree
 
@@ -133,12 +135,36 @@ def create_app(bundle: Bundle, **dash_kwargs) -> dash.Dash:
         resp.headers["Vary"] = "Accept-Encoding"
         return resp
 
+    static = register_static_files(app)
+
+    @functools.lru_cache(maxsize=64)
+    def embed_body(state: ViewState, ignored: tuple) -> tuple[bytes, bytes]:
+        # The embed view's whole page (figure included), made and gzipped once per view.
+        raw = embed_document(ctx, state, list(ignored), static.embed_head(), static.embed_scripts()).encode("utf-8")
+        return raw, gzip.compress(raw, 6)
+
+    def serve_embed_page():
+        """``?embed=1``: the light page of the embed view (no Dash renderer, no callback)."""
+        if request.method != "GET" or request.path != (app.config.routes_pathname_prefix or "/"):
+            return None
+        state, ignored = ViewState.from_query(request.query_string.decode("utf-8", errors="replace"), ctx.choices)
+        if not state.embed:
+            return None
+        raw, gz = embed_body(state, tuple(ignored))
+        packed = request.accept_encodings["gzip"] > 0
+        resp = Response(gz if packed else raw, mimetype="text/html")
+        if packed:
+            resp.headers["Content-Encoding"] = "gzip"  # Flask-Compress leaves it as it is
+        resp.headers["Vary"] = "Accept-Encoding"
+        return resp
+
     app.layout = layout
-    page_frame.install(app)
+    page_frame.install(app, head=static.head_html())
     register_callbacks(app, ctx)
     register_embed_callbacks(app)
     page_frame.register_shell_callbacks(app)
     register_routes(app, ctx)
     harden(app, manifest=ctx.manifest, rebuild_failure=ctx.rebuild_failure)
     app.server.before_request(serve_layout_once)  # after harden's checks
+    app.server.before_request(serve_embed_page)
     return app

@@ -39,6 +39,7 @@ class AppPaths:
     assets: str
     favicon: str
     geo: str
+    static: str
     callback: str
     mcp: str
     dash: frozenset
@@ -51,7 +52,8 @@ class AppPaths:
         mcp_path = getattr(app, "_mcp_path", "_mcp") or "_mcp"
         return cls(prefix=prefix, suites=prefix + "_dash-component-suites/",
                    assets=prefix + (app.config.assets_url_path or "assets").strip("/") + "/",
-                   favicon=prefix + "_favicon.ico", geo=prefix + "geo/", callback=callback,
+                   favicon=prefix + "_favicon.ico", geo=prefix + "geo/", static=prefix + "static/",
+                   callback=callback,
                    mcp=prefix + str(mcp_path).strip("/"),
                    dash=frozenset({prefix, callback, prefix + "_dash-layout", prefix + "_dash-dependencies",
                                    prefix + "_reload-hash"}))
@@ -164,6 +166,8 @@ class ResponseHeaders:
         if req.path.startswith(self.paths.geo):
             # map geometry: fixed bytes per path, whatever the query (a 304 is answered after compression)
             return "static:" + req.path
+        if req.path.startswith(self.paths.static):  # versioned (static_files.py); gzip is made once there
+            return "static:" + req.full_path
         return "nocache:"
 
     def after_request(self, response: Response) -> Response:

@@ -3,7 +3,11 @@
 ``register_routes(app, ctx)`` adds, under the app's ``routes_pathname_prefix``
 (``/`` by default):
 
-- ``GET /geo/<epci|ti-2019-2022|ti-2023-2027>.geojson`` -> map geometry (cached by the browser);
+- ``GET /geo/<epci|ti-2019-2022|ti-2023-2027>[-france|-region-<code>|-departement-<code>].geojson`` -> map
+  geometry (cached by the browser; ``-france``: coarser outlines for the whole of France; a scope: its
+  outlines only, for the embed view);
+- ``GET /geo/complements/<name>.json`` -> constant parts of the map figure (pin hover texts, names,
+  region lines: :mod:`dashboard.views.map_complements`), cached by the browser;
 - ``GET /geo/lieux.json`` -> place names drawn over the map;
 - ``GET /api/recherche?q=…&limite=…&phase=…`` -> ``{"q": …, "resultats": […]}``;
 - ``GET /export.<kind>?<query of the page>`` for every format of
@@ -13,7 +17,7 @@
 - ``GET /export.quarantaine.csv``: the validation report of the official laureates file (rows in quarantine);
 - ``GET /export.nouveautes.csv``: laureates added, removed or modified since the previous file.
 
-Heavy exports (formats with ``heavy=True``: deck, slide image, workbook) are computed at most
+Heavy exports (formats with ``heavy=True``: deck, slide image, workbook, printable fiche) are computed at most
 ``TI_EXPORTS_LOURDS`` at a time per process (:class:`HeavyExportSlots`); beyond that, and unless the
 body is cached, the answer is at once a 503 with ``Retry-After`` and a French message, so that they
 never hold every request thread.
@@ -41,6 +45,7 @@ from dashboard.model.urls import AppUrls
 from dashboard.views.map_overlays import place_labels_json
 from dashboard.model.search import MAX_QUERY_LENGTH, clamp_limit
 from dashboard.model.state import ViewState
+from dashboard.views.map_complements import complement_body, complement_names
 from dashboard.views.page_frame import CHANGES_EXPORT, QUARANTINE_EXPORT
 from dashboard.web.errors import error_response
 
@@ -49,16 +54,16 @@ MAX_IGNORED_SUMMARY = 400  # characters before percent-encoding
 SEARCH_ENDPOINT = "ti_api_recherche"
 GEO_ENDPOINT = "ti_geo"
 PLACES_ENDPOINT = "ti_geo_lieux"
+COMPLEMENT_ENDPOINT = "ti_geo_complement"
 #: Reports of the bundle (not views: no query), downloadable as CSV: endpoint -> (path, file name).
 REPORTS = {"ti_rapport_quarantaine": (QUARANTINE_EXPORT, "rapport-validation-laureats.csv"),
            "ti_rapport_nouveautes": (CHANGES_EXPORT, "nouveautes-laureats.csv")}
 #: Every endpoint this module registers (the exports' from the registry).
-ENDPOINTS = (SEARCH_ENDPOINT, GEO_ENDPOINT, PLACES_ENDPOINT, *(f.endpoint for f in EXPORTS), *REPORTS)
-GEO_NAMES = ("epci", "ti-2019-2022", "ti-2023-2027")
+ENDPOINTS = (SEARCH_ENDPOINT, GEO_ENDPOINT, PLACES_ENDPOINT, COMPLEMENT_ENDPOINT, *(f.endpoint for f in EXPORTS), *REPORTS)
 EXPORT_CACHE_KEY = "ti_export_cache"
 #: Seconds a client is told to wait (``Retry-After``) when every heavy-export slot is taken.
 BUSY_RETRY_AFTER = 5
-BUSY_MESSAGE = ("Trop d'exports lourds (dossier de comité, image, classeur) sont en cours sur ce serveur : "
+BUSY_MESSAGE = ("Trop d'exports lourds (dossier de comité, image, classeur, fiche PDF) sont en cours sur ce serveur : "
                 f"réessayez dans {BUSY_RETRY_AFTER} secondes.")
 
 
@@ -247,10 +252,11 @@ def register_routes(app, ctx) -> None:
         return resp.make_conditional(request)
 
     def geo(name):
-        """Map geometry (GeoJSON), by fixed name only."""
-        body = ctx.geo_bytes(name) if name in GEO_NAMES else None
+        """Map geometry (GeoJSON), by fixed name only (and known scopes: :meth:`DataContext.geo_bytes`)."""
+        body = ctx.geo_bytes(name)
         if body is None:
-            return error_response(404, f"Géométrie inconnue : attendu {', '.join(GEO_NAMES)} (.geojson).")
+            return error_response(404, "Géométrie inconnue : attendu epci, ti-2019-2022 ou ti-2023-2027 (suivi de "
+                                       "-france, -region-<code> ou -departement-<code>), en .geojson.")
         return versioned(body, "application/geo+json", name)
 
     places: dict = {}  # encoded once (not ctx.once: place_labels already holds its non-reentrant lock)
@@ -261,7 +267,18 @@ def register_routes(app, ctx) -> None:
             places["body"] = place_labels_json(ctx)
         return versioned(places["body"], "application/json", "lieux")
 
+    def complement(name):
+        """A constant part of the map figure (:mod:`dashboard.views.map_complements`), by fixed name
+        only; versioned URL, cacheable for good."""
+        if name not in complement_names(ctx):
+            return error_response(404, "Complément de carte inconnu.")
+        part = complement_body(ctx, name)  # outside ctx.once, which does not nest
+        body = ctx.once(("complement", name), lambda: json.dumps(
+            part, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        return versioned(body, "application/json", "complement-" + name)
+
     server.add_url_rule(urls.route("geo/<name>.geojson"), GEO_ENDPOINT, geo, methods=["GET"])
+    server.add_url_rule(urls.route("geo/complements/<name>.json"), COMPLEMENT_ENDPOINT, complement, methods=["GET"])
     server.add_url_rule(urls.route("geo/lieux.json"), PLACES_ENDPOINT, lieux, methods=["GET"])
     server.add_url_rule(urls.route("api/recherche"), SEARCH_ENDPOINT, recherche, methods=["GET"])
     for fmt in EXPORTS:

@@ -16,6 +16,9 @@ from geodata.schema import ANY_ZONE_COLUMN, PHASES, ZONE_COLUMNS, ZONES, phase_s
 #: Simplification tolerances in degrees (about 1 km and 100 m).
 TOLERANCE_NATIONAL = 0.01
 TOLERANCE_DETAIL = 0.001
+#: The whole of France on screen (~900 px for ~12°): 0.025° is under a pixel there and draws with
+#: 2.4× fewer vertices than ``TOLERANCE_NATIONAL`` (kept for a region, where it shows).
+TOLERANCE_OVERVIEW = 0.025
 
 
 def _majority(values: pd.Series, weights: pd.Series):
@@ -70,9 +73,10 @@ def build_epci(communes: gpd.GeoDataFrame, epci: pd.DataFrame) -> gpd.GeoDataFra
     out.index.name = "epci_siren"
     out = out.reset_index()
     out["geometry_detail"] = simplify(out.geometry, TOLERANCE_DETAIL, coverage=True)
+    out["geometry_overview"] = simplify(out.geometry, TOLERANCE_OVERVIEW, coverage=True)
     out["geometry"] = simplify(out.geometry, TOLERANCE_NATIONAL, coverage=True)
     cols = ["epci_siren", "nom", "type", "code_departement", "code_region", "population", "n_communes",
-            "geometry", "geometry_detail"]
+            "geometry", "geometry_detail", "geometry_overview"]
     return out[cols]
 
 
@@ -155,9 +159,10 @@ def build_territoires(members: pd.DataFrame, commune_ti: pd.DataFrame,
     out = pd.concat(parts, ignore_index=True)
     out = gpd.GeoDataFrame(out, geometry="geometry", crs=communes.crs)
     out["geometry_detail"] = simplify(out.geometry, TOLERANCE_DETAIL, coverage=False)
+    out["geometry_overview"] = simplify(out.geometry, TOLERANCE_OVERVIEW, coverage=False)
     out["geometry"] = simplify(out.geometry, TOLERANCE_NATIONAL, coverage=False)
     return out[["ti_id", "phase", "ti_nom", "code_region", "n_membres", "n_communes", "population",
-                "geometry", "geometry_detail"]]
+                "geometry", "geometry_detail", "geometry_overview"]]
 
 
 def points_in(points: gpd.GeoSeries, zones: gpd.GeoDataFrame | None) -> np.ndarray:

@@ -36,7 +36,7 @@ from geodata.build.snapshot import (FACT_KEYS, ORIGIN_FILE, ORIGIN_SNAPSHOT, ZON
                                    snapshot_fingerprint)
 from geodata.sources.registry import FILE_SOURCES, LAUREATS, SOURCES
 
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"  # 3: geometry_overview (national zoom)
 #: Sources without which the TI features / zones / barometer are unavailable.
 FEATURE_SOURCES = {
     "ti": ("ti_2019_2022", "ti_2023_2027"),
@@ -333,7 +333,7 @@ def _admin_outlines(communes, df):
 def _empty_territoires():
     return gpd.GeoDataFrame(
         pd.DataFrame(columns=["ti_id", "phase", "ti_nom", "code_region", "n_membres", "n_communes", "population",
-                              "geometry_detail"]),
+                              "geometry_detail", "geometry_overview"]),
         geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326")
 
 

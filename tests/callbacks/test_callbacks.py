@@ -64,15 +64,42 @@ def test_render_skips_what_is_drawn(ctx):
 
 def test_panels_follow_the_registry(ctx):
     state = ViewState(region="27", territoire="200071850")
-    out = cb.panels_body(ctx, state, ViewState(), "")
+    out = cb.panels_body(ctx, state, ViewState(), "", "classement", {"classement": ""})
     assert set(out["panels"]) == {p.id for p in URL_PANELS}
     assert out["export_links"] == {f.element_id: f"export.{f.kind}?region=27&territoire=200071850"
                                    for f in BUTTONS}
     assert set(out["export_links"]) == set(ids.EXPORT_BUTTONS)
-    assert out["active_tab"] == "fiche"
-    assert cb.panels_body(ctx, state, state, "?region=24")["active_tab"] is no_update
-    assert set(leaves(cb.panels_body(ctx, state, state, state.to_query()))) == {no_update}  # already in the layout
+    assert out["active_tab"] == "fiche" and out["drawn"] == {"classement": "", "fiche": state.to_query()}
+    assert [p.tab for p in URL_PANELS if out["panels"][p.id] is not no_update] == ["fiche"]  # the tab it opens
+    assert cb.panels_body(ctx, state, state, "?region=24", "fiche", {})["active_tab"] is no_update
+    drawn = {"fiche": state.to_query()}
+    assert set(leaves(cb.panels_body(ctx, state, state, state.to_query(), "fiche", drawn))) == {no_update}  # drawn
     assert {p.tab for p in PANELS} == {"fiche", "classement", "regions", "temps"}
+
+
+def test_a_hidden_tab_is_drawn_when_it_opens(ctx):
+    """The regional table and the month chart (hundreds of components, a figure) were built at load and
+    on every view change although their tab was hidden: they are built when their tab opens, once per view."""
+    state = ViewState(region="27")
+    query = state.to_query()
+
+    def built(out):
+        return {p.tab for p in URL_PANELS if out["panels"][p.id] is not no_update}
+
+    for tab in ("regions", "temps"):
+        out = cb.panels_body(ctx, state, state, query, tab, {"classement": query})
+        assert built(out) == {tab}
+        assert set(leaves(out["export_links"])) == {no_update}  # same view: same links
+        assert out["drawn"] == {"classement": query, tab: query}
+        assert set(leaves(cb.panels_body(ctx, state, state, query, tab, out["drawn"]))) == {no_update}
+    time_panel = next(p for p in URL_PANELS if p.tab == "temps")
+    graph = cb.panels_body(ctx, state, state, query, "temps", {})["panels"][time_panel.id]
+    assert graph.id == ids.TIME and graph.figure.data  # the chart is made when its tab opens
+    # a view change redraws the open tab only; the others wait for their tab to open
+    other = ViewState(region="84")
+    out = cb.panels_body(ctx, other, state, query, "regions", {"classement": query, "regions": query})
+    assert built(out) == {"regions"}
+    assert out["drawn"] == {"classement": query, "regions": other.to_query()}
 
 
 def test_barometre_only_when_its_tab_is_open(ctx):
@@ -108,5 +135,5 @@ def test_departement_options_and_reset(ctx):
     assert len(cb.departement_options_body(ctx, {"x": 1})) == len(ctx.departements)
     assert cb.reset_body(ViewState(region="27", embed=True)) == "?embed=1"
     assert cb.reset_body(ViewState(region="27")) == "?"
-    assert cb.go_to_body("nowhere") is no_update
-    assert cb.go_to_body("971").to_plotly_json()["operations"]
+    assert cb.go_to_body(ctx, "nowhere", ViewState()) is no_update
+    assert cb.go_to_body(ctx, "971", ViewState()).to_plotly_json()["operations"]

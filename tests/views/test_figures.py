@@ -68,7 +68,7 @@ def test_patch_for_level_change_sends_new_geometry(ctx):
     before = ViewState()
     after = ViewState(niveau="ti")
     body = _json(map_patch(ctx, after, before, filter_laureates(ctx.laureats, after)).to_plotly_json())
-    assert "ti-2019-2022.geojson" in body and "FeatureCollection" not in body
+    assert "ti-2019-2022-france.geojson" in body and "FeatureCollection" not in body  # all France: coarse
 
 
 def test_patch_moves_view_only_when_region_changes(ctx):

@@ -91,9 +91,29 @@ def test_embed_layout_map_first_and_full_view_link(ctx):
     assert order.index(ids.MAP) < order.index(ids.KPI_LAUREATS)  # the map comes first
     link = next(n for n in nodes if getattr(n, "id", None) == FULL_VIEW_LINK)
     assert link.href == "./?region=24&ti=dans" and link.target == "_blank"
-    graph = next(n for n in nodes if getattr(n, "id", None) == ids.MAP)
-    assert graph.figure.layout.height is None and graph.config["responsive"] is True
     assert not [n for n in nodes if getattr(n, "id", None) == ids.FILTER_PANEL]
+    assert all(getattr(n, "_namespace", "dash_html_components") == "dash_html_components" for n in nodes)  # no Dash
+
+
+def test_embed_is_a_light_page_with_its_figure_and_scope_geometry(ctx):
+    """The embed view is read-only: a page of its own (no Dash renderer, no callback; it loaded the
+    whole of Dash and the geometry of all France for one region: 2.4 MB cold)."""
+    import json as _json
+
+    from dashboard.views.embed import EMBED_CONFIG, FIGURE_DATA_ID, embed_document
+    state, _ = ViewState.from_query("?embed=1&region=24&ti=dans", ctx.choices)
+    doc = embed_document(ctx, state, [], head="<link rel=x>", scripts=["/a.js", "/plotly.js"])
+    assert doc.startswith("<!DOCTYPE html>") and '<html lang="fr">' in doc and "<link rel=x>" in doc
+    assert '<script defer src="/a.js"></script><script defer src="/plotly.js"></script>' in doc
+    assert "dash-renderer" not in doc and "_dash-config" not in doc
+    assert re.findall(r"<script(?![^>]*(?:src=|type=\"application/json\"))", doc) == []  # no inline script
+    block = re.search(rf'<script type="application/json" id="{FIGURE_DATA_ID}">(.*?)</script>', doc, re.S).group(1)
+    spec = _json.loads(block.replace("<\\/", "</"))
+    assert spec["config"] == _json.loads(_json.dumps(EMBED_CONFIG))
+    geo = {t["geojson"] for t in spec["figure"]["data"] if isinstance(t.get("geojson"), str)}
+    assert geo and all("-region-24.geojson" in g for g in geo)  # the region's outlines only
+    assert f'id="{FULL_VIEW_LINK}"' in doc and 'href="./?region=24&amp;ti=dans"' in doc
+    assert 'id="bandeau-demonstration"' in doc and "Sources : DGE, ANCT" in doc
 
 
 def test_empty_state_message(ctx):

@@ -1,0 +1,134 @@
+"""Static files of the page served from a versioned URL, compressed once, cached a year.
+
+* the stylesheet: Bootstrap, the DSFR parts and ours in one file (they came through seven
+  ``@import`` without version tags: revalidated and compressed again on every view, and the
+  chain delayed the first script);
+* plotly.js: the partial bundle of ``assets/vendor/plotly/`` (the map's traces only; Dash's full
+  bundle was served ``no-cache`` and compressed again, 4.8 MB, on every view).
+
+Each is read and gzipped once when the app is built; its URL ``<prefix>static/<version>/<name>``
+changes with its content, so browsers keep it for good.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Response, request
+
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
+#: Stylesheets joined, in this order (the cascade): grid and components, State design system, ours.
+STYLE_PARTS = ("vendor/bootstrap.min.css", "vendor/dsfr/core/core.main.min.css",
+               "vendor/dsfr/component/logo/logo.main.min.css", "vendor/dsfr/component/header/header.main.min.css",
+               "vendor/dsfr/component/footer/footer.main.min.css",
+               "vendor/dsfr/component/skiplink/skiplink.main.min.css",
+               "vendor/dsfr/component/link/link.main.min.css", "style.css")
+PLOTLY_BUNDLE = "vendor/plotly/plotly-ti.min.js"
+STATIC_DIR = "static"
+#: Scripts of /assets the embed view loads (it has no Dash renderer): see StaticFiles.embed_scripts.
+EMBED_ASSETS = ("complements.js", "lieux.js", "integration.js", "carte-integree.js")
+LONG_CACHE = "public, max-age=31536000, immutable"
+_URL_RE = re.compile(r"url\((['\"]?)(?!data:|https?:|/)([^)'\"]+)\1\)")
+
+
+def content_version(body: bytes) -> str:
+    """Short hash of a file's content (its URL's version)."""
+    return hashlib.sha256(body).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class StaticFile:
+    """A file served from ``<prefix>static/<version>/<name>``, with its gzip body made once."""
+
+    name: str
+    mimetype: str
+    body: bytes
+    gzipped: bytes
+    version: str
+
+    @classmethod
+    def of(cls, name: str, mimetype: str, body: bytes) -> "StaticFile":
+        return cls(name=name, mimetype=mimetype, body=body, gzipped=gzip.compress(body, 9, mtime=0),
+                   version=content_version(body))
+
+    def url(self, prefix: str) -> str:
+        return f"{prefix}{STATIC_DIR}/{self.version}/{self.name}"
+
+
+def stylesheet(assets_url: str, assets: Path = ASSETS) -> bytes:
+    """The parts of :data:`STYLE_PARTS` in one stylesheet; each relative ``url(…)`` (fonts, icons)
+    points at the file under ``assets_url`` with its content version (cached for good)."""
+    out = []
+    for part in STYLE_PARTS:
+        path = assets / part
+        text = path.read_text(encoding="utf-8")
+        if "@import" in text:
+            raise ValueError(f"{path} : « @import » interdit (les feuilles sont réunies par {__name__})")
+
+        def absolute(m, base=path.parent):
+            target = (base / m.group(2)).resolve()
+            rel = target.relative_to(assets.resolve()).as_posix()
+            version = f"?v={content_version(target.read_bytes())}" if target.is_file() else ""
+            return f'url("{assets_url}{rel}{version}")'
+        out.append(f"/* {part} */\n" + _URL_RE.sub(absolute, text))
+    return "\n".join(out).encode("utf-8")
+
+
+class StaticFiles:
+    """The page's static files (:func:`register_static_files` serves them)."""
+
+    def __init__(self, prefix: str, assets_url: str, assets: Path = ASSETS):
+        self.prefix = prefix
+        self.style = StaticFile.of("ti.css", "text/css", stylesheet(assets_url, assets))
+        self.plotly = StaticFile.of("plotly.min.js", "text/javascript", (assets / PLOTLY_BUNDLE).read_bytes())
+        self.by_name = {f.name: f for f in (self.style, self.plotly)}
+        self.assets_url = assets_url
+        self._asset_versions = {name: content_version((assets / name).read_bytes()) for name in EMBED_ASSETS}
+
+    def embed_scripts(self) -> list[str]:
+        """Scripts of the embed view, in order: the complements' hook (before plotly.js defines
+        ``window.Plotly``), plotly.js, place names, zoom fit, the drawing of the figure."""
+        before, after = EMBED_ASSETS[:1], EMBED_ASSETS[1:]
+        return ([f"{self.assets_url}{n}?v={self._asset_versions[n]}" for n in before] + [self.plotly.url(self.prefix)]
+                + [f"{self.assets_url}{n}?v={self._asset_versions[n]}" for n in after])
+
+    def embed_head(self) -> str:
+        """The embed view's stylesheet and icon (its scripts: :meth:`embed_scripts`)."""
+        import dash
+        return (f'<link rel="icon" type="image/x-icon" href="{self.prefix}_favicon.ico?v={dash.__version__}">'
+                f'<link rel="stylesheet" href="{self.style.url(self.prefix)}">')
+
+    def head_html(self) -> str:
+        """Tags of the page's ``<head>``: the stylesheet, and plotly.js fetched early (preload) from the
+        URL ``dcc.Graph`` loads it from (``meta ti-plotly``, read by ``assets/plotly-partiel.js``)."""
+        plotly = self.plotly.url(self.prefix)
+        return (f'<link rel="stylesheet" href="{self.style.url(self.prefix)}">'
+                f'<link rel="preload" as="script" href="{plotly}">'
+                f'<meta name="ti-plotly" content="{plotly}">')
+
+    def response(self, version: str, name: str) -> Response:
+        f = self.by_name.get(name)
+        if f is None:
+            return Response("Fichier introuvable.", status=404, mimetype="text/plain")
+        packed = request.accept_encodings["gzip"] > 0
+        resp = Response(f.gzipped if packed else f.body, mimetype=f.mimetype)
+        if packed:
+            resp.headers["Content-Encoding"] = "gzip"  # Flask-Compress leaves it as it is
+        resp.headers["Vary"] = "Accept-Encoding"
+        resp.headers["ETag"] = f'"{f.version}{"-gz" if packed else ""}"'
+        # another version (a page of the previous deployment): the current file, not kept
+        resp.headers["Cache-Control"] = LONG_CACHE if version == f.version else "no-cache"
+        return resp.make_conditional(request)
+
+
+def register_static_files(app) -> StaticFiles:
+    """Serve the page's stylesheet and plotly.js from ``<prefix>static/<version>/<name>``."""
+    prefix = app.config.routes_pathname_prefix or "/"
+    page_prefix = app.config.requests_pathname_prefix or "/"
+    assets_url = page_prefix + (app.config.assets_url_path or "assets").strip("/") + "/"
+    files = StaticFiles(page_prefix, assets_url)
+    app.server.add_url_rule(f"{prefix}{STATIC_DIR}/<version>/<name>", "ti_static", files.response, methods=["GET"])
+    return files

@@ -25,7 +25,8 @@ from .state import ViewState, control_value, state_from_controls
 #: Export links of the page, (element id, kind of ``/export.<kind>``), kept in line with the view.
 EXPORT_LINKS = ((ids.EXPORT_CSV, "csv"), (ids.EXPORT_GEOJSON, "geojson"), (ids.EXPORT_XLSX, "xlsx"),
                 (ids.EXPORT_PPTX, "pptx"))
-from .layers import zone_patch
+from .fiche import card_scope
+from .layers import commune_patch, zone_patch
 from .search import dropdown_options
 from .shell import EMPTY_MAP, empty_map_message, frenchify_dropdowns
 
@@ -58,17 +59,20 @@ def sync_body(ctx: DataContext, names: list[str], values, search, from_url: bool
 
 
 def render_body(ctx: DataContext, state: ViewState, before: ViewState, rendered) -> tuple | None:
-    """Map patch (zone layer included), KPI texts and titles (in ``ids.KPIS`` order), summary,
-    change since ``depuis``, rendered query, empty-map message; None when the view is already drawn."""
+    """Map patch (zone layer and searched commune included), KPI texts and titles (in ``ids.KPIS``
+    order; the selected territory's own figures when there is one, :func:`dashboard.fiche.card_scope`),
+    summary, change since ``depuis`` (same laureates as the cards), words naming the cards' scope,
+    rendered query, empty-map message; None when the view is already drawn."""
     if state.to_query() == (rendered or ""):
         return None
     sel = filter_laureates(ctx.laureats, state)
-    k = kpis(sel, ctx.choices)
+    cards, scope = card_scope(ctx, state, sel)
+    k = kpis(cards, ctx.choices)
     values, titles = kpi_values(k), kpi_titles(k)
-    return (zone_patch(map_patch(ctx, state, before, sel), ctx, state, before),
-            *[values.get(i, "n.d.") for i in ids.KPIS], *[titles.get(i, "") for i in ids.KPIS],
-            summary(ctx, state, len(sel)), since_text(sel, state.depuis, ctx.has_amounts), state.to_query(),
-            empty_map_message(len(sel)))
+    figure = commune_patch(zone_patch(map_patch(ctx, state, before, sel), ctx, state, before), ctx, state, before)
+    return (figure, *[values.get(i, "n.d.") for i in ids.KPIS], *[titles.get(i, "") for i in ids.KPIS],
+            summary(ctx, state, len(sel)), since_text(cards, state.depuis, ctx.has_amounts), scope,
+            state.to_query(), empty_map_message(len(sel)))
 
 
 def panels_body(ctx: DataContext, state: ViewState, before: ViewState, rendered) -> tuple:
@@ -113,12 +117,14 @@ def search_options_body(ctx: DataContext, text, search=None):
 
 
 def select_from_search_body(ctx: DataContext, value, state: ViewState):
-    """A commune selects its EPCI (and region); an EPCI or a TI selects itself."""
+    """A commune selects its EPCI (and region) and is kept as ``commune`` (marked on the map, its EPCI
+    in view, the projects around it in the fiche); an EPCI or a TI selects itself."""
     target = _parse_search_value(ctx, value)
     if target is None:
         return no_update
     code, region, phase = target
-    return state.with_(territoire=code, comparer=None, region=region, departement=None,
+    commune = value.split("|")[1] if value.startswith("commune|") else None
+    return state.with_(territoire=code, comparer=None, region=region, departement=None, commune=commune,
                        phase=phase or state.phase).to_query()
 
 
@@ -165,6 +171,7 @@ def register_callbacks(app, ctx: DataContext) -> None:
         *[Output(k, "title") for k in ids.KPIS],
         Output(ids.SUMMARY, "children"),
         Output(ids.KPI_SINCE, "children"),
+        Output(ids.KPI_SCOPE, "children"),
         Output(ids.RENDERED, "data"),
         Output(EMPTY_MAP, "children"),
         Input(ids.URL, "search"),
@@ -173,7 +180,7 @@ def register_callbacks(app, ctx: DataContext) -> None:
     def render(search, rendered):
         """Recompute the map (as a Patch) and the KPI cards for the URL's state."""
         out = render_body(ctx, url_state(ctx, search)[0], url_state(ctx, rendered)[0], rendered)
-        return (no_update,) * (5 + 2 * len(ids.KPIS)) if out is None else out
+        return (no_update,) * (6 + 2 * len(ids.KPIS)) if out is None else out
 
     @app.callback(
         *[Output(p.id, p.prop) for p in URL_PANELS],

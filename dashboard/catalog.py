@@ -51,7 +51,7 @@ UNITS = {
     "integer": fmt.integer,
     "euros": fmt.euros,
     "percent": fmt.percent,
-    "tonnes": lambda v: fmt.integer(v) + ("" if fmt.integer(v) == "n.d." else f"{fmt.NBSP}t"),
+    "tonnes": fmt.tonnes,
 }
 
 
@@ -350,13 +350,23 @@ def _month_options(ctx, state) -> list[dict]:
 
 
 def _indicator_options(ctx, state) -> list[dict]:
+    """The indicator menu; an indicator whose data is absent is shown disabled, with its reason."""
     out = []
     for m in INDICATORS:
         o = {"label": m.option_label, "value": m.key}
         if m.requires:
             o["disabled"] = not ctx.choices.has(m.requires)
+            if o["disabled"]:
+                reason = unavailable_reason(m.requires)
+                o["label"] = f"{m.option_label} (indisponible : {reason})"
+                o["title"] = f"Indisponible : {reason}"
         out.append(o)
     return out
+
+
+def unavailable_reason(feature: str) -> str:
+    """French reason a figure needing ``feature`` is not available (« montants absents des données »)."""
+    return FEATURES.get(feature) or f"{feature} absent des données"
 
 
 # =========================================================================== the catalog
@@ -401,6 +411,8 @@ PAR_HAB = ParamSpec("par_hab", kind="flag", default=False, label="pour 10 000 ha
 TERRITOIRE = ParamSpec("territoire", choices_key="territoires",
                        choices=lambda ctx: frozenset(ctx.epci.index) | frozenset(ctx.territoires["ti_id"]))
 COMPARER = ParamSpec("comparer", choices_key="territoires")
+#: The commune searched (INSEE code): marked on the map, its EPCI in view, the projects around it in the fiche.
+COMMUNE = ParamSpec("commune", choices_key="communes", choices=lambda ctx: frozenset(ctx.communes["insee_com"]))
 PERIODE = FilterSpec("periode", "Période", "range", column="mois", choices_key="months",
                      choices=lambda ctx: ctx.laureats["mois"].dropna().unique(), range_params=("debut", "fin"),
                      options=_month_options, sentence=_period_sentence, placeholder=("Début", "Fin"), section=2)
@@ -410,7 +422,7 @@ EMBED = ParamSpec("embed", kind="flag", default=False)
 
 #: Every URL parameter, in the order of the canonical query string.
 PARAMETERS = (REGION, DEPARTEMENT, FILIERE, MESURE, TAILLE, VOLET, ZONE, TI, PHASE, NIVEAU, INDICATEUR, PAR_HAB,
-              TERRITOIRE, COMPARER, PERIODE, DEPUIS, EMBED)
+              TERRITOIRE, COMPARER, COMMUNE, PERIODE, DEPUIS, EMBED)
 FILTERS = tuple(p for p in PARAMETERS if isinstance(p, FilterSpec))
 #: Specs with a control in the filter panel, in panel order.
 CONTROLS = tuple(p for p in PARAMETERS if p.label)

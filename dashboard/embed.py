@@ -14,7 +14,8 @@ from dash import ClientsideFunction, Input, Output, dcc, html
 from . import fmt, ids
 from .data import DataContext, filter_laureates, kpis
 from .figures import COLOR_IN_TI, COLOR_OUT_TI, map_figure
-from .layers import add_zone_layer, places_source
+from .fiche import card_scope
+from .layers import add_commune_marker, add_zone_layer, places_source
 from .layout import GRAPH_CONFIG, KPI_LABELS, kpi_titles, kpi_values, summary
 from .shell import EMBED_CODE, map_box
 from .since import since_text
@@ -26,7 +27,7 @@ EMBED_TITLE = "Carte des Territoires d’industrie et des lauréats France Relan
 
 def embed_figure(ctx: DataContext, state: ViewState, sel):
     """The map figure without a fixed height: it fills the frame it is given."""
-    fig = add_zone_layer(map_figure(ctx, state, sel), ctx, state)
+    fig = add_commune_marker(add_zone_layer(map_figure(ctx, state, sel), ctx, state), ctx, state)
     fig.update_layout(height=None, autosize=True)
     fig.update_traces(selector={"name": "territoires"},
                       colorbar={"thickness": 8, "len": 0.5, "x": 1.0, "xanchor": "right", "y": 0.5,
@@ -37,7 +38,8 @@ def embed_figure(ctx: DataContext, state: ViewState, sel):
 def embed_page(ctx: DataContext, state: ViewState, ignored: list[str]):
     """Layout of the embed view."""
     sel = filter_laureates(ctx.laureats, state)
-    k = kpis(sel, ctx.has_amounts)
+    cards, scope = card_scope(ctx, state, sel)
+    k = kpis(cards, ctx.choices)
     values, titles = kpi_values(k), kpi_titles(k)
     full_query = state.to_query(include_embed=False)
     kpi_spans = [html.Span([html.Span(values[kid], id=kid, title=titles[kid]), f" {KPI_LABELS[kid].lower()}"],
@@ -74,7 +76,8 @@ def embed_page(ctx: DataContext, state: ViewState, ignored: list[str]):
         html.P(summary(ctx, state, len(sel)), id=ids.SUMMARY, className="visually-hidden",
                **{"aria-live": "polite"}),
         # the change since ``depuis`` (written by the same callback as the KPI cards), for screen readers
-        html.Div(since_text(sel, state.depuis, ctx.has_amounts), id=ids.KPI_SINCE, className="visually-hidden"),
+        html.Div(since_text(cards, state.depuis, ctx.has_amounts), id=ids.KPI_SINCE, className="visually-hidden"),
+        html.Div(scope, id=ids.KPI_SCOPE, className="visually-hidden"),
     ])
 
 

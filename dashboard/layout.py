@@ -9,13 +9,14 @@ from dash import dcc, html
 
 from . import fmt
 from . import ids
-from .catalog import CONTROLS, KPI_METRICS
+from .catalog import CONTROLS, KPI_METRICS, unavailable_reason
 from .data import VIEWS, DataContext, filter_laureates, kpis
 from .describe import filters_sentence
 from .panels import initial_tab, tabs_of
 from .since import since_text
 from . import shell
-from .layers import add_zone_layer, places_source
+from .fiche import card_scope
+from .layers import add_commune_marker, add_zone_layer, places_source
 from .figures import COLOR_IN_TI, COLOR_OUT_TI, map_figure
 from .state import ViewState, control_value
 
@@ -44,10 +45,13 @@ def kpi_values(k: dict) -> dict:
 
 
 def kpi_titles(k: dict) -> dict:
-    """Exact values in French format (tooltip of each card): "5 400 000 000 €", "70,97 %"."""
+    """Exact values in French format (tooltip of each card): "5 400 000 000 €", "70,97 %";
+    for a card reading « n.d. », why it is not available."""
     def exact(m, v):
         if v is None or v != v:
-            return ""
+            why = (unavailable_reason(m.requires) if m.requires else
+                   "aucun de ces lauréats n'a de commune connue dans les zones prioritaires")
+            return f"n.d. : non disponible ({why})"
         if m.unit == "euros":
             return f"{fmt.integer(v)} €"
         if m.unit == "percent":
@@ -100,8 +104,12 @@ def control(ctx: DataContext, state: ViewState, spec):
             options = [{"label": spec.empty_option, "value": ""}, *options]
         if disabled:
             options = [{**o, "disabled": True} for o in options]
+        # one name per group: a single Tab stop, the arrow keys move the choice (native radio group)
         body = dbc.RadioItems(id=ids.filter_id(spec.name), value=control_value(state, spec.name), inline=True,
-                              options=options)
+                              options=options, name=spec.name)
+        return html.Fieldset(className="mb-2 groupe-radio", children=[
+            html.Legend(spec.label + unavailable, className="fw-semibold mb-1 small"), body,
+            html.Div(spec.help_text, className="form-text") if spec.help_text else None])
     else:
         value = control_value(state, spec.name)
         body = dd(spec.name, value, getattr(spec, "placeholder", None))
@@ -125,7 +133,9 @@ def filter_panel(ctx: DataContext, state: ViewState):
     return html.Div(id=ids.FILTER_PANEL, className="filtres", children=children)
 
 
-def kpi_cards(k: dict):
+def kpi_cards(k: dict, scope: str = ""):
+    """The KPI cards (one per metric of :data:`dashboard.catalog.KPI_METRICS`) under the words naming
+    what they count (``scope``, element :data:`dashboard.ids.KPI_SCOPE`)."""
     values, titles = kpi_values(k), kpi_titles(k)
     cards = []
     for kid in ids.KPIS:
@@ -133,7 +143,9 @@ def kpi_cards(k: dict):
             html.Div(KPI_LABELS[kid], className="kpi-label"),
             html.Div(values.get(kid, "n.d."), id=kid, title=titles.get(kid, ""), className="kpi-value"),
         ]), className="kpi h-100"), xs=6, md=4, lg=True))
-    return dbc.Row(cards, className="g-2 mb-2")
+    return html.Div([html.H2(scope, id=ids.KPI_SCOPE, className="kpi-portee small fw-semibold mb-1",
+                             **{"aria-live": "polite"}),
+                     dbc.Row(cards, className="g-2 mb-2")])
 
 
 def since_line(text: str | None):
@@ -188,8 +200,9 @@ def source_line(ctx: DataContext):
 def page(ctx: DataContext, state: ViewState, ignored: list[str]):
     """The full page (the embed view is :func:`dashboard.embed.embed_page`)."""
     sel = filter_laureates(ctx.laureats, state)
-    k = kpis(sel, ctx.choices)
-    fig = add_zone_layer(map_figure(ctx, state, sel), ctx, state)
+    cards, scope = card_scope(ctx, state, sel)
+    k = kpis(cards, ctx.choices)
+    fig = add_commune_marker(add_zone_layer(map_figure(ctx, state, sel), ctx, state), ctx, state)
     fig.update_layout(height=None, autosize=True)  # the map fills its box (CSS height): no jump while loading
     banners = []
     if ctx.demonstration:
@@ -219,20 +232,20 @@ def page(ctx: DataContext, state: ViewState, ignored: list[str]):
     stores = [dcc.Location(id=ids.URL, refresh=False), dcc.Store(id=ids.RENDERED, data=state.to_query())]
     graph = dcc.Graph(id=ids.MAP, figure=fig, config={**GRAPH_CONFIG, "responsive": True}, className="carte")
     after_map = "apres-carte"
-    search = html.Div(className="recherche-ligne", children=[
+    search = html.Div(className="recherche-ligne", role="search", children=[
         html.Label("Rechercher une commune, un EPCI, un territoire ou un code postal", htmlFor=ids.SEARCH,
-                   className="fw-semibold small mb-1"),
+                   className="fw-semibold small mb-1 etiquette-recherche"),
         dbc.Row(className="g-2", children=[
             dbc.Col(dcc.Dropdown(id=ids.SEARCH, options=[], placeholder="Ex. : Orléans, 45300, Pithiverais…",
                                  searchable=True, clearable=True, search_order="original", className="mb-2"),
-                    xs=8, md=8),
+                    xs=12, sm=8, md=8),
             dbc.Col(dcc.Dropdown(id=ids.GOTO, options=[{"label": v[0], "value": k} for k, v in VIEWS.items()],
                                  placeholder="Aller à : métropole, outre-mer…", clearable=True, className="mb-2"),
-                    xs=4, md=4),
+                    xs=12, sm=4, md=4),
         ]),
     ])
-    main = [search, shell.drawer_button(), html.Div(kpi_cards(k), className=after_map),
-            html.Div(since_line(since_text(sel, state.depuis, ctx.has_amounts)), className=after_map),
+    main = [shell.drawer_button(), html.Div(kpi_cards(k, scope), className=after_map),
+            html.Div(since_line(since_text(cards, state.depuis, ctx.has_amounts)), className=after_map),
             shell.map_box(graph, len(sel)), places_source(ctx), legend_note(ctx),
             html.P(summary(ctx, state, len(sel)), id=ids.SUMMARY, className=f"small mt-1 {after_map}",
                    **{"aria-live": "polite"}),
@@ -252,11 +265,14 @@ def page(ctx: DataContext, state: ViewState, ignored: list[str]):
         shell.integration_block(),
         html.Span(id="statut-diapositive", className="small text-muted", **{"aria-live": "polite"}),
     ])
-    tabs = dbc.Tabs(id=ids.TABS, active_tab=initial_tab(state), className=f"mt-3 {after_map}", children=[
-        dbc.Tab(html.Div([p.place(ctx, state, sel) for p in panels], className="pt-2"), label=label, tab_id=tab)
-        for tab, label, panels in tabs_of()])
+    # the tab bar and its panels in one block: on a phone they move together, after the KPI cards
+    tabs = html.Div(className=f"onglets-bloc {after_map}", children=dbc.Tabs(
+        id=ids.TABS, active_tab=initial_tab(state), className="mt-3", children=[
+            dbc.Tab(html.Div([p.place(ctx, state, sel) for p in panels], className="pt-2"), label=label, tab_id=tab)
+            for tab, label, panels in tabs_of()]))
     return html.Div(className="container-fluid p-3", lang="fr", children=[
         *stores, header, *banners, html.Div(id=ids.NOTICE, children=notice),
+        search,  # visually first above the map and the filters: first in the Tab order too
         dbc.Row([
             dbc.Col(shell.drawer(filter_panel(ctx, state)), xs=12, md=3, xl=2),
             dbc.Col(html.Div(main + [tools, tabs], className="principal"), xs=12, md=9, xl=10),

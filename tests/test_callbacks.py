@@ -41,7 +41,7 @@ def test_render_skips_what_is_drawn(ctx):
     state = ViewState(region="27")
     assert cb.render_body(ctx, state, ViewState(), state.to_query()) is None
     out = cb.render_body(ctx, state, ViewState(), "")
-    assert len(out) == 5 + 2 * len(ids.KPIS)
+    assert len(out) == 6 + 2 * len(ids.KPIS)
     assert isinstance(out[0], Patch)
     n = len(filter_laureates(ctx.laureats, state))
     assert out[1 + ids.KPIS.index("kpi-laureats")] == f"{n:,}".replace(",", "\u202f")

@@ -119,5 +119,4 @@ def test_patch_updates_classes_pins_and_named_selection(ctx):
     sizes = {tuple(op["location"]): op["params"]["value"] for op in body["operations"]
              if op["location"][-2:] == ["marker", "size"]}
     assert sizes == {("data", TRACE_IN, "marker", "size"): PIN_SIZE_ZOOMED,
-                     ("data", TRACE_IN + 1, "marker", "size"): PIN_SIZE_ZOOMED,
-                     ("data", TRACE_SINCE, "marker", "size"): PIN_SIZE_ZOOMED + 10}  # the « depuis » halos
+                     ("data", TRACE_IN + 1, "marker", "size"): PIN_SIZE_ZOOMED}

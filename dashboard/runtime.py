@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import settings
-from geodata.build import build, source_fingerprint
+from geodata.build.pipeline import build, source_fingerprint
 from geodata.bundle import Bundle, bundle_exists, load_bundle
 from geodata.errors import GeodataError
 
@@ -57,7 +57,7 @@ def fetch_in_background(dest: Path = DEFAULT_RAW, timeout: float = 5.0, out=None
         return None
 
     def run():
-        from geodata.download import FetchError, fetch
+        from geodata.sources.download import FetchError, fetch
         try:
             fetch(dest, retries=1, timeout=timeout, progress=False, via=settings.get("TI_FETCH_VIA"))
             print(f"Sources officielles téléchargées dans {dest} : elles serviront au prochain démarrage.",

@@ -15,7 +15,7 @@ Command line::
     python deploy/local.py --bundle /tmp/lot          # Ctrl-C stops everything
     python deploy/local.py --build ../shared/data     # builds the bundle in the temp dir first
 
-From Python (``tests/test_deploy.py``, ``bench/serve.py``)::
+From Python (``tests/deploy/test_deploy.py``, ``bench/serve.py``)::
 
     with Topology(bundle_dir) as topo:
         topo.proxy_url, topo.instances[0].url, topo.redis_url

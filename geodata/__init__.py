@@ -1,5 +1,5 @@
 """geodata: turns the open data on Territoires d'industrie into one validated,
 dated bundle (GeoParquet + manifest). No Dash import here."""
-from .errors import GeodataError, MissingSourceError, SourceFormatError, ValidationError
+from geodata.errors import GeodataError, MissingSourceError, SourceFormatError, ValidationError
 
 __all__ = ["GeodataError", "MissingSourceError", "SourceFormatError", "ValidationError"]

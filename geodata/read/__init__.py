@@ -1,0 +1,1 @@
+"""Read: one reader per source, code normalisation, the laureates loader."""

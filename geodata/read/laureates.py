@@ -1,0 +1,365 @@
+"""Loader of the laureates file, in the official DGE format or our internal variant.
+
+Official format (DGE ``plan-de-relance.csv``, ``;``-separated)::
+
+    entreprise; type_entreprise; siren; volet_relance; mesure; nom_departement;
+    nom_commune; code_postal; coordonnees_gps ("lat, lon"); description_projet;
+    mesure_light; mise_a_jour; filiere;
+    tonnes_equivalent_co2_pour_les_projets_decarbonation; code_departement; nom_region
+
+The internal variant may give ``lat``/``lon`` instead of ``coordonnees_gps``
+and adds ``montant_aide_eur``, ``investissement_eur``, ``emplois`` (and
+``date``). Every error names the file, the row (header = row 1) and the column.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from geodata.read import normalize as nz
+from geodata.errors import SourceFormatError
+from geodata.read.readers import canonical_columns, read_csv_text
+
+
+@dataclass(frozen=True)
+class ExtraColumn:
+    """An optional column of the laureates file, kept as read (``kind="text"``) or as a
+    non-negative number (``kind="number"``), empty cells as missing.
+
+    Attributes
+    ----------
+    name : str
+        Column of the bundle's laureates (canonical name).
+    aliases : tuple of str
+        Accepted spellings in a file (compared case-insensitively).
+    kind : {"text", "number"}
+    demo : callable (laureates DataFrame, numpy Generator) -> sequence
+        Values of the demonstration set (one per row; None for missing).
+    max_value : float or None
+        For numbers: plausible upper bound of one project's value (see :data:`MAX_VALUE`).
+    """
+
+    name: str
+    aliases: tuple
+    kind: str
+    demo: Callable[[pd.DataFrame, np.random.Generator], object]
+    max_value: float | None = None
+
+
+#: Optional columns of the official file carried into the bundle (the dashboard's catalog
+#: declares what the app does with them).
+EXTRA_COLUMNS: tuple[ExtraColumn, ...] = (
+    ExtraColumn("volet_relance", ("volet_relance", "volet"), "text",
+                lambda lau, rng: np.where(lau["mesure"].str.startswith("Décarbonation"), "Écologie", "Compétitivité")),
+    # Tonnes of CO2 avoided (per year): decarbonation projects only, ~400 t per M€ invested.
+    ExtraColumn("tonnes_equivalent_co2_pour_les_projets_decarbonation",
+                ("tonnes_equivalent_co2_pour_les_projets_decarbonation", "tonnes_co2", "co2_evite_t"), "number",
+                lambda lau, rng: np.where(lau["mesure"].str.startswith("Décarbonation"), np.round(
+                    lau["investissement_eur"].astype(float) / 1e6 * rng.lognormal(np.log(400), 0.6, len(lau))),
+                    np.nan), max_value=1e7),
+)
+
+
+COLUMNS = {
+    "entreprise": ("entreprise", "raison_sociale", "nom_entreprise", "beneficiaire"),
+    "type_entreprise": ("type_entreprise", "taille_entreprise", "categorie_entreprise"),
+    "siren": ("siren", "siren_entreprise"),
+    "mesure": ("mesure", "mesure_light", "dispositif"),
+    "mesure_light": ("mesure_light",),
+    "nom_departement": ("nom_departement", "departement", "lib_departement"),
+    "nom_commune": ("nom_commune", "commune", "lib_commune", "ville"),
+    "code_postal": ("code_postal", "cp", "codepostal"),
+    "coordonnees_gps": ("coordonnees_gps", "coordonnees", "geo_point_2d", "geolocalisation", "gps"),
+    "lat": ("lat", "latitude"),
+    "lon": ("lon", "lng", "longitude"),
+    "description_projet": ("description_projet", "description", "projet"),
+    "date": ("mise_a_jour", "date", "date_laureat", "date_decision"),
+    "filiere": ("filiere", "secteur", "filiere_industrielle"),
+    "code_departement": ("code_departement", "dep", "code_dep", "insee_dep"),
+    "nom_region": ("nom_region", "region", "lib_region"),
+    "insee_com": ("insee_com", "code_insee", "code_commune"),
+    "montant_aide_eur": ("montant_aide_eur", "montant_aide", "aide_eur", "aide_publique_eur"),
+    "investissement_eur": ("investissement_eur", "montant_investissement", "investissement"),
+    "emplois": ("emplois", "emplois_crees", "nb_emplois"),
+    "source": ("source",),
+    **{c.name: c.aliases for c in EXTRA_COLUMNS},
+}
+REQUIRED = ("entreprise", "mesure")
+NUMERIC = ("montant_aide_eur", "investissement_eur", "emplois")
+#: Plausible upper bound of one project's value (finite, >= 0 and at most this).
+#: France Relance's largest projects are below 1 Md€ and a few thousand jobs.
+MAX_VALUE = {"montant_aide_eur": 1e10, "investissement_eur": 5e10, "emplois": 100_000,
+             **{c.name: c.max_value for c in EXTRA_COLUMNS if c.kind == "number"}}
+#: Dates of the programme: from the barometer's first month to the day of the build.
+DATE_MIN = "2020-01-01"
+#: Largest laureates file accepted (the official file is about 1 MB).
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+
+def implausible(values) -> pd.Series:
+    """True where a number is present but not finite, negative or above ``MAX_VALUE`` of its column
+    (``values`` is a named Series: its name is the column)."""
+    v = pd.to_numeric(values, errors="coerce").astype(float)
+    return v.notna() & ~(np.isfinite(v) & (v >= 0) & (v <= MAX_VALUE[values.name]))
+
+#: Bounding boxes (lon_min, lat_min, lon_max, lat_max) of France, overseas included.
+FRANCE_BOXES = {
+    "France métropolitaine et Corse": (-5.5, 41.2, 9.9, 51.3),
+    "Guadeloupe": (-61.9, 15.8, -60.9, 16.6),
+    "Martinique": (-61.3, 14.3, -60.7, 14.9),
+    "Guyane": (-54.7, 2.0, -51.5, 5.9),
+    "La Réunion": (55.1, -21.5, 55.9, -20.8),
+    "Mayotte": (44.9, -13.1, 45.4, -12.5),
+    "Saint-Pierre-et-Miquelon": (-56.5, 46.7, -56.1, 47.2),
+    "Saint-Martin et Saint-Barthélemy": (-63.2, 17.8, -62.7, 18.2),
+    "Nouvelle-Calédonie": (163.5, -22.9, 168.2, -19.5),
+    "Polynésie française": (-154.8, -28.0, -134.4, -7.8),
+    "Wallis-et-Futuna": (-178.3, -14.4, -176.1, -13.1),
+}
+
+OUTPUT_COLUMNS = [
+    "entreprise", "type_entreprise", "siren", "mesure", "filiere", "nom_commune", "code_postal",
+    "code_departement", "insee_com_input", "lat", "lon", "date", "description_projet",
+    "montant_aide_eur", "investissement_eur", "emplois", "source", "ligne_source",
+    *(c.name for c in EXTRA_COLUMNS),
+]
+
+_ARR = re.compile(r"\s+\d+\s*(er|e|eme|ème)?(\s+arrondissement)?$", re.IGNORECASE)
+
+
+def in_france(lon: float, lat: float) -> bool:
+    return any(x0 <= lon <= x1 and y0 <= lat <= y1 for x0, y0, x1, y1 in FRANCE_BOXES.values())
+
+
+def parse_number(text: str) -> float | None:
+    """Parse "1 234,5" / "1234.5" / "1 234 €" -> 1234.5; "" -> None; raise ValueError otherwise."""
+    t = str(text).strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace("€", "")
+    if t == "" or t.lower() in {"nan", "na", "nc", "n/a", "-"}:
+        return None
+    if "," in t and "." in t:
+        t = t.replace(".", "").replace(",", ".")
+    else:
+        t = t.replace(",", ".")
+    return float(t)
+
+
+def parse_gps(text: str) -> tuple[float, float] | None:
+    """Parse "lat, lon" (or "[lat, lon]") -> (lat, lon); "" -> None; raise ValueError otherwise."""
+    t = str(text).strip().strip("[]()").strip()
+    if not t:
+        return None
+    parts = [p for p in re.split(r"[,;\s]+", t) if p]
+    if len(parts) != 2:
+        raise ValueError(t)
+    return float(parts[0]), float(parts[1])
+
+
+def parse_date(text: str) -> str | None:
+    t = str(text).strip()
+    if not t:
+        return None
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%dT%H:%M:%S", "%Y-%m", "%Y/%m/%d"):
+        try:
+            return pd.to_datetime(t[:19], format=fmt).strftime("%Y-%m-%d")
+        except ValueError:
+            continue
+    ts = pd.to_datetime(t, errors="coerce", utc=True)
+    if pd.isna(ts):
+        raise ValueError(t)
+    return ts.strftime("%Y-%m-%d")
+
+
+@dataclass
+class CommuneIndex:
+    """Look-up of communes by name (+ département) and postal code."""
+
+    by_name_dep: dict
+    by_name: dict
+    by_postal: dict
+    points: dict
+
+    @classmethod
+    def from_communes(cls, communes, codes_postaux: pd.DataFrame) -> "CommuneIndex":
+        by_name_dep: dict = {}
+        by_name: dict = {}
+        for code, nom, dep in zip(communes["insee_com"], communes["nom"], communes["code_departement"]):
+            k = nz.name_key(nom)
+            by_name_dep.setdefault((k, dep), []).append(code)
+            by_name.setdefault(k, []).append(code)
+        by_postal = codes_postaux.groupby("code_postal")["insee_com"].agg(list).to_dict()
+        points = {c: (p.y, p.x) for c, p in zip(communes["insee_com"], communes["point"]) if p is not None}
+        return cls(by_name_dep, by_name, by_postal, points)
+
+    def resolve(self, nom: str, dep: str | None, cp: str | None) -> str | None:
+        """Return the INSEE code of the commune, or None when not found or ambiguous."""
+        keys = {nz.name_key(nom), nz.name_key(_ARR.sub("", str(nom or "")))} - {""}
+        postal = set(self.by_postal.get(cp, [])) if cp else set()
+        for k in keys:
+            cands = self.by_name_dep.get((k, dep), []) if dep else self.by_name.get(k, [])
+            if postal:
+                both = [c for c in cands if c in postal]
+                if len(both) == 1:
+                    return both[0]
+            if len(cands) == 1:
+                return cands[0]
+        if len(postal) == 1:
+            return next(iter(postal))
+        return None
+
+
+def _number(path, line: int, col: str, text) -> float | None:
+    """A number of the file: finite, >= 0 and at most :data:`MAX_VALUE` (None when empty).
+
+    Raises
+    ------
+    SourceFormatError
+        Naming the file, row and column.
+    """
+    try:
+        value = parse_number(text)
+    except ValueError:
+        raise SourceFormatError(path, f"nombre attendu, trouvé « {text} »", row=line, column=col) from None
+    if value is not None and not math.isfinite(value):
+        raise SourceFormatError(path, f"nombre non fini « {text} »", row=line, column=col)
+    if value is not None and value < 0:
+        raise SourceFormatError(path, f"valeur négative « {text} »", row=line, column=col)
+    if value is not None and value > MAX_VALUE[col]:
+        raise SourceFormatError(path, f"valeur invraisemblable « {text} » (au plus "
+                                      f"{MAX_VALUE[col]:,.0f} pour un projet)".replace(",", " "),
+                                row=line, column=col)
+    return value
+
+
+def load_laureates(path, index: CommuneIndex, source: str = "officiel") -> pd.DataFrame:
+    """Load and validate a laureates file.
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV in the official DGE format or the internal variant.
+    index : CommuneIndex
+        Used to place rows without coordinates at their commune.
+    source : {"officiel", "demonstration"}
+        Default value of the ``source`` column when the file has none.
+
+    Returns
+    -------
+    DataFrame with :data:`OUTPUT_COLUMNS` (``lat``/``lon`` always filled).
+
+    Raises
+    ------
+    SourceFormatError
+        Naming the file, row and column of the first problem found.
+    """
+    path = Path(path)
+    if source not in ("officiel", "demonstration"):
+        raise ValueError(f"source doit valoir 'officiel' ou 'demonstration', pas {source!r}")
+    raw = read_csv_text(path, max_bytes=MAX_FILE_BYTES)
+    file_lines = raw.attrs.get("lignes") or [i + 2 for i in range(len(raw))]
+    if raw.empty:
+        raise SourceFormatError(path, "aucune ligne de données")
+    df = canonical_columns(raw, COLUMNS, path, required=REQUIRED)
+    has_gps = "coordonnees_gps" in df.columns
+    has_latlon = "lat" in df.columns and "lon" in df.columns
+    has_place = "nom_commune" in df.columns or "code_postal" in df.columns or "insee_com" in df.columns
+    if not (has_gps or has_latlon or has_place):
+        raise SourceFormatError(
+            path, "aucune localisation : il faut « coordonnees_gps » (\"lat, lon\"), ou « lat » et « lon », "
+                  "ou « nom_commune » avec « code_departement » ou « code_postal »", column="coordonnees_gps")
+    for col in COLUMNS:
+        if col not in df.columns:
+            df[col] = ""
+
+    today = dt.date.today().isoformat()
+    records = []
+    for i, row in enumerate(df.itertuples(index=False)):
+        line = file_lines[i]
+        r = row._asdict()
+        for col in REQUIRED:
+            if not str(r[col]).strip():
+                raise SourceFormatError(path, "valeur obligatoire vide", row=line, column=col)
+        latlon = None
+        col_xy = "coordonnees_gps" if str(r["coordonnees_gps"]).strip() else "lat"
+        try:
+            if col_xy == "coordonnees_gps":
+                latlon = parse_gps(r["coordonnees_gps"])
+            elif str(r["lat"]).strip() or str(r["lon"]).strip():
+                latlon = (float(str(r["lat"]).replace(",", ".")), float(str(r["lon"]).replace(",", ".")))
+        except ValueError:
+            bad = r["coordonnees_gps"] if col_xy == "coordonnees_gps" else f"{r['lat']} / {r['lon']}"
+            raise SourceFormatError(path, f"coordonnées illisibles « {bad} » (format attendu \"lat, lon\", "
+                                          "degrés décimaux)", row=line, column=col_xy) from None
+        dep = nz.departement(r["code_departement"])
+        cp = nz.postal_code(r["code_postal"])
+        insee_in = nz.insee_com(r["insee_com"])
+        if latlon is not None:
+            lat, lon = latlon
+            if not in_france(lon, lat):
+                hint = " (latitude et longitude inversées ?)" if in_france(lat, lon) else ""
+                raise SourceFormatError(path, f"point hors de France : lat={lat}, lon={lon}{hint}",
+                                        row=line, column=col_xy)
+        else:
+            code = insee_in if insee_in in index.points else index.resolve(r["nom_commune"], dep, cp)
+            if code is None or code not in index.points:
+                what = f"commune « {r['nom_commune']} »" + (f" ({dep})" if dep else "") + (f", CP {cp}" if cp else "")
+                raise SourceFormatError(path, f"pas de coordonnées et {what} introuvable ou ambiguë",
+                                        row=line, column="nom_commune")
+            lat, lon = index.points[code]
+            insee_in = code
+        numbers = {col: _number(path, line, col, r[col]) for col in NUMERIC}
+        try:
+            date = parse_date(r["date"])
+        except (ValueError, OverflowError):
+            raise SourceFormatError(path, f"date illisible « {r['date']} »", row=line, column="date") from None
+        if date is not None and not DATE_MIN <= date <= today:
+            raise SourceFormatError(path, f"date hors de la période du programme « {r['date']} » (du "
+                                          f"{DATE_MIN} au {today})", row=line, column="date")
+        src = str(r["source"]).strip() or source
+        if src not in ("officiel", "demonstration"):
+            raise SourceFormatError(path, f"source inconnue « {src} » (officiel ou demonstration)",
+                                    row=line, column="source")
+        extras = {}
+        for c in EXTRA_COLUMNS:
+            extras[c.name] = _number(path, line, c.name, r[c.name]) if c.kind == "number" else (
+                str(r[c.name]).strip() or None)
+        siren_raw = str(r["siren"]).strip()
+        siren = nz.siren(siren_raw)
+        if siren_raw and siren is None:
+            raise SourceFormatError(path, f"SIREN invalide « {siren_raw} » (9 chiffres)", row=line, column="siren")
+        records.append({
+            "entreprise": str(r["entreprise"]).strip(),
+            "type_entreprise": str(r["type_entreprise"]).strip() or None,
+            "siren": siren,
+            "mesure": str(r["mesure"]).strip(),
+            "filiere": str(r["filiere"]).strip() or None,
+            "nom_commune": str(r["nom_commune"]).strip() or None,
+            "code_postal": cp,
+            "code_departement": dep,
+            "insee_com_input": insee_in,
+            "lat": float(lat), "lon": float(lon),
+            "date": date,
+            "description_projet": str(r["description_projet"]).strip() or None,
+            **numbers,
+            "source": src,
+            "ligne_source": line,
+            **extras,
+        })
+    out = pd.DataFrame.from_records(records, columns=OUTPUT_COLUMNS)
+    key = ["entreprise", "siren", "mesure", "lat", "lon", "description_projet", "date"]
+    dup = out.duplicated(subset=key, keep=False)
+    if dup.any():
+        lines = out.loc[dup, "ligne_source"].tolist()
+        raise SourceFormatError(
+            path, f"projet en double (même entreprise, mesure, lieu, description et date) aux lignes "
+                  f"{', '.join(map(str, lines[:6]))}", row=lines[1], column="entreprise")
+    out["emplois"] = out["emplois"].astype("Float64")
+    for col in ("montant_aide_eur", "investissement_eur", *(c.name for c in EXTRA_COLUMNS if c.kind == "number")):
+        out[col] = out[col].astype("Float64")
+    return out

@@ -1,0 +1,1 @@
+"""Sources: the declarative registry of the open-data files, hand-typed reference facts, and the download."""

@@ -1,0 +1,115 @@
+"""The map in headless Chromium (Debian chromium + chromium-driver via Selenium).
+Screenshots are kept in tests/artifacts/ and were looked at."""
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from dashboard.model.data import DataContext, filter_laureates, kpis
+from dashboard.views.layout import kpi_values
+from dashboard.model.state import ViewState
+
+from tests.support.browser import chrome, console_errors, map_pixels, wait_map, wait_text
+from tests.conftest import ARTIFACTS
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def driver():
+    d = chrome()
+    yield d
+    d.quit()
+
+
+@pytest.fixture(scope="module")
+def ctx(demo_bundle):
+    return DataContext(demo_bundle)
+
+
+def expected_kpis(ctx, query):
+    state, _ = ViewState.from_query(query, ctx.choices)
+    return kpi_values(kpis(filter_laureates(ctx.laureats, state), ctx.has_amounts))
+
+
+def test_page_loads_with_drawn_map(base_url, driver, ctx):
+    driver.get(base_url + "/?region=27")
+    wait_map(driver)
+    px = map_pixels(driver, ARTIFACTS / "carte_region27.png")
+    driver.save_screenshot(str(ARTIFACTS / "page_region27.png"))
+    assert px["polygons"] > 5000, px      # EPCI choropleth drawn
+    assert px["blue"] > 100 and px["orange"] > 100, px  # pins inside and outside TI
+    exp = expected_kpis(ctx, "?region=27")
+    for kid, text in exp.items():
+        assert driver.find_element("id", kid).text == text, kid
+    assert "Données de démonstration" in driver.find_element("id", "bandeau-demonstration").text
+    titles = [b.get_attribute("data-title") for b in driver.find_elements("css selector", "#carte .modebar-btn")]
+    assert "Zoom avant" in titles and "Télécharger en PNG" in titles  # Plotly's French locale
+    assert not [t for t in titles if "Share" in t or "Cloud" in t]   # nothing sent to a third party
+    assert console_errors(driver) == []
+
+
+def test_filter_change_updates_kpis_and_url(base_url, driver, ctx):
+    driver.get(base_url + "/?region=27")
+    wait_map(driver)
+    before = driver.find_element("id", "kpi-laureats").text
+    # click the "Dans un TI" radio of the TI filter
+    labels = driver.find_elements("css selector", "label")
+    next(lab for lab in labels if lab.text.strip() == "Dans un TI").click()
+    exp = expected_kpis(ctx, "?region=27&ti=dans")
+    wait_text(driver, "kpi-laureats", lambda t: t == exp["kpi-laureats"])
+    assert exp["kpi-laureats"] != before
+    q = parse_qs(urlsplit(driver.current_url).query)
+    assert q == {"region": ["27"], "ti": ["dans"]}
+    for kid, text in exp.items():
+        assert driver.find_element("id", kid).text == text
+    wait_map(driver)
+    px = map_pixels(driver, ARTIFACTS / "carte_region27_dans_ti.png")
+    assert px["blue"] > 50 and px["orange"] < 20, px  # only pins inside a TI remain
+    # browser back restores the previous view
+    driver.back()
+    wait_text(driver, "kpi-laureats", lambda t: t == before)
+    assert parse_qs(urlsplit(driver.current_url).query) == {"region": ["27"]}
+    assert console_errors(driver) == []
+
+
+@pytest.mark.parametrize("query", ["?region=84&zone=afr&niveau=ti&indicateur=emplois",
+                                   "?phase=2023-2027&ti=hors&filiere=Agroalimentaire"])
+def test_deep_link_reproduces_view(base_url, driver, ctx, query):
+    driver.get(base_url + "/" + query)
+    wait_map(driver)
+    exp = expected_kpis(ctx, query)
+    for kid, text in exp.items():
+        assert driver.find_element("id", kid).text == text, kid
+    assert parse_qs(urlsplit(driver.current_url).query) == parse_qs(query[1:])
+    name = "deeplink_" + query.replace("?", "").replace("&", "_").replace("=", "-")[:60] + ".png"
+    px = map_pixels(driver, ARTIFACTS / name)
+    assert px["polygons"] > 2000, px
+    assert console_errors(driver) == []
+
+
+def test_embed_view_has_no_filter_panel(base_url, driver, ctx):
+    query = "?embed=1&region=53&zone=afr"
+    driver.get(base_url + "/" + query)
+    wait_map(driver)
+    assert driver.find_elements("id", "panneau-filtres") == []
+    assert driver.find_elements("id", "reinitialiser") == []
+    exp = expected_kpis(ctx, query)
+    for kid, text in exp.items():  # one shown in the line under the map, the others for screen readers
+        assert driver.find_element("id", kid).get_attribute("textContent") == text, kid
+    assert driver.find_element("id", "kpi-laureats").is_displayed()
+    px = map_pixels(driver, ARTIFACTS / "embed_region53_afr.png")
+    driver.save_screenshot(str(ARTIFACTS / "page_embed_region53_afr.png"))
+    assert px["polygons"] > 2000 and px["blue"] + px["orange"] > 30, px
+    assert "Sources" in driver.find_element("css selector", ".source-line").text
+    assert console_errors(driver) == []
+
+
+def test_unknown_parameters_are_reported_not_fatal(base_url, driver):
+    driver.get(base_url + "/?region=99&foo=%3Cscript%3E&zone=afr")
+    wait_map(driver)
+    notice = driver.find_element("id", "avis-parametres").text
+    assert "region=99" in notice and "foo" in notice
+    assert parse_qs(urlsplit(driver.current_url).query).get("zone") == ["afr"]
+    assert console_errors(driver) == []

@@ -1,0 +1,330 @@
+"""Elected officials and the public, in headless Chromium: search however a place
+is typed, the embed in a frame of another site, French texts, keyboard access,
+axe-core audit, phone layout. Screenshots are kept in tests/artifacts/."""
+from __future__ import annotations
+
+import threading
+from functools import partial
+from http.server import HTTPServer, SimpleHTTPRequestHandler
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from selenium.webdriver.common.keys import Keys
+
+from dashboard.model.data import DataContext
+from dashboard.views.page_frame import INFO_PAGES
+from geodata.read.readers import read_postcodes
+
+from tests.support.browser import (axe_violations, chrome, console_errors, free_port, map_pixels, wait_map)
+from tests.conftest import ARTIFACTS
+
+pytestmark = pytest.mark.browser
+
+
+
+@pytest.fixture(scope="module")
+def driver():
+    d = chrome(1440, 900)
+    yield d
+    d.quit()
+
+
+@pytest.fixture(scope="module")
+def ctx(demo_bundle):
+    return DataContext(demo_bundle)
+
+
+def _wait(driver, cond, timeout=30):
+    from selenium.webdriver.support.ui import WebDriverWait
+    return WebDriverWait(driver, timeout, poll_frequency=0.2).until(cond)
+
+
+def _open(driver, url):
+    driver.get(url)
+    wait_map(driver)
+
+
+def _query(driver) -> dict:
+    return parse_qs(urlsplit(driver.current_url).query)
+
+
+def _type_in_search(driver, text):
+    """Open the search dropdown and type ``text``; returns once the popover's input holds it."""
+    driver.find_element("id", "recherche").click()
+    _wait(driver, lambda d: d.find_element("id", "recherche").get_attribute("aria-expanded") == "true")
+    box = _wait(driver, lambda d: d.find_element("css selector", ".dash-dropdown-search"))
+    box.send_keys(text)
+    _wait(driver, lambda d: d.find_element("css selector", ".dash-dropdown-search").get_attribute("value") == text)
+
+
+def _options(driver) -> list:
+    return [o for o in driver.find_elements("css selector", "[role=option]") if o.text.strip()]
+
+
+# --------------------------------------------------------------------------- search
+@pytest.mark.parametrize("text, insee", [
+    ("orleans", "45234"),          # Orléans
+    ("saint etienne", "42218"),    # Saint-Étienne
+    ("pointe a pitre", "97120"),   # Pointe-à-Pitre
+    ("ferte mace", "61168"),       # La Ferté-Macé
+    ("le malesherbois", "45191"),  # Le Malesherbois
+])
+def test_search_reaches_the_place_however_typed(base_url, driver, ctx, text, insee):
+    name = ctx.communes.loc[ctx.communes["insee_com"] == insee, "nom"].iloc[0]
+    _open(driver, base_url + "/")
+    _type_in_search(driver, text)
+    options = _wait(driver, lambda d: [o for o in _options(d) if o.text.startswith(name + " (commune")], timeout=15)
+    assert "No options found" not in driver.page_source
+    assert _options(driver)[0].text.startswith(name + " (commune")  # the server's best answer, first
+    options[0].click()
+    commune = ctx.communes[ctx.communes["insee_com"] == insee].iloc[0]
+    _wait(driver, lambda d: _query(d).get("territoire") == [commune["epci_siren"]])
+    q = _query(driver)
+    assert q["region"] == [commune["code_region"]]
+    epci_name = ctx.epci.loc[commune["epci_siren"], "nom"]
+    _wait(driver, lambda d: epci_name in d.find_element("id", "fiche").text)
+    wait_map(driver)
+    driver.save_screenshot(str(ARTIFACTS / f"recherche_{text.replace(' ', '_')}.png"))
+    assert console_errors(driver) == []
+
+
+def test_search_postcode_lists_its_communes(base_url, driver, ctx):
+    table = read_postcodes()
+    served = set(table.loc[table["code_postal"] == "45300", "insee_com"])
+    names = set(ctx.communes.loc[ctx.communes["insee_com"].isin(served), "nom"])
+    _open(driver, base_url + "/")
+    _type_in_search(driver, "45300")
+    options = _wait(driver, lambda d: _options(d), timeout=15)
+    labels = [o.text for o in options]
+    assert all("45300" in lab and lab.split(" (commune")[0] in names for lab in labels), labels
+    assert not any(lab.startswith("Sandillon") for lab in labels)  # INSEE 45300 is not the postcode
+    first = labels[0].split(" (commune")[0]
+    insee = ctx.communes.loc[(ctx.communes["nom"] == first) & ctx.communes["insee_com"].isin(served),
+                             "insee_com"].iloc[0]
+    options[0].click()
+    epci = ctx.communes.loc[ctx.communes["insee_com"] == insee, "epci_siren"].iloc[0]
+    _wait(driver, lambda d: _query(d).get("territoire") == [epci])
+    driver.save_screenshot(str(ARTIFACTS / "recherche_45300.png"))
+
+
+def test_search_label_follows_phase(base_url, driver, ctx):
+    _open(driver, base_url + "/?phase=2023-2027")
+    _type_in_search(driver, "pithiviers")
+    row = ctx.communes[ctx.communes["insee_com"] == "45252"].iloc[0]
+    option = _wait(driver, lambda d: [o for o in _options(d) if o.text.startswith("Pithiviers (commune")],
+                   timeout=15)[0]
+    assert option.text.endswith(f"TI {row['ti_nom_2023_2027']} (2023-2027)")
+
+
+# --------------------------------------------------------------------------- French, keyboard
+def test_french_texts_lang_skip_links_and_tabs(base_url, driver):
+    _open(driver, base_url + "/?region=24")
+    assert driver.execute_script("return document.documentElement.lang") == "fr"
+    assert "Loading..." not in driver.execute_script("return document.documentElement.outerHTML")
+    # multi-select dropdown: French texts
+    driver.execute_script("return document.getElementById(arguments[0])", '{"name":"filiere","type":"filtre"}').click()
+    _wait(driver, lambda d: d.find_elements("css selector", ".dash-dropdown-search"))
+    popover = driver.find_element("css selector", ".dash-dropdown-content").text
+    assert "Tout sélectionner" in popover and "Select All" not in popover
+    assert driver.find_element("css selector", ".dash-dropdown-search").get_attribute("placeholder") == "Rechercher"
+    # accent-aware order of the options
+    labels = [o.text for o in _options(driver)]
+    from dashboard.model.fmt import sort_key
+    assert labels == sorted(labels, key=sort_key)
+    driver.find_element("css selector", ".dash-dropdown-search").send_keys("zzzz")
+    _wait(driver, lambda d: "Aucun résultat" in d.find_element("css selector", ".dash-dropdown-content").text)
+    driver.find_element("css selector", ".dash-dropdown-search").send_keys(Keys.ESCAPE)
+    # skip links: the first Tab stop, and they move the focus
+    driver.get(base_url + "/?region=24")
+    wait_map(driver)
+    driver.find_element("tag name", "body").send_keys(Keys.TAB)
+    first = driver.switch_to.active_element
+    assert first.text == "Aller au contenu" and first.get_attribute("href").endswith("#contenu")
+    first.send_keys(Keys.TAB)
+    to_search = driver.switch_to.active_element
+    assert to_search.text == "Aller à la recherche"
+    to_search.send_keys(Keys.ENTER)
+    _wait(driver, lambda d: d.switch_to.active_element.get_attribute("id") == "recherche")
+    # tabs are reachable with the keyboard, ids unique
+    tabs = driver.find_elements("css selector", "#onglets [role=tab]")
+    assert len(tabs) == 4
+    assert [t.get_attribute("tabindex") for t in tabs] == ["0"] * 4
+    assert len({t.get_attribute("id") for t in tabs}) == 4
+    tabs[2].send_keys(Keys.ENTER)
+    _wait(driver, lambda d: "active" in d.find_elements("css selector", "#onglets [role=tab]")[2].get_attribute("class"))
+    assert console_errors(driver) == []
+
+
+def test_focus_moves_to_fiche_after_ranking_link(base_url, driver):
+    _open(driver, base_url + "/?region=27")
+    link = driver.find_element("css selector", "#classement table a")
+    name = link.text
+    link.send_keys(Keys.ENTER)
+    _wait(driver, lambda d: "territoire=" in d.current_url)
+    focused = _wait(driver, lambda d: d.execute_script(
+        "const e = document.activeElement; return e && /^H[23]$/.test(e.tagName) && e.closest('#fiche') ? "
+        "e.textContent : null;"))
+    assert focused and focused in name
+    assert console_errors(driver) == []
+
+
+def test_info_pages_and_footer_links(base_url, driver):
+    _open(driver, base_url + "/")
+    footer = driver.find_element("css selector", "footer.fr-footer")
+    links = {a.text: a.get_attribute("href") for a in footer.find_elements("css selector", ".fr-footer__bottom-link")}
+    assert set(links) == set(INFO_PAGES.values())
+    assert "RÉPUBLIQUE\nFRANÇAISE" in driver.find_element("css selector", "header.fr-header").text.upper()
+    fonts = driver.execute_script("return getComputedStyle(document.body).fontFamily")
+    assert "Marianne" in fonts
+    for route, title in INFO_PAGES.items():
+        driver.get(base_url + "/" + route)
+        h1 = _wait(driver, lambda d: d.find_element("tag name", "h1"))
+        expected = {"a-propos": "À propos et méthode", "accessibilite": "Déclaration d'accessibilité"}.get(route, title)
+        assert h1.text == expected
+    text = driver.find_element("tag name", "main").text
+    assert "Carte des Territoires d'industrie" in text  # the site map links back to the map
+    driver.get(base_url + "/a-propos")
+    about = _wait(driver, lambda d: d.find_element("tag name", "main")).text
+    for word in ("Territoire d'industrie", "2019-2022", "2023-2027", "AFR", "QPV", "ZRR", "ACV", "démonstration",
+                 "ETI"):
+        assert word.lower() in about.lower(), word
+    assert console_errors(driver) == []
+
+
+# --------------------------------------------------------------------------- axe-core
+@pytest.mark.parametrize("name, query", [("accueil", "/"), ("fiche", "/?territoire=ti-2406"),
+                                         ("integration", "/?embed=1&region=24")])
+def test_axe_no_serious_violation(base_url, driver, name, query):
+    _open(driver, base_url + query)
+    if name == "fiche":
+        _wait(driver, lambda d: "Pithiviers" in d.find_element("id", "fiche").text)
+    bad = axe_violations(driver)
+    driver.save_screenshot(str(ARTIFACTS / f"axe_{name}.png"))
+    assert bad == [], bad
+
+
+# --------------------------------------------------------------------------- embed
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def other_site(tmp_path_factory):
+    """Another local origin (localhost on another port) serving pages that frame the map."""
+    root = tmp_path_factory.mktemp("autre_site")
+    port = free_port()
+    server = HTTPServer(("127.0.0.1", port), partial(_Quiet, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield root, f"http://localhost:{port}"
+    server.shutdown()
+
+
+@pytest.mark.parametrize("width, height", [(600, 400), (300, 250)])
+def test_embed_in_a_frame_of_another_site(base_url, driver, other_site, width, height):
+    root, origin = other_site
+    src = base_url + "/?embed=1&region=24&ti=dans"
+    (root / f"page_{width}.html").write_text(
+        f'<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Autre site</title></head>'
+        f'<body style="margin:20px"><h1>Un autre site</h1><iframe id="cadre" src="{src}" width="{width}" '
+        f'height="{height}" style="border:1px solid #999" title="Carte"></iframe></body></html>', encoding="utf-8")
+    driver.get(f"{origin}/page_{width}.html")
+    frame = _wait(driver, lambda d: d.find_element("id", "cadre"))
+    driver.switch_to.frame(frame)
+    try:
+        wait_map(driver)
+        sizes = driver.execute_script(
+            "const e = document.scrollingElement; const m = document.querySelector('#carte').getBoundingClientRect();"
+            "return [e.scrollHeight, e.clientHeight, e.scrollWidth, e.clientWidth, m.top, m.height, m.width];")
+        link = driver.find_element("id", "lien-carte-complete")
+        href = link.get_attribute("href")
+        line = driver.find_element("css selector", ".embed-barre")
+        bar = line.rect
+        flag_el = driver.find_element("id", "bandeau-demonstration")
+        flag = flag_el.text + " " + (flag_el.get_attribute("title") or "")
+        link_rect = link.rect
+    finally:
+        driver.switch_to.default_content()
+    scroll_h, client_h, scroll_w, client_w, map_top, map_h, map_w = sizes
+    assert scroll_h <= client_h and scroll_w <= client_w, sizes  # no scrollbar
+    assert map_top < 5 and map_h > 0.7 * height - 30 and map_w >= width - 10, sizes  # map first, fills the frame
+    assert bar["height"] < 30  # one line
+    assert link_rect["x"] + link_rect["width"] <= width + 1  # the link is not cut off
+    assert flag.startswith("Démo") and "démonstration" in flag.lower()  # shown in the frame, explained on hover
+    q = parse_qs(urlsplit(href).query)
+    assert q == {"region": ["24"], "ti": ["dans"]} and urlsplit(href).path == "/"
+    px = map_pixels(driver, ARTIFACTS / f"integration_{width}x{height}.png", "#cadre")  # the whole frame
+    assert px["blue"] > 30, px  # pins drawn inside the frame
+    assert px["polygons"] > 1000, px
+    driver.save_screenshot(str(ARTIFACTS / f"integration_page_{width}x{height}.png"))
+    errors = [m for m in console_errors(driver) if not m.startswith(f"{origin}/favicon.ico")]  # the host page's
+    assert errors == []
+
+
+def test_integrer_gives_the_iframe_code_of_the_view(base_url, driver):
+    _open(driver, base_url + "/?region=27&ti=dans")
+    summary = driver.find_element("css selector", "#bloc-integration summary")
+    summary.send_keys(Keys.ENTER)  # a keyboard user opens it
+    _wait(driver, lambda d: d.find_element("id", "bloc-integration").get_attribute("open") is not None)
+    code = _wait(driver, lambda d: d.find_element("id", "code-integration").get_attribute("value"))
+    assert code.startswith("<iframe ") and 'title="' in code
+    src = code.split('src="')[1].split('"')[0].replace("&amp;", "&")
+    assert parse_qs(urlsplit(src).query) == {"region": ["27"], "ti": ["dans"], "embed": ["1"]}
+    assert src.startswith(base_url + "/?")
+    driver.find_element("id", "bloc-integration").screenshot(str(ARTIFACTS / "integrer.png"))
+
+
+# --------------------------------------------------------------------------- phone
+def test_phone_map_first_filters_in_drawer(base_url):
+    d = chrome(phone=(390, 844))
+    try:
+        _open(d, base_url + "/?region=24")
+        rect = d.execute_script("const r = document.querySelector('#carte').getBoundingClientRect();"
+                                "return [r.top, r.bottom, r.width, window.innerHeight, window.innerWidth];")
+        d.save_screenshot(str(ARTIFACTS / "telephone_390x844.png"))
+        top, bottom, width, vh, vw = rect
+        assert vw == 390 and vh == 844
+        assert top < 0.5 * vh and bottom - top > 0.4 * vh and width > 340, rect  # map in the first screen
+        panel = d.find_element("id", "tiroir-filtres")
+        assert not panel.is_displayed()
+        d.find_element("id", "ouvrir-filtres").click()
+        _wait(d, lambda dd: dd.find_element("id", "tiroir-filtres").is_displayed())
+        _wait(d, lambda dd: dd.switch_to.active_element.get_attribute("id") == "fermer-filtres")
+        assert d.find_element("id", "ouvrir-filtres").get_attribute("aria-expanded") == "true"
+        d.save_screenshot(str(ARTIFACTS / "telephone_filtres.png"))
+        d.find_element("id", "fermer-filtres").click()
+        _wait(d, lambda dd: not dd.find_element("id", "tiroir-filtres").is_displayed())
+        _wait(d, lambda dd: dd.switch_to.active_element.get_attribute("id") == "ouvrir-filtres")
+        assert console_errors(d) == []
+    finally:
+        d.quit()
+
+
+# --------------------------------------------------------------------------- place names, zones
+def _green(driver, path):
+    from PIL import Image
+    import io
+    png = driver.find_element("css selector", "#carte").screenshot_as_png
+    path.write_bytes(png)
+    img = Image.open(io.BytesIO(png)).convert("RGB")
+    px = list(img.get_flattened_data()) if hasattr(img, "get_flattened_data") else list(img.getdata())
+    return sum(1 for c in px if c[1] > c[0] + 40 and c[1] > c[2] + 5 and c[1] > 120)  # bluish green squares
+
+
+def test_place_names_and_zone_layer(base_url, driver):
+    _open(driver, base_url + "/?departement=45")
+    _wait(driver, lambda d: d.find_elements("css selector", ".lieux .lieu"))
+    names = [e.text for e in driver.find_elements("css selector", ".lieux .lieu")]
+    assert "Orléans" in names and "Montargis" in names, names  # préfecture and a large town of the Loiret
+    without = _green(driver, ARTIFACTS / "loiret_sans_zone.png")
+    _open(driver, base_url + "/?departement=45&zone=afr")
+    with_zone = _green(driver, ARTIFACTS / "loiret_zone_afr.png")
+    assert with_zone > 200 and with_zone > 10 * (without + 1), (with_zone, without)
+    # switching the filter off in the page removes the layer (Patch of the zone trace)
+    driver.execute_script("return document.getElementById(arguments[0])", '{"name":"zone","type":"filtre"}') \
+        .find_element("xpath", "..").find_element("css selector", ".dash-dropdown-clear").click()
+    _wait(driver, lambda d: "zone" not in _query(d))
+    wait_map(driver)
+    assert _green(driver, ARTIFACTS / "loiret_zone_retiree.png") < with_zone / 10
+    assert console_errors(driver) == []

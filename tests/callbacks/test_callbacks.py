@@ -1,0 +1,99 @@
+"""Callback bodies called directly (module-level functions of (ctx, state, …)), without Dash."""
+from __future__ import annotations
+
+import pytest
+from dash import Patch, no_update
+
+from dashboard.callbacks import view as cb
+from dashboard.views import ids
+from dashboard.model.data import DataContext, filter_laureates
+from dashboard.views.panels import PANELS, URL_PANELS
+from dashboard.views.page_frame import empty_map_message
+from dashboard.model.state import ViewState
+
+
+@pytest.fixture(scope="module")
+def ctx(demo_bundle):
+    return DataContext(demo_bundle)
+
+
+NAMES = ["region", "zone", "ti", "par_hab", "filiere", "volet"]
+
+
+def test_url_to_controls(ctx):
+    values, query, notice = cb.sync_body(ctx, NAMES, None, "?region=27&ti=dans&bogus=1", from_url=True)
+    assert values == ["27", None, "dans", False, [], []]
+    assert query is no_update
+    assert "bogus" in str(notice.children)
+
+
+def test_controls_to_url(ctx):
+    values, query, notice = cb.sync_body(ctx, NAMES, ["27", "afr", "", True, [], []], "?territoire=ti-2406",
+                                         from_url=False)
+    state, _ = ViewState.from_query(query, ctx.choices)
+    assert state == ViewState(region="27", zone="afr", par_hab=True, territoire="ti-2406")
+    assert notice is None
+    # a forged list of the wrong length changes nothing
+    assert cb.sync_body(ctx, NAMES, ["27"], "", from_url=False)[1] is no_update
+
+
+def test_render_skips_what_is_drawn(ctx):
+    state = ViewState(region="27")
+    assert cb.render_body(ctx, state, ViewState(), state.to_query()) is None
+    out = cb.render_body(ctx, state, ViewState(), "")
+    assert len(out) == 6 + 2 * len(ids.KPIS)
+    assert isinstance(out[0], Patch)
+    n = len(filter_laureates(ctx.laureats, state))
+    assert out[1 + ids.KPIS.index("kpi-laureats")] == f"{n:,}".replace(",", "\u202f")
+    assert out[-2] == "?region=27"
+    assert out[-1] == empty_map_message(n)   # no message: the region has laureates
+    none = cb.render_body(ctx, ViewState(region="27", filiere=("n'existe pas",)), ViewState(), "")
+    assert none[-1] == empty_map_message(0) and none[-1]
+
+
+def test_panels_follow_the_registry(ctx):
+    state = ViewState(region="27", territoire="200071850")
+    out = cb.panels_body(ctx, state, ViewState(), "")
+    assert len(out) == len(URL_PANELS) + len(cb.EXPORT_LINKS) + 1
+    assert out[len(URL_PANELS):] == (*[f"export.{kind}?region=27&territoire=200071850" for _, kind in cb.EXPORT_LINKS],
+                                     "fiche")
+    assert cb.panels_body(ctx, state, state, "?region=24")[-1] is no_update
+    assert set(cb.panels_body(ctx, state, state, state.to_query())) == {no_update}  # already in the layout
+    assert {p.tab for p in PANELS} == {"fiche", "classement", "regions", "temps"}
+
+
+def test_barometre_only_when_its_tab_is_open(ctx):
+    assert cb.barometre_body(ctx, 3, ViewState(), "classement") is no_update
+    assert cb.barometre_body(ctx, True, ViewState(), "temps") is no_update
+    assert cb.barometre_body(ctx, 10 ** 6, ViewState(), "temps") is no_update
+    fig = cb.barometre_body(ctx, 0, ViewState(region="84"), "temps")
+    assert fig.data[0].type == "choroplethmap"
+
+
+@pytest.mark.parametrize("click", [None, "x", {"points": []}, {"points": [{"location": "x" * 30}]},
+                                   {"points": [{"location": "999999999"}]}])
+def test_map_click_ignores_bad_input(ctx, click):
+    assert cb.select_on_map_body(ctx, click, ViewState()) is no_update
+
+
+def test_map_click_selects_a_territory(ctx):
+    query = cb.select_on_map_body(ctx, {"points": [{"location": "200071850"}]}, ViewState(region="24"))
+    assert ViewState.from_query(query, ctx.choices)[0] == ViewState(region="24", territoire="200071850")
+
+
+def test_search_selects_epci_and_region(ctx):
+    assert cb.select_from_search_body(ctx, "epci|nope|", ViewState()) is no_update
+    query = cb.select_from_search_body(ctx, "epci|200071850|", ViewState(departement="45"))
+    state, _ = ViewState.from_query(query, ctx.choices)
+    assert state.territoire == "200071850" and state.departement is None and state.region == "24"
+    assert cb.search_options_body(ctx, "a") is no_update
+
+
+def test_departement_options_and_reset(ctx):
+    opts = cb.departement_options_body(ctx, "24")
+    assert {o["value"] for o in opts} == set(ctx.departements.index[ctx.departements["code_region"] == "24"])
+    assert len(cb.departement_options_body(ctx, {"x": 1})) == len(ctx.departements)
+    assert cb.reset_body(ViewState(region="27", embed=True)) == "?embed=1"
+    assert cb.reset_body(ViewState(region="27")) == "?"
+    assert cb.go_to_body("nowhere") is no_update
+    assert cb.go_to_body("971").to_plotly_json()["operations"]

@@ -6,7 +6,8 @@ import pytest
 from dashboard.model import fmt
 from dashboard.model.data import DataContext, filter_laureates
 from dashboard.views.map_figure import TRACE_SINCE, map_figure, map_patch
-from dashboard.model.since import COLOR_SINCE, since_kpis, since_mask, since_text
+from dashboard.model.palette import COLOR_SINCE
+from dashboard.model.since import since_kpis, since_mask, since_text
 from dashboard.model.state import ViewState
 
 

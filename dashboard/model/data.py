@@ -47,6 +47,10 @@ def geojson(gdf, id_col: str, precision: float = 0.001) -> dict:
     return {"type": "FeatureCollection", "features": feats}
 
 
+#: Zoom levels taken off an EPCI's fitted view: its neighbours and the nearest towns stay in sight.
+EPCI_CONTEXT_ZOOM = 0.8
+
+
 def bounds_view(bounds) -> tuple[float, float, float]:
     """(lon, lat, zoom) that shows a bounding box in a ~900x600 px map."""
     x0, y0, x1, y1 = bounds
@@ -238,7 +242,8 @@ class DataContext:
         metropolitan France."""
         commune = self.searched_commune(state)
         if commune is not None and commune["epci_siren"] in self.epci_bounds:
-            return bounds_view(self.epci_bounds[commune["epci_siren"]])
+            lon, lat, zoom = bounds_view(self.epci_bounds[commune["epci_siren"]])
+            return lon, lat, zoom - EPCI_CONTEXT_ZOOM
         if state.departement and state.departement in self.dep_bounds:
             return bounds_view(self.dep_bounds[state.departement])
         if state.region and state.region in self.region_bounds:

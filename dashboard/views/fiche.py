@@ -157,32 +157,35 @@ def ti_membership(ctx: DataContext, terr: Territory) -> dict:
 _FICHE_METRICS = tuple(m for m in KPI_METRICS if m.key != "laureats")
 
 
-def _figures_row(label, k, pop):
-    per = (k["laureats"] / pop * 10_000) if pop else None
-    return html.Tr([html.Th(label, scope="row"), html.Td(fmt.integer(k["laureats"])),
-                    html.Td(fmt.decimal(per, 2) if per is not None else abbr("n.d.")),
-                    *[html.Td(_cell(m.format(k.get(m.key)))) for m in _FICHE_METRICS]])
-
-
 def _cell(text: str):
     """A figure of the comparison table; « n.d. » explained."""
     return abbr("n.d.") if text == "n.d." else text
 
 
+def _figures_column(k: dict, pop) -> list:
+    """Texts of one place's column: count, count per 10,000 inhabitants, then each fiche metric."""
+    per = (k["laureats"] / pop * 10_000) if pop else None
+    return [fmt.integer(k["laureats"]), fmt.decimal(per, 2) if per is not None else "n.d.",
+            *[m.format(k.get(m.key)) for m in _FICHE_METRICS]]
+
+
 def comparison_table(ctx: DataContext, state: ViewState, terr: Territory):
-    """Figures for the current filters (other than the place): the territory vs its region vs France."""
+    """Figures for the current filters (other than the place): the territory vs its region vs France,
+    one column per place and one row per figure (narrow enough for a phone screen)."""
     wide = filter_laureates(ctx.laureats, state.with_(region=None, departement=None))
-    rows = [_figures_row(terr.nom, kpis(laureates_of(wide, terr), ctx.choices), terr.population)]
+    places = [(terr.nom, _figures_column(kpis(laureates_of(wide, terr), ctx.choices), terr.population))]
     if terr.code_region in ctx.regions.index:
         reg_pop = int(ctx.communes.loc[ctx.communes["code_region"] == terr.code_region, "population"].sum())
-        rows.append(_figures_row(f"Région {ctx.regions.loc[terr.code_region]}",
-                                 kpis(wide[wide["code_region"] == terr.code_region], ctx.choices), reg_pop))
-    rows.append(_figures_row("France", kpis(wide, ctx.choices), int(ctx.communes["population"].sum())))
-    head = html.Thead(html.Tr([html.Th(h, scope="col") for h in (
-        "", "Lauréats", "pour 10 000 hab.", *[m.fiche_label for m in _FICHE_METRICS])]))
+        places.append((f"Région {ctx.regions.loc[terr.code_region]}",
+                       _figures_column(kpis(wide[wide["code_region"] == terr.code_region], ctx.choices), reg_pop)))
+    places.append(("France", _figures_column(kpis(wide, ctx.choices), int(ctx.communes["population"].sum()))))
+    labels = ("Lauréats", "Lauréats pour 10 000 hab.", *[m.fiche_label for m in _FICHE_METRICS])
+    head = html.Thead(html.Tr([html.Td(), *[html.Th(name, scope="col") for name, _ in places]]))
+    rows = [html.Tr([html.Th(label, scope="row"), *[html.Td(_cell(col[i]), className="text-nowrap")
+                                                    for _, col in places]])
+            for i, label in enumerate(labels)]
     return html.Div(html.Table([html.Caption("Chiffres pour les filtres actuels"), head, html.Tbody(rows)],
-                               className="table table-sm small comparaison"), className="table-responsive",
-                    tabIndex=0, role="region", **{"aria-label": "Chiffres comparés (défilement horizontal)"})
+                               className="table table-sm small comparaison"), className="table-responsive")
 
 
 def breakdown(sel: pd.DataFrame, col: str, title: str):

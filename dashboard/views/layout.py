@@ -239,10 +239,10 @@ def page(ctx: DataContext, state: ViewState, ignored: list[str]):
         dbc.Row(className="g-2", children=[
             dbc.Col(dcc.Dropdown(id=ids.SEARCH, options=[], placeholder="Ex. : Orléans, 45300, Pithiverais…",
                                  searchable=True, clearable=True, search_order="original", className="mb-2"),
-                    xs=12, sm=8, md=8),
+                    xs=8, md=8),
             dbc.Col(dcc.Dropdown(id=ids.GOTO, options=[{"label": v[0], "value": k} for k, v in VIEWS.items()],
                                  placeholder="Aller à : métropole, outre-mer…", clearable=True, className="mb-2"),
-                    xs=12, sm=4, md=4),
+                    xs=4, md=4),
         ]),
     ])
     main = [page_frame.drawer_button(), html.Div(kpi_cards(k, scope), className=after_map),

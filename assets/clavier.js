@@ -62,6 +62,14 @@
     });
   }
 
+  /* DataTable takes Tab for its cell navigation (preventDefault) even when no cell can be selected: the
+     focus would be stuck on a header. Tab and Shift+Tab leave the header as anywhere else. */
+  window.addEventListener('keydown', function (e) {
+    if (e.key === 'Tab' && e.target && e.target.closest && e.target.closest('.column-header--sort[role=button]')) {
+      e.stopPropagation();
+    }
+  }, true);
+
   document.addEventListener('keydown', function (e) {
     var span = e.target && e.target.closest ? e.target.closest('.column-header--sort[role=button]') : null;
     if (!span || (e.key !== 'Enter' && e.key !== ' ')) { return; }

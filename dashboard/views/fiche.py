@@ -18,6 +18,8 @@ from dashboard.model.state import ViewState
 from dashboard.model.describe import place
 
 RANKING_ROWS = 50
+#: The page's font (assets/style.css, body), given to the DataTable whose own CSS sets a monospace one.
+PAGE_FONT = "Marianne, arial, sans-serif"
 #: Laureates listed under « Projets autour de ma commune ».
 NEARBY_ROWS = 10
 EARTH_RADIUS_KM = 6371.0
@@ -30,7 +32,6 @@ GLOSSARY = {
     "CA": "communauté d'agglomération",
     "CU": "communauté urbaine",
     "ME": "métropole",
-    "METRO": "métropole",
     "SIREN": "numéro d'identification de l'intercommunalité au répertoire des entreprises (INSEE)",
     "n.d.": "non disponible : le fichier des lauréats ne donne pas cette valeur",
     "TI": "Territoire d'industrie, programme de l'État pour l'industrie dans les territoires",
@@ -220,7 +221,7 @@ def laureates_table(ctx: DataContext, lau: pd.DataFrame, table_id: str):
                   if c in number_ids else None} for c, n in cols],
         sort_action="native", page_size=10, style_table={"overflowX": "auto"},
         style_cell={"fontSize": "0.8rem", "textAlign": "left", "whiteSpace": "normal", "height": "auto",
-                    "fontFamily": "inherit"},  # the page's proportional font, not DataTable's monospace
+                    "fontFamily": PAGE_FONT},  # the page's proportional font, not DataTable's monospace
         style_cell_conditional=[{"if": {"column_id": "date"}, "whiteSpace": "nowrap", "minWidth": "6.5rem"}],
         style_header={"fontWeight": "600"}, cell_selectable=False,
     )
@@ -234,8 +235,8 @@ def fiche(ctx: DataContext, state: ViewState, terr: Territory, suffix: str = "")
     kind = [f"Territoire d'industrie {terr.phase}"]
     if terr.kind == "epci":
         etype = ctx.epci.loc[terr.code, "type"]
-        kind = [abbr("EPCI", "Intercommunalité (EPCI"), " ", abbr(str(etype)), ") — n° ", abbr("SIREN"),
-                f" {terr.code}"]
+        words = GLOSSARY.get(str(etype))
+        kind = [abbr("EPCI", "Intercommunalité"), " : ", words or str(etype), " — n° ", abbr("SIREN"), f" {terr.code}"]
     members = sorted(communes["nom"].tolist(), key=fmt.sort_key)
     if terr.kind == "ti":
         m = ctx.bundle.ti_membres

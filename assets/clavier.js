@@ -34,6 +34,14 @@
   }
 
   function fixDropdowns() {
+    // an option whose input is disabled says so to screen readers (Dash 4 only disables the input)
+    document.querySelectorAll('.dash-dropdown-option').forEach(function (o) {
+      var input = o.querySelector('input');
+      var want = input && input.disabled ? 'true' : null;
+      if (o.getAttribute('aria-disabled') !== want) {
+        if (want) { o.setAttribute('aria-disabled', want); } else { o.removeAttribute('aria-disabled'); }
+      }
+    });
     document.querySelectorAll('.dash-dropdown-focus-target').forEach(function (input) {
       var button = input.nextElementSibling;
       if (!button || !button.classList.contains('dash-dropdown')) { return; }

@@ -79,13 +79,18 @@ def demo_bundle(demo_bundle_dir):
 
 
 @pytest.fixture(scope="session")
-def official_bundle(tmp_path_factory):
+def official_bundle_dir(tmp_path_factory) -> Path:
     """Bundle built from the mirror (else the snapshot) with the hand-written official-format fixture."""
     from geodata.build.pipeline import build
-    from geodata.bundle import load_bundle
     out = tmp_path_factory.mktemp("bundle_off") / "processed"
     build(SHARED, FIXTURES / "laureats_officiel.csv", out, quiet=True)
-    return load_bundle(out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def official_bundle(official_bundle_dir):
+    from geodata.bundle import load_bundle
+    return load_bundle(official_bundle_dir)
 
 
 @pytest.fixture(scope="session")

@@ -353,3 +353,34 @@ def test_small_embed_leaves_the_map_in_sight(base_url):
     share, toolbar, w, h = sizes
     assert (w, h) == (300, 250), sizes
     assert share < 0.25 and toolbar == 0, sizes
+
+
+def test_indicator_options_without_amounts_disabled_with_their_reason(official_bundle_dir):
+    """Official file without amounts: the indicators needing them are shown disabled, with the reason,
+    and choosing one changes nothing (it used to snap back silently)."""
+    from tests.support.browser import serve
+    with serve({"TI_BUNDLE_DIR": str(official_bundle_dir), "TI_SOURCE_DIR": ""}) as url:
+        d = chrome(1440, 900)
+        try:
+            d.get(url + "/")
+            wait_map(d)
+            box = d.execute_script("return document.getElementById(arguments[0])", '{"name":"indicateur","type":"filtre"}')
+            d.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", box)
+            time.sleep(0.3)
+            box.click()
+            _wait(d, lambda dd: dd.find_elements("css selector", "[role=option]"))
+            time.sleep(0.3)
+            options = {o.text.split(" (")[0]: o for o in d.find_elements("css selector", "[role=option]")}
+            inv = options["Investissement"]
+            assert "indisponible : montants absents des données" in inv.text
+            assert inv.get_attribute("aria-disabled") == "true"
+            assert options["Nombre de lauréats"].get_attribute("aria-disabled") is None
+            look = d.execute_script("const s = getComputedStyle(arguments[0]); return [s.cursor, s.fontStyle]", inv)
+            assert look == ["not-allowed", "italic"], look
+            d.save_screenshot(str(ARTIFACTS / "indicateur_sans_montants.png"))
+            inv.click()
+            time.sleep(1)
+            assert "indicateur" not in _query(d)
+            assert console_errors(d) == []
+        finally:
+            d.quit()

@@ -32,8 +32,8 @@ from dashboard.model.palette import COLOR_SELECTED, ZONE_COLOR
 TRACE_ZONE = 7  # after the figure's seven traces (map_figure.TRACE_SINCE = 6)
 #: Index of the searched commune's marker (after the zone layer).
 TRACE_COMMUNE = 8
-#: Zone communes: small pale dots, half a pin's size, so they read as a shaded area, not as pins.
-ZONE_DOT_SIZE = 4
+#: Zone communes: smaller (a pin is 8 px when zoomed in), see-through, another colour, named in the legend: not pins.
+ZONE_DOT_SIZE = 6
 #: The searched commune: a target (dark ring, white ring, red centre), sizes and colours from outside in.
 COMMUNE_MARK = ((22, "#161616"), (14, "#ffffff"), (7, COLOR_SELECTED))
 ZONES = tuple(ZONE_LABEL)  # toute, qpv, afr, zrr, acv
@@ -67,7 +67,7 @@ def zone_trace(ctx: DataContext, state: ViewState) -> go.Scattermap:
                 else (np.array([]), np.array([])))
     return go.Scattermap(
         lon=lon, lat=lat, mode="markers", hoverinfo="skip", showlegend=False,
-        marker={"size": ZONE_DOT_SIZE, "color": ZONE_COLOR, "opacity": 0.5},
+        marker={"size": ZONE_DOT_SIZE, "color": ZONE_COLOR, "opacity": 0.6},
         name=f"communes en {ZONE_LABEL[zone]}" if zone else "zone prioritaire")
 
 

@@ -52,6 +52,9 @@ SETTINGS = (
             "dossier des sources (même arborescence que le miroir) ; défaut : `data/raw/` s'il existe"),
     Setting("TI_LAUREATS_FILE", "path", None, "fichier officiel des lauréats (sinon : jeu de démonstration)"),
     Setting("TI_BUNDLE_DIR", "path", "data/processed", "dossier du lot de données"),
+    Setting("TI_QUARANTAINE_MAX", "float", 5,
+            "part maximale (en %) des lignes du fichier des lauréats mises en quarantaine ; au-delà, le fichier "
+            "est refusé (comme `build --quarantaine-max`)", zero_allowed=True),
     Setting("TI_OFFLINE", "flag", False,
             "`1` : aucun téléchargement des sources au démarrage (sinon une tentative en arrière-plan, sans "
             "dossier de sources, pour le démarrage suivant)"),
@@ -67,6 +70,14 @@ SETTINGS = (
     Setting("REDIS_URL", "str", None, "serveur Redis du cache partagé (sinon : cache en mémoire par processus)"),
     Setting("TI_EXPORT_CACHE_MO", "float", 64,
             "mégaoctets d'exports gardés par processus sans Redis (`0` : aucun)", zero_allowed=True),
+    Setting("TI_EXPORTS_LOURDS", "int", 2,
+            "exports lourds (`.pptx`, `.png`, `.xlsx`) calculés en même temps par processus ; au-delà, réponse "
+            "immédiate 503 « réessayez » (`Retry-After`) pour que la carte reste rapide"),
+    Setting("TI_REDIS_TIMEOUT", "float", 0.5,
+            "secondes d'attente de Redis au plus par appel (connexion, puis réponse) : un Redis bloqué ne "
+            "bloque pas le site"),
+    Setting("TI_REDIS_PAUSE", "float", 30.0,
+            "secondes sans appeler Redis après une panne (cache du processus en attendant), puis nouvel essai"),
     Setting("TI_CACHE_TIMEOUT", "int", 600, "durée de vie par défaut des entrées du cache, en secondes"),
     Setting("WEB_CONCURRENCY", "int", 2, "processus gunicorn", "serveur"),
     Setting("GUNICORN_THREADS", "int", 16,

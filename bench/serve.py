@@ -14,10 +14,14 @@
    test), for a bounded time; bodies are checked. Target p95 <= 300 ms, 0 errors. Where the time
    goes: per route, from the proxy's access log (time in nginx and in the instances).
    Without nginx/redis-server the load runs against one gunicorn (2 workers), and the table says so.
+   Then ``/healthz`` p95 while 20 heavy exports (decks, slide images, workbooks of distinct views)
+   are asked at once: each process computes ``TI_EXPORTS_LOURDS`` of them and refuses the rest at
+   once (503). Target <= 300 ms.
 4. Committee deck (/export.pptx, maps drawn on the server): time for a region and for France, best of
    3 runs, no cache. Targets: <= 3 s and <= 6 s. ``--deck-only`` runs just this part.
 
-Usage: ``python bench/serve.py [--bundle DIR] [--source-dir ../shared/data] [--seconds 20]``.
+Usage: ``python bench/serve.py [--bundle DIR] [--source-dir ../shared/data] [--seconds 20]``
+(``--deck-only``: part 4 alone; ``--heavy-only``: the ``/healthz`` line under heavy exports alone).
 Only loopback addresses are contacted.
 """
 from __future__ import annotations
@@ -276,6 +280,55 @@ def load_test(base_url, seconds, users, expected_csv_rows, think=(1.0, 3.0), ram
     return lat, errors, counts
 
 
+REGIONS = ("01", "11", "24", "27", "28", "32", "44", "52", "53", "75", "76", "84", "93", "94")
+
+
+def heavy_export_paths(n: int = 20) -> list[str]:
+    """``n`` distinct heavy exports (every format declared ``heavy``, region after region): none cached."""
+    from dashboard.model.export_formats import EXPORTS
+    heavy = [f for f in EXPORTS if f.heavy]
+    return [f"/{heavy[i % len(heavy)].path}?region={REGIONS[i % len(REGIONS)]}" for i in range(n)]
+
+
+HEAVY_EXPORTS = heavy_export_paths()
+
+
+def healthz_under_heavy_exports(base_url):
+    """``/healthz`` asked every 50 ms while the 20 :data:`HEAVY_EXPORTS` are asked at once.
+
+    Returns (healthz latencies in ms, {status: count} of the exports, failed health checks)."""
+    import requests
+    from concurrent.futures import ThreadPoolExecutor
+    stop, lat, failed = threading.Event(), [], []
+
+    def probe():
+        s = requests.Session()
+        while not stop.is_set():
+            t = time.perf_counter()
+            try:
+                ok = s.get(base_url + "/healthz", timeout=30).status_code == 200
+            except requests.RequestException:
+                ok = False
+            lat.append((time.perf_counter() - t) * 1000)
+            if not ok:
+                failed.append(lat[-1])
+            time.sleep(0.05)
+
+    def export(path):
+        try:
+            return requests.get(base_url + path, timeout=120).status_code
+        except requests.RequestException as exc:
+            return type(exc).__name__
+
+    prober = threading.Thread(target=probe)
+    prober.start()
+    with ThreadPoolExecutor(len(HEAVY_EXPORTS)) as pool:
+        codes = list(pool.map(export, HEAVY_EXPORTS))
+    stop.set()
+    prober.join()
+    return lat, {c: codes.count(c) for c in set(codes)}, failed
+
+
 _ACCESS_RE = re.compile(r'^(?P<end>[\d.]+) \S+ "(?P<method>\w+) (?P<path>\S+) [^"]*" (?P<status>\d+) (?P<bytes>\d+) '
                         r'(?P<total>[\d.]+) upstream=(?P<up>.*?) upstream_status=\S+(?:, \S+)* '
                         r'upstream_time=(?P<uptime>[\d., -]+)$')
@@ -337,7 +390,7 @@ def bench_deck(ctx, runs: int = 3) -> list[tuple[str, float, float, int]]:
         times = []
         for _ in range(runs):
             t = time.perf_counter()
-            body = deck_bytes(ctx, state)
+            body = deck_bytes(ctx, state, site_url="http://localhost/")
             times.append(time.perf_counter() - t)
         out.append((name, min(times), target, len(body)))
     return out
@@ -347,6 +400,28 @@ def deck_rows(results, row) -> None:
     for name, best, target, size in results:
         row(f"dossier de comité .pptx, {name}", f"{best:.2f} s ({size / 1e6:.1f} Mo)", f"≤ {target:g} s",
             best <= target)
+
+
+def serving(args, bundle_dir, tmp):
+    """(context manager serving the app, the topology or None, its description): the production
+    topology when nginx and redis-server are here, else one gunicorn."""
+    from deploy.local import Topology, missing_programs
+    missing = missing_programs()
+    if missing:
+        print(f"({', '.join(missing)} absent(s) : charge mesurée sur un gunicorn direct, sans proxy ni Redis ; "
+              "apt-get install nginx redis-server)", file=sys.stderr)
+        return direct_gunicorn(bundle_dir, args.source_dir, tmp), None, "gunicorn direct, 2 workers (sans proxy)"
+    topo = Topology(bundle_dir, source_dir=args.source_dir, workers=args.workers, threads=args.threads,
+                    workdir=Path(tmp) / "deploy")
+    return topo, topo, f"nginx → 2 instances × {args.workers} worker × {args.threads} threads → Redis"
+
+
+def heavy_rows(lat, codes, failed, row) -> None:
+    hp95 = pct(lat, 95)
+    row(f"/healthz p95 pendant {len(HEAVY_EXPORTS)} exports lourds", f"{hp95:.0f} ms", "≤ 300 ms",
+        hp95 <= 300 and not failed)
+    row("  exports lourds : réponses", ", ".join(f"{n} × {c}" for c, n in sorted(codes.items(), key=str))
+        + (f" ; /healthz en échec : {len(failed)}" if failed else ""))
 
 
 def main():
@@ -362,6 +437,8 @@ def main():
     p.add_argument("--workers", type=int, default=1, help="WEB_CONCURRENCY de chaque instance derrière nginx")
     p.add_argument("--threads", type=int, default=4, help="GUNICORN_THREADS de chaque instance derrière nginx")
     p.add_argument("--deck-only", action="store_true", help="mesurer seulement le dossier de comité (.pptx)")
+    p.add_argument("--heavy-only", action="store_true",
+                   help="mesurer seulement /healthz pendant 20 exports lourds (à travers la topologie)")
     args = p.parse_args()
     load_before = os.getloadavg()[0]  # other processes on the machine skew every figure below
     import tempfile
@@ -374,8 +451,17 @@ def main():
     from dashboard import create_app
     from dashboard.model.data import filter_laureates
     from dashboard.model.state import ViewState
-    from deploy.local import Topology, missing_programs
     bundle = load_bundle(bundle_dir)
+    if args.heavy_only:
+        server, topo, setup = serving(args, bundle_dir, tmp)
+        with server as served:
+            rows = []
+            heavy_rows(*healthz_under_heavy_exports(served.proxy_url if topo else served),
+                       lambda name, value, target="", ok=None: rows.append((name, value, target, ok)))
+        for name, value, target, ok in rows:
+            print(f"{name:<45} {value:>30}  {target:<8} {'' if ok is None else ('OK' if ok else 'HORS CIBLE')}")
+        print(f"{setup} ; machine : {os.cpu_count()} cœurs ; charge moyenne au départ : {load_before:.1f}")
+        return
     app = create_app(bundle)
     if args.deck_only:
         rows = []
@@ -392,18 +478,7 @@ def main():
     layout_b, fig_b, fig_gz, geo_b, geo_gz = figure_sizes(app)
     baseline = baseline_page(app)
 
-    missing = missing_programs()
-    topo = None
-    if missing:
-        print(f"({', '.join(missing)} absent(s) : charge mesurée sur un gunicorn direct, sans proxy ni Redis ; "
-              "apt-get install nginx redis-server)", file=sys.stderr)
-        server = direct_gunicorn(bundle_dir, args.source_dir, tmp)
-        setup = "gunicorn direct, 2 workers (sans proxy)"
-    else:
-        topo = Topology(bundle_dir, source_dir=args.source_dir, workers=args.workers, threads=args.threads,
-                        workdir=Path(tmp) / "deploy")
-        server = topo
-        setup = f"nginx → 2 instances × {args.workers} worker × {args.threads} threads → Redis"
+    server, topo, setup = serving(args, bundle_dir, tmp)
     paint = callbacks = None
     with server as served:
         base = served.proxy_url if topo else served
@@ -417,6 +492,7 @@ def main():
         lat, errors, counts = load_test(base, args.seconds, args.users, expected,
                                         think=(args.think_min, args.think_max), ramp=args.montee)
         routes = route_breakdown(access_log, load_start) if access_log else {}
+        heavy_lat, heavy_codes, heavy_failed = healthz_under_heavy_exports(base)
 
     rows = []
 
@@ -459,6 +535,7 @@ def main():
         row("charge : p50", f"{statistics.median(lat):.0f} ms")
         row("charge : p95", f"{lp95:.0f} ms", "≤ 300 ms", lp95 <= 300)
     row("charge : erreurs", f"{len(errors)}", "0", not errors)
+    heavy_rows(heavy_lat, heavy_codes, heavy_failed, row)
     for route, v in sorted(routes.items(), key=lambda kv: -pct([x[0] for x in kv[1]], 95)):
         total = [x[0] for x in v]
         row(f"  {route} (×{len(v)})", f"p95 {pct(total, 95):.0f} ms, instance {pct([x[1] for x in v], 95):.0f} ms, "

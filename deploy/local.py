@@ -15,6 +15,11 @@ Command line::
     python deploy/local.py --bundle /tmp/lot          # Ctrl-C stops everything
     python deploy/local.py --build ../shared/data     # builds the bundle in the temp dir first
 
+The command supervises what it started: a process that stops (Redis that crashes, an instance
+killed) is logged and started again on the same port while the others keep serving; only a
+process that stops again and again (``MAX_RESTARTS`` times in ``RESTART_WINDOW`` seconds) stops
+everything.
+
 From Python (``tests/deploy/test_deploy.py``, ``bench/serve.py``)::
 
     with Topology(bundle_dir) as topo:
@@ -51,6 +56,9 @@ GUNICORN_CONF = ROOT / "gunicorn.conf.py"
 #: Response header added by the *local* proxy only: which instance(s) answered ("a" or "a, b" after a
 #: retry). Tests and the benchmark read it; the production site does not expose its addresses.
 UPSTREAM_HEADER = "X-Amont"
+#: A process restarted this many times within RESTART_WINDOW seconds is given up (everything stops).
+MAX_RESTARTS = 5
+RESTART_WINDOW = 60.0
 
 
 class TopologyError(RuntimeError):
@@ -192,6 +200,7 @@ class Topology:
         self.instances = [Process(f"instance {i + 1}", [], self.workdir / f"instance-{i + 1}.log", free_port())
                           for i in range(instances)]
         self.nginx = Process("nginx", [], self.workdir / "nginx" / "error.log", proxy_port or free_port())
+        self._restarts: dict[str, list[float]] = {}
 
     # ------------------------------------------------------------------ addresses
     @property
@@ -247,9 +256,6 @@ http {{
         server_name _;
         include {PROXY_CONF};
         add_header {UPSTREAM_HEADER} $upstream_addr always;   # local only: which instance answered
-        location / {{
-            proxy_pass http://territoires_industrie;
-        }}
     }}
 }}
 """
@@ -311,7 +317,11 @@ http {{
             inst.start(self.instance_env(inst), ROOT)
         for inst in self.instances:
             self._wait(inst, lambda i=inst: _http_ok(i.url + "/healthz"), timeout)
+        self.start_proxy()
 
+    def start_proxy(self) -> None:
+        """Write the nginx configuration, check it (``nginx -t``), start nginx and wait until
+        ``/healthz`` answers through it."""
         conf = self._prepare_nginx()
         nginx = find_program("nginx", "NGINX")
         test = subprocess.run([nginx, "-t", "-q", "-p", str(conf.parent), "-c", str(conf), "-e",
@@ -329,6 +339,44 @@ http {{
                 return s.recv(16).startswith(b"+PONG")
         except OSError:
             return False
+
+    def processes(self) -> list[Process]:
+        return [self.redis, *self.instances, self.nginx]
+
+    def _env_of(self, proc: Process) -> tuple[dict, Path]:
+        if proc in self.instances:
+            return self.instance_env(proc), ROOT
+        return dict(os.environ), self.workdir
+
+    def supervise(self) -> list[str]:
+        """Start again, same command and port, every process of the topology that has stopped.
+
+        Redis is only a cache: while it restarts the instances serve without it. A process
+        restarted ``MAX_RESTARTS`` times in ``RESTART_WINDOW`` seconds raises :class:`TopologyError`.
+
+        Returns
+        -------
+        list of str
+            One French line per restart (for the console).
+        """
+        lines = []
+        for proc in self.processes():
+            if proc.proc is None or proc.alive():
+                continue
+            code = proc.proc.returncode
+            proc.stop(signal.SIGKILL, timeout=5)  # children left behind (an instance's workers) go too
+            now = time.monotonic()
+            recent = [t for t in self._restarts.get(proc.name, []) if now - t < RESTART_WINDOW] + [now]
+            self._restarts[proc.name] = recent
+            if len(recent) > MAX_RESTARTS:
+                raise TopologyError(f"{proc.name} s'est arrêté {len(recent)} fois en {RESTART_WINDOW:.0f} s "
+                                    f"(code {code}) ; journal {proc.log} :\n{_tail(proc.log)}")
+            env, cwd = self._env_of(proc)
+            proc.start(env, cwd)
+            what = " ; les instances servent sans cache partagé en attendant" if proc is self.redis else ""
+            lines.append(f"{time.strftime('%H:%M:%S')} {proc.name} s'est arrêté (code {code}) : redémarré sur "
+                         f"le port {proc.port}{what} (journal {proc.log}).")
+        return lines
 
     def kill_instance(self, index: int) -> None:
         """Kill instance ``index`` at once (SIGKILL to its master and workers), as a crash would."""
@@ -402,8 +450,8 @@ def main(argv=None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     try:
         while not stop:
-            for proc in (topo.nginx, topo.redis):
-                proc.check()
+            for line in topo.supervise():
+                print(line, flush=True)
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass

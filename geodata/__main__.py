@@ -10,6 +10,15 @@ import settings
 from geodata.errors import GeodataError
 
 
+def quarantine_lines(summary: dict) -> str:
+    """Counts of a laureates file's validation, in French (loaded, in quarantine by reason)."""
+    from geodata.read.laureates import QUARANTINE_REASONS
+    lines = [f"Fichier des lauréats (séparateur {summary['separateur']}) : {summary['lignes_fichier']} ligne(s), "
+             f"{summary['chargees']} chargée(s), {summary['quarantaine']} en quarantaine."]
+    lines += [f"  {QUARANTINE_REASONS.get(k, k)} : {n}" for k, n in summary["par_motif"].items()]
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m geodata", description="Données de la carte des Territoires d'industrie")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -27,6 +36,9 @@ def main(argv=None) -> int:
                    help="fichier des lauréats (format officiel DGE ou variante interne)")
     b.add_argument("--out", type=Path, default=Path("data/processed"))
     b.add_argument("--strict", action="store_true", help="échouer si une source manque")
+    b.add_argument("--quarantaine-max", dest="quarantine_max", type=float, default=None, metavar="POURCENT",
+                   help="part maximale des lignes des lauréats en quarantaine, en %% (défaut : $TI_QUARANTAINE_MAX, "
+                        "sinon 5) ; au-delà le fichier est refusé")
     b.add_argument("--quiet", action="store_true")
     s = sub.add_parser("snapshot", help="dériver l'instantané embarqué (geodata/snapshot/) d'un dossier de sources")
     s.add_argument("--source-dir", type=Path, required=True, help="dossier des sources (ex. ../shared/data)")
@@ -51,13 +63,30 @@ def main(argv=None) -> int:
             print(f"{len(sums)} fichier(s) dans {args.dest}")
         elif args.cmd == "build":
             from geodata.build.pipeline import build
+            from geodata.read.laureates import QuarantineRefused
             src = args.source_dir or (Path(settings.get("TI_SOURCE_DIR")) if settings.get("TI_SOURCE_DIR") else None)
             if src is None and Path("data/raw").is_dir():
                 src = Path("data/raw")
-            m = build(src, args.laureates, args.out, quiet=args.quiet, strict=args.strict)
+            share = args.quarantine_max if args.quarantine_max is not None else settings.get("TI_QUARANTAINE_MAX")
+            if not 0 <= share <= 100:
+                raise GeodataError(f"--quarantaine-max {share} : un pourcentage entre 0 et 100 est attendu")
+            try:
+                m = build(src, args.laureates, args.out, quiet=args.quiet, strict=args.strict,
+                          max_quarantine_share=share / 100)
+            except QuarantineRefused as exc:
+                print(quarantine_lines(exc.result.summary()), file=sys.stderr)
+                print(f"Rapport de validation : {exc.report_path}", file=sys.stderr)
+                raise
             kind = "DÉMONSTRATION" if m["laureats_demonstration"] else "officiels"
             print(f"Lot écrit dans {args.out} : {m['lignes']['laureats']} lauréats ({kind}), "
                   f"{m['lignes']['epci']} EPCI, {m['lignes']['territoires']} TI.")
+            if m.get("validation"):
+                print(quarantine_lines(m["validation"]))
+                print(f"Rapport de validation : {args.out / m['validation']['rapport']}")
+            if m.get("changements"):
+                c = m["changements"]
+                print(f"Depuis le fichier précédent ({c['precedent']['donnees_arretees_au']}) : {c['ajoutes']} "
+                      f"ajouté(s), {c['retires']} retiré(s), {c['modifies']} modifié(s).")
             if m["sources_absentes"]:
                 print("Sources absentes : " + ", ".join(m["sources_absentes"]), file=sys.stderr)
         elif args.cmd == "snapshot":

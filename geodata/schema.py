@@ -76,3 +76,47 @@ ZONES = (
 #: Laureate column: in any of :data:`ZONES`.
 ANY_ZONE_COLUMN = "zone_prioritaire"
 ZONE_COLUMNS = tuple(z.key for z in ZONES)
+
+
+# --------------------------------------------------------------------------- programme scope
+@dataclass(frozen=True)
+class Measure:
+    """A France Relance measure as the official laureates file names it.
+
+    Attributes
+    ----------
+    mesure : str
+        Its ``mesure`` value.
+    light : str
+        Its ``mesure_light`` value (short name of the published facets).
+    label : str
+        French name used in sentences.
+    """
+
+    mesure: str
+    light: str
+    label: str
+
+
+#: The programme's own measure: the fonds d'accélération des investissements industriels dans
+#: les territoires. When a laureates file holds several measures, the app shows this one by
+#: default (``mesure=toutes`` shows every measure).
+TI_FUND = Measure("Soutien à l'investissement industriel dans les territoires", "Territoires",
+                  "fonds Territoires d'industrie (« Soutien à l'investissement industriel dans les territoires »)")
+#: URL value of the ``mesure`` parameter that shows every measure of the file.
+ALL_MEASURES = "toutes"
+
+
+def _measure_key(text) -> str:
+    import unicodedata
+    t = unicodedata.normalize("NFKD", str(text or "")).encode("ascii", "ignore").decode().lower()
+    return "".join(c for c in t if c.isalnum())
+
+
+def is_ti_fund(mesure, mesure_light=None) -> bool:
+    """Is a laureate's measure the TI fund (:data:`TI_FUND`)? Matched ignoring case, accents,
+    spaces and punctuation: the full name (or a longer name containing it), or the short name
+    « Territoires » in ``mesure_light`` or in ``mesure`` (files that only give the short name)."""
+    key = _measure_key(mesure)
+    return (_measure_key(TI_FUND.mesure) in key or key == _measure_key(TI_FUND.light)
+            or _measure_key(mesure_light) == _measure_key(TI_FUND.light))

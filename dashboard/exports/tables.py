@@ -9,6 +9,7 @@ spreadsheet or ``pandas.read_csv(sep=";")`` reads it as is); its metadata
 from __future__ import annotations
 
 import csv
+import json
 import io
 import re
 
@@ -26,7 +27,7 @@ from dashboard.model.state import ViewState
 #: Base columns of an export, in order.
 BASE_COLUMNS = (
     "source",
-    "entreprise", "siren", "type_entreprise",
+    "entreprise", "siren", "siret", "type_entreprise",
     "mesure", "filiere", "date", "description_projet",
     "montant_aide_eur", "investissement_eur", "emplois",
     "nom_commune", "code_postal", "insee_com", "code_departement", "code_region", "epci_siren", "epci_nom",
@@ -263,3 +264,20 @@ def to_geojson(df: pd.DataFrame, ctx, state: ViewState) -> dict:
         geom = _point(row[lon_i], row[lat_i]) if lon_i is not None and lat_i is not None else None
         features.append({"type": "Feature", "geometry": geom, "properties": props})
     return {"type": "FeatureCollection", "metadata": metadata(ctx, state, len(features)), "features": features}
+
+
+# --------------------------------------------------------------------------- builders (dashboard.model.export_formats)
+def csv_bytes(ctx, state: ViewState) -> bytes:
+    """``export.csv``: the view's laureates as CSV (UTF-8)."""
+    return to_csv_text(export_rows(ctx, state), ctx, state).encode("utf-8")
+
+
+def geojson_bytes(ctx, state: ViewState) -> bytes:
+    """``export.geojson``: the view's laureates as compact GeoJSON (UTF-8)."""
+    return json.dumps(to_geojson(export_rows(ctx, state), ctx, state), ensure_ascii=False, allow_nan=False,
+                      separators=(",", ":")).encode("utf-8")
+
+
+def metadata_bytes(ctx, state: ViewState) -> bytes:
+    """``export.csv.meta``: the CSV's metadata (sources, date, filters) as plain text."""
+    return metadata_text(ctx, state, len(export_rows(ctx, state))).encode("utf-8")

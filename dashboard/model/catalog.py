@@ -30,7 +30,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from geodata.schema import ANY_ZONE_COLUMN, PHASES, ZONES, in_ti_column
+from geodata.schema import ALL_MEASURES, ANY_ZONE_COLUMN, PHASES, TI_FUND, ZONES, in_ti_column
 
 from dashboard.model import fmt
 
@@ -53,9 +53,16 @@ UNITS = {
     "percent": fmt.percent,
     "tonnes": fmt.tonnes,
 }
+#: Exact French value of each unit (the KPI card's tooltip): "5 400 000 000 €", "70,97 %".
+EXACT_UNITS = {
+    "integer": lambda v, m: f"{fmt.integer(v)} {m.card_label.lower()}",
+    "euros": lambda v, m: f"{fmt.integer(v)} €",
+    "percent": lambda v, m: f"{fmt.decimal(v * 100, 2)}{fmt.NBSP}% {m.card_label.lower()}",
+    "tonnes": lambda v, m: f"{fmt.integer(v)} t",
+}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class MetricSpec:
     """A figure computed over a selection of laureates.
 
@@ -78,6 +85,9 @@ class MetricSpec:
         Column header in the fiche's list of laureates (None: not listed).
     kpi, indicator : bool
         Shown as a KPI card; choosable as the map's indicator.
+    change_words : str or None
+        Words after the signed change in the « depuis » line (``"d'investissement"``:
+        « +48,0 M€ d'investissement »); None: not in that line (shares).
     requires : str or None
         Feature (:data:`FEATURES`) the figure needs; without it the figure is None and
         the indicator refused in the URL.
@@ -94,7 +104,17 @@ class MetricSpec:
     table_label: str | None = None
     kpi: bool = True
     indicator: bool = True
+    change_words: str | None = None
     requires: str | None = None
+
+    def __post_init__(self):
+        if self.aggregation not in ("count", "sum", "share"):
+            raise ValueError(f"MetricSpec {self.key!r} : agrégation {self.aggregation!r} inconnue "
+                             "(attendu count, sum ou share)")
+        if self.unit not in UNITS:
+            raise ValueError(f"MetricSpec {self.key!r} : unité {self.unit!r} inconnue (attendu {sorted(UNITS)})")
+        if (self.column is None) != (self.aggregation == "count"):
+            raise ValueError(f"MetricSpec {self.key!r} : une colonne est attendue sauf pour count")
 
     @property
     def kpi_id(self) -> str:
@@ -108,6 +128,12 @@ class MetricSpec:
     def format(self, value) -> str:
         """French text of a value (``n.d.`` when missing)."""
         return UNITS[self.unit](value)
+
+    def exact(self, value) -> str:
+        """Exact French value (empty when missing): the KPI card's tooltip."""
+        if value is None or value != value:
+            return ""
+        return EXACT_UNITS[self.unit](value, self)
 
     def compute(self, sel: pd.DataFrame, available: bool = True):
         """The figure over ``sel`` (None when the feature is missing or, for a share, unknown)."""
@@ -124,17 +150,25 @@ class MetricSpec:
 
 
 METRICS = (
-    MetricSpec("laureats", "Lauréats", None, "count", "integer", "Lauréats", "Nombre de lauréats", "Lauréats"),
-    MetricSpec("investissement", "Investissement (€)", "investissement_eur", "sum", "euros", "Investissement",
-               "Investissement", "Investissement", "Investissement (€)", requires="amounts"),
-    MetricSpec("aide", "Aide publique (€)", "montant_aide_eur", "sum", "euros", "Aide publique", "Aide publique",
-               "Aide", "Aide (€)", requires="amounts"),
-    MetricSpec("emplois", "Emplois prévus", "emplois", "sum", "integer", "Emplois prévus", "Emplois", "Emplois",
-               "Emplois", requires="amounts"),
-    MetricSpec("co2", "CO₂ évité (t)", "tonnes_equivalent_co2_pour_les_projets_decarbonation", "sum", "tonnes",
-               "CO₂ évité", "Tonnes de CO₂ évitées", "CO₂ évité", "CO₂ évité (t)", requires="co2"),
-    MetricSpec("part_zone_prioritaire", "Part en zone prioritaire", ANY_ZONE_COLUMN, "share", "percent",
-               "En zone prioritaire", "", "En zone prioritaire", indicator=False),
+    MetricSpec(key="laureats", label="Lauréats", column=None, aggregation="count", unit="integer",
+               card_label="Lauréats", option_label="Nombre de lauréats", fiche_label="Lauréats",
+               change_words="lauréats"),
+    MetricSpec(key="investissement", label="Investissement (€)", column="investissement_eur", aggregation="sum",
+               unit="euros", card_label="Investissement", option_label="Investissement",
+               fiche_label="Investissement", table_label="Investissement (€)", change_words="d'investissement",
+               requires="amounts"),
+    MetricSpec(key="aide", label="Aide publique (€)", column="montant_aide_eur", aggregation="sum", unit="euros",
+               card_label="Aide publique", option_label="Aide publique", fiche_label="Aide",
+               table_label="Aide (€)", change_words="d'aide", requires="amounts"),
+    MetricSpec(key="emplois", label="Emplois prévus", column="emplois", aggregation="sum", unit="integer",
+               card_label="Emplois prévus", option_label="Emplois", fiche_label="Emplois", table_label="Emplois",
+               change_words="emplois prévus", requires="amounts"),
+    MetricSpec(key="co2", label="CO₂ évité (t)", column="tonnes_equivalent_co2_pour_les_projets_decarbonation",
+               aggregation="sum", unit="tonnes", card_label="CO₂ évité", option_label="Tonnes de CO₂ évitées",
+               fiche_label="CO₂ évité", table_label="CO₂ évité (t)", change_words="de CO₂ évité", requires="co2"),
+    MetricSpec(key="part_zone_prioritaire", label="Part en zone prioritaire", column=ANY_ZONE_COLUMN,
+               aggregation="share", unit="percent", card_label="En zone prioritaire", option_label="",
+               fiche_label="En zone prioritaire", indicator=False),
 )
 METRIC_BY_KEY = {m.key: m for m in METRICS}
 INDICATORS = tuple(m for m in METRICS if m.indicator)
@@ -142,7 +176,7 @@ KPI_METRICS = tuple(m for m in METRICS if m.kpi)
 
 
 # =========================================================================== parameters
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ParamSpec:
     """A URL parameter of the view that does not filter the laureates.
 
@@ -199,7 +233,7 @@ class ParamSpec:
                                                else choices.values(self.choices_key))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FilterSpec:
     """A filter of the laureates: the page, the KPIs, the map and the exports all
     use the same mask (:func:`dashboard.model.data.filter_laureates`).
@@ -234,6 +268,10 @@ class FilterSpec:
         The two URL parameters of a ``range`` filter (start, end).
     reads : tuple
         Other state fields the mask reads when the filter is set (the TI filter reads the phase).
+    default_mask : callable (laureates, state) -> bool array or None, optional
+        Rows kept when the filter is *not* set (the measure filter: the programme's scope).
+    default_sentence : callable (ctx, state) -> str or None, optional
+        Part of the summary sentence when the filter is not set (says the default scope).
     """
 
     name: str
@@ -254,6 +292,8 @@ class FilterSpec:
     empty_option: str | None = None
     section: int = 0
     reads: tuple = ()
+    default_mask: Callable | None = None
+    default_sentence: Callable | None = None
 
     refresh_pins = True
     help_text = None
@@ -297,7 +337,7 @@ class FilterSpec:
             return m
         value = getattr(state, self.name)
         if not value:
-            return None
+            return self.default_mask(lau, state) if self.default_mask is not None else None
         if self.mask is not None:
             return self.mask(lau, state)
         if self.kind == "multi":
@@ -370,55 +410,92 @@ def unavailable_reason(feature: str) -> str:
 
 
 # =========================================================================== the catalog
-REGION = FilterSpec("region", "Région", "single", column="code_region", choices_key="regions",
+REGION = FilterSpec(name="region", label="Région", kind="single", column="code_region", choices_key="regions",
                     choices=lambda ctx: ctx.regions.index, options=_region_options,
                     export_column="code_region")
-DEPARTEMENT = FilterSpec("departement", "Département", "single", column="code_departement",
+DEPARTEMENT = FilterSpec(name="departement", label="Département", kind="single", column="code_departement",
                          choices_key="departements", choices=lambda ctx: ctx.departements.index,
                          options=lambda ctx, state: departement_options(ctx, state.region),
                          export_column="code_departement", placeholder="Tous")
-FILIERE = FilterSpec("filiere", "Filière", "multi", column="filiere", choices_key="filieres",
+FILIERE = FilterSpec(name="filiere", label="Filière", kind="multi", column="filiere", choices_key="filieres",
                      sentence=_list_sentence("filière "), export_column="filiere")
-MESURE = FilterSpec("mesure", "Mesure", "multi", column="mesure", choices_key="mesures",
-                    sentence=_list_sentence("mesure "), export_column="mesure")
-TAILLE = FilterSpec("taille", "Taille d'entreprise", "multi", column="type_entreprise", choices_key="tailles",
+#: Laureate column (boolean, set by :class:`dashboard.model.data.DataContext`): in the programme's
+#: default scope — the TI fund when the official file holds several measures, every row otherwise.
+SCOPE_COLUMN = "perimetre_programme"
+
+
+def _scope_mask(lau, state) -> np.ndarray | None:
+    if SCOPE_COLUMN not in lau.columns:
+        return None
+    scope = lau[SCOPE_COLUMN].to_numpy(dtype=bool)
+    return None if scope.all() else scope
+
+
+def _mesure_mask(lau, state) -> np.ndarray | None:
+    chosen = [v for v in state.mesure if v != ALL_MEASURES]
+    return lau["mesure"].isin(chosen).to_numpy() if chosen else None
+
+
+def _mesure_sentence(ctx, state, value) -> str | None:
+    chosen = [v for v in value if v != ALL_MEASURES]
+    if chosen:
+        return "mesure " + ", ".join(chosen)
+    return "toutes les mesures de France Relance" if ctx.scope_restricted else None
+
+
+def _mesure_options(ctx, state) -> list[dict]:
+    measures = sorted(v for v in MESURE.allowed(ctx.choices) if v != ALL_MEASURES)
+    first = [{"label": "Toutes les mesures", "value": ALL_MEASURES}] if ctx.scope_restricted else []
+    return first + [{"label": v, "value": v} for v in measures]
+
+
+MESURE = FilterSpec(name="mesure", label="Mesure", kind="multi", column="mesure", choices_key="mesures",
+                    choices=lambda ctx: set(ctx.laureats["mesure"].dropna()) | {ALL_MEASURES},
+                    options=_mesure_options, mask=_mesure_mask, default_mask=_scope_mask,
+                    sentence=_mesure_sentence, export_column="mesure",
+                    default_sentence=lambda ctx, state: f"{TI_FUND.label} seulement (autres mesures : « Toutes "
+                                                        "les mesures »)" if ctx.scope_restricted else None,
+                    placeholder=lambda ctx: "Fonds Territoires d'industrie (par défaut)" if ctx.scope_restricted
+                    else "Toutes")
+TAILLE = FilterSpec(name="taille", label="Taille d'entreprise", kind="multi", column="type_entreprise", choices_key="tailles",
                     sentence=_list_sentence("entreprises "), export_column="type_entreprise")
-VOLET = FilterSpec("volet", "Volet de France Relance", "multi", column="volet_relance", choices_key="volets",
+VOLET = FilterSpec(name="volet", label="Volet de France Relance", kind="multi", column="volet_relance", choices_key="volets",
                    sentence=_list_sentence("volet "), export_column="volet_relance")
-ZONE = FilterSpec("zone", "Zone prioritaire", "single", values=tuple(ZONE_LABEL), requires="zones",
+ZONE = FilterSpec(name="zone", label="Zone prioritaire", kind="single", values=tuple(ZONE_LABEL), requires="zones",
                   mask=_zone_mask, sentence=lambda ctx, state, v: f"en {ZONE_LABEL[v]}",
                   options=lambda ctx, state: [{"label": lab[0].upper() + lab[1:], "value": v}
                                               for v, lab in ZONE_LABEL.items()],
                   export_column=ANY_ZONE_COLUMN)
-TI = FilterSpec("ti", "Territoire d'industrie", "single", values=("dans", "hors"), requires="ti", control="radio",
+TI = FilterSpec(name="ti", label="Territoire d'industrie", kind="single", values=("dans", "hors"), requires="ti", control="radio",
                 mask=_ti_mask, empty_option="Tous", reads=("phase",),
                 options=lambda ctx, state: [{"label": "Dans un TI", "value": "dans"},
                                             {"label": "Hors TI", "value": "hors"}],
                 sentence=lambda ctx, state, v: f"{v} un Territoire d'industrie ({state.phase})")
-PHASE = ParamSpec("phase", values=PHASES, default=PHASES[0], label="Phase du programme", control="radio",
+PHASE = ParamSpec(name="phase", values=PHASES, default=PHASES[0], label="Phase du programme", control="radio",
                   options=lambda ctx, state: [{"label": p, "value": p, "disabled": not ctx.has_ti} for p in PHASES],
                   refresh_pins=True)
-NIVEAU = ParamSpec("niveau", values=("epci", "ti"), default="epci", label="Carte par", control="radio",
+NIVEAU = ParamSpec(name="niveau", values=("epci", "ti"), default="epci", label="Carte par", control="radio",
                    value_requires=lambda v: "ti" if v == "ti" else None, section=1,
                    options=lambda ctx, state: [{"label": "EPCI", "value": "epci"},
                                                {"label": "Territoire d'industrie", "value": "ti",
                                                 "disabled": not ctx.has_ti}])
-INDICATEUR = ParamSpec("indicateur", values=tuple(m.key for m in INDICATORS), default=INDICATORS[0].key,
+INDICATEUR = ParamSpec(name="indicateur", values=tuple(m.key for m in INDICATORS), default=INDICATORS[0].key,
                        label="Indicateur", control="dropdown", options=_indicator_options, section=1,
                        value_requires=lambda v: METRIC_BY_KEY[v].requires)
-PAR_HAB = ParamSpec("par_hab", kind="flag", default=False, label="pour 10 000 habitants", control="checkbox",
+PAR_HAB = ParamSpec(name="par_hab", kind="flag", default=False, label="pour 10 000 habitants", control="checkbox",
                     section=1)
-TERRITOIRE = ParamSpec("territoire", choices_key="territoires",
+TERRITOIRE = ParamSpec(name="territoire", choices_key="territoires",
                        choices=lambda ctx: frozenset(ctx.epci.index) | frozenset(ctx.territoires["ti_id"]))
-COMPARER = ParamSpec("comparer", choices_key="territoires")
+COMPARER = ParamSpec(name="comparer", choices_key="territoires")
 #: The commune searched (INSEE code): marked on the map, its EPCI in view, the projects around it in the fiche.
-COMMUNE = ParamSpec("commune", choices_key="communes", choices=lambda ctx: frozenset(ctx.communes["insee_com"]))
-PERIODE = FilterSpec("periode", "Période", "range", column="mois", choices_key="months",
+COMMUNE = ParamSpec(name="commune", choices_key="communes",
+                    choices=lambda ctx: frozenset(ctx.communes["insee_com"]))
+PERIODE = FilterSpec(name="periode", label="Période", kind="range", column="mois", choices_key="months",
                      choices=lambda ctx: ctx.laureats["mois"].dropna().unique(), range_params=("debut", "fin"),
                      options=_month_options, sentence=_period_sentence, placeholder=("Début", "Fin"), section=2)
-DEPUIS = ParamSpec("depuis", kind="date", label="Depuis le dernier comité", control="date", section=2,
+DEPUIS = ParamSpec(name="depuis", kind="date", label="Depuis le dernier comité", control="date", section=2,
                    help_text="Entoure les lauréats décidés depuis cette date et chiffre le changement.")
-EMBED = ParamSpec("embed", kind="flag", default=False)
+EMBED = ParamSpec(name="embed", kind="flag", default=False)
 
 #: Every URL parameter, in the order of the canonical query string.
 PARAMETERS = (REGION, DEPARTEMENT, FILIERE, MESURE, TAILLE, VOLET, ZONE, TI, PHASE, NIVEAU, INDICATEUR, PAR_HAB,

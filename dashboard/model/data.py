@@ -15,12 +15,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geodata.bundle import Bundle
+from geodata.bundle import CHANGES_FILE, QUARANTINE_FILE, Bundle
 from geodata.read.laureates import MAX_VALUE, implausible
-from geodata.schema import ANY_ZONE_COLUMN, PHASES, ZONE_COLUMNS, in_ti_column, ti_id_column
+from geodata.schema import ANY_ZONE_COLUMN, PHASES, ZONE_COLUMNS, in_ti_column, is_ti_fund, ti_id_column
 
-from dashboard.model.catalog import FEATURES, FILTERS, KPI_METRICS, METRICS, PARAMETERS, FilterSpec
+from dashboard.model import fmt
+from dashboard.model.catalog import FEATURES, FILTERS, KPI_METRICS, METRICS, PARAMETERS, SCOPE_COLUMN, FilterSpec
 from dashboard.model.state import Choices, ViewState
+from dashboard.model.urls import AppUrls
 
 log = logging.getLogger("dashboard.model.data")
 
@@ -72,7 +74,7 @@ def drop_implausible_values(lau: pd.DataFrame) -> None:
         bad = implausible(lau[col])
         if bad.any():
             log.warning("%d valeur(s) invraisemblable(s) dans « %s » ignorée(s) (non finies, négatives ou "
-                        "au-delà de %g).", int(bad.sum()), col, top)
+                        "au-delà de %s).", int(bad.sum()), col, "aucun plafond" if top is None else f"{top:g}")
             lau[col] = lau[col].mask(bad)
 
 
@@ -82,9 +84,8 @@ class DataContext:
 
     bundle: Bundle
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    #: Path under which the browser reaches the app (``requests_pathname_prefix``, e.g. ``/``
-    #: or ``/carte/``), set by :func:`dashboard.create_app`; "" gives relative URLs.
-    url_prefix: str = ""
+    #: The app's URL prefixes (set by :func:`dashboard.create_app`; the default gives relative URLs).
+    urls: AppUrls = field(default_factory=AppUrls)
 
     def once(self, key, make):
         """Value derived from the (read-only) data, computed on first use, once per process
@@ -109,6 +110,15 @@ class DataContext:
             lau[c] = lau[c].astype("boolean")
         lau["mois"] = lau["date"].str.slice(0, 7)
         drop_implausible_values(lau)
+        light = lau["mesure_light"] if "mesure_light" in lau.columns else pd.Series(None, index=lau.index)
+        fund = np.array([is_ti_fund(m, lt) for m, lt in zip(lau["mesure"], light)], dtype=bool)
+        #: The official file holds several measures, the TI fund among them: the app shows the
+        #: fund by default (:data:`dashboard.model.catalog.SCOPE_COLUMN`); ``mesure=toutes`` shows all.
+        #: The demonstration set (calibrated on all its rows) and one-measure files are not restricted.
+        self.scope_restricted = bool(not b.demonstration and fund.any() and not fund.all())
+        lau[SCOPE_COLUMN] = fund if self.scope_restricted else True
+        #: Values of ``mesure`` that are the TI fund.
+        self.fund_measures = tuple(sorted(set(lau.loc[fund, "mesure"].dropna())))
         # Plain Python strings: faster than Arrow-backed strings for the small, repeated
         # selections of the callbacks (isin, groupby on a few thousand rows).
         for c in lau.columns:
@@ -117,6 +127,8 @@ class DataContext:
         self.laureats = lau.reset_index(drop=True)
         self.manifest = b.manifest
         self.demonstration = b.demonstration
+        #: Why the last rebuild failed (the bundle is the last good one), for the operator; public wording.
+        self.rebuild_failure = fmt.public_message(b.rebuild_failure)
         self.has_ti = b.has("ti") and len(b.territoires) > 0
         self.has_zones = b.has("zones")
         self.has_amounts = self.has_feature("amounts")
@@ -142,6 +154,19 @@ class DataContext:
         features = {m.requires for m in METRICS if m.requires} | set(FEATURES)
         self.choices = Choices(missing=[f for f in features if not self.has_feature(f)], **values)
 
+    @property
+    def quarantine_report(self) -> pd.DataFrame | None:
+        """Rows of the official laureates file kept out of the map, with the reason
+        (:data:`geodata.read.laureates.QUARANTINE_COLUMNS`); None without a report."""
+        return self.once("quarantine_report", lambda: self.bundle.report(QUARANTINE_FILE))
+
+    @property
+    def changes_report(self) -> pd.DataFrame | None:
+        """Laureates added, removed or modified since the previous official file
+        (:data:`geodata.build.vintages.CHANGE_COLUMNS`); None without a previous file."""
+        return self.once("changes_report", lambda: self.bundle.report(CHANGES_FILE)
+                         if self.manifest.get("changements") else None)
+
     def has_feature(self, feature: str) -> bool:
         """``ti``, ``zones``: from the bundle's sources; any other feature: some indicator
         requiring it has a value in the laureates."""
@@ -158,15 +183,6 @@ class DataContext:
         import hashlib
         key = f"{self.manifest.get('empreinte_sources')}|{self.manifest.get('date_construction')}"
         return hashlib.sha256(key.encode()).hexdigest()[:12]
-
-    def geo_url(self, level: str, phase: str) -> str:
-        """URL of the GeoJSON of a level (served by ``<prefix>geo/<name>.geojson``)."""
-        name = "epci" if level == "epci" else f"ti-{phase}"
-        return f"{self.url_prefix}geo/{name}.geojson?v={self.geo_version}"
-
-    def export_url(self, kind: str, query: str) -> str:
-        """URL of an export of the view (``kind``: ``csv``, ``geojson``, ``xlsx``, ``pptx``…; ``query``: ``?…`` or "")."""
-        return f"{self.url_prefix}export.{kind}{query}"
 
     def geo_bytes(self, name: str) -> bytes | None:
         """Compact GeoJSON bytes for ``epci``, ``ti-2019-2022`` or ``ti-2023-2027`` (None otherwise)."""
@@ -295,19 +311,19 @@ def row_state(state: ViewState) -> ViewState:
     return ViewState(**kw)
 
 
-def kpis(sel: pd.DataFrame, has_amounts=True) -> dict:
+def kpis(sel: pd.DataFrame, choices: Choices) -> dict:
     """Figures of the KPI cards, by metric key (:data:`dashboard.model.catalog.KPI_METRICS`).
 
     Parameters
     ----------
     sel : DataFrame
         Selected laureates. A metric whose column is not in ``sel`` is left out.
-    has_amounts : bool or Choices
-        Features present in the data (``Choices``), or a bool for all of them at once;
-        a metric whose feature is missing is None.
+    choices : Choices
+        What the data has (``ctx.choices``); a metric whose feature is missing is None.
     """
-    has = has_amounts.has if hasattr(has_amounts, "has") else (lambda feature: bool(has_amounts))
-    return {m.key: m.compute(sel, has(m.requires) if m.requires else True)
+    if not isinstance(choices, Choices):
+        raise TypeError(f"kpis : Choices attendu (ctx.choices), reçu {type(choices).__name__}")
+    return {m.key: m.compute(sel, choices.has(m.requires))
             for m in KPI_METRICS if m.column is None or m.column in sel.columns}
 
 

@@ -28,7 +28,11 @@ def filters_sentence(ctx, state: ViewState, n: int) -> str:
             continue  # the place
         value = tuple(getattr(state, p) for p in spec.params) if spec.kind == "range" else getattr(state, spec.name)
         if any(value) if spec.kind == "range" else value:
-            bits.append(spec.sentence(ctx, state, value))
+            bit = spec.sentence(ctx, state, value)
+        else:
+            bit = spec.default_sentence(ctx, state) if spec.default_sentence is not None else None
+        if bit:
+            bits.append(bit)
     return " · ".join(bits)
 
 

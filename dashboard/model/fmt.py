@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 
 NBSP = "\u202f"  # narrow no-break space, the French thousands separator
@@ -127,3 +128,15 @@ def graph_config(**extra) -> dict:
 
 #: Plotly ``separators``: decimal comma, thousands space.
 PLOTLY_SEPARATORS = ", "
+
+_DIRECTORIES = re.compile(r"(?:/[^/\s()«»,;:]+)+/(?=[^/\s])")
+MAX_PUBLIC_MESSAGE = 500
+
+
+def public_message(text: str | None) -> str | None:
+    """A server message fit for a public page: folder paths dropped (file names kept), at most
+    :data:`MAX_PUBLIC_MESSAGE` characters (« … » when cut)."""
+    if text is None:
+        return None
+    text = _DIRECTORIES.sub("", " ".join(str(text).split()))
+    return text if len(text) <= MAX_PUBLIC_MESSAGE else text[:MAX_PUBLIC_MESSAGE - 1] + "…"

@@ -11,7 +11,9 @@ import numpy as np
 import pandas as pd
 
 from dashboard.model import fmt
+from dashboard.model.catalog import KPI_METRICS
 from dashboard.model.data import kpis
+from dashboard.model.state import Choices
 
 
 
@@ -27,25 +29,29 @@ def since_laureates(sel: pd.DataFrame, depuis: str | None) -> pd.DataFrame:
     return sel[since_mask(sel, depuis)]
 
 
-def since_kpis(sel: pd.DataFrame, depuis: str | None, has_amounts: bool) -> dict:
+def since_kpis(sel: pd.DataFrame, depuis: str | None, choices: Choices) -> dict:
     """The KPI figures of the laureates decided since ``depuis`` (the change of each card)."""
-    return kpis(since_laureates(sel, depuis), has_amounts)
+    return kpis(since_laureates(sel, depuis), choices)
 
 
 def _signed(text: str) -> str:
     return text if text.startswith(("-", "n.d.")) else f"+{text}"
 
 
-def since_text(sel: pd.DataFrame, depuis: str | None, has_amounts: bool) -> str | None:
+def since_text(sel: pd.DataFrame, depuis: str | None, choices: Choices) -> str | None:
     """``+12 lauréats, +48,0 M€ d'investissement, +4,1 M€ d'aide, +300 emplois prévus depuis le 15 juin 2021``
-    (None without a reference date)."""
+    (None without a reference date): one part per KPI metric of the catalog with ``change_words``
+    whose figure the data has."""
     if not depuis:
         return None
-    k = since_kpis(sel, depuis, has_amounts)
-    n = k["laureats"]
-    parts = [f"+{fmt.integer(n)} lauréat{'s' if n > 1 else ''}"]
-    if has_amounts:
-        parts += [f"{_signed(fmt.euros(k['investissement']))} d'investissement",
-                  f"{_signed(fmt.euros(k['aide']))} d'aide",
-                  f"{_signed(fmt.integer(k['emplois']))} emplois prévus"]
+    k = since_kpis(sel, depuis, choices)
+    parts = []
+    for m in KPI_METRICS:
+        if m.change_words is None or k.get(m.key) is None:
+            continue
+        value = k[m.key]
+        words = m.change_words
+        if m.aggregation == "count" and value <= 1:
+            words = words.removesuffix("s")  # « +1 lauréat »
+        parts.append(f"{_signed(m.format(value))} {words}")
     return f"{', '.join(parts)} depuis le {fmt.date_fr(depuis)}"

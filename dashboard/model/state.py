@@ -7,10 +7,12 @@ reported (in French) so the page can say which were ignored.
 """
 from __future__ import annotations
 
-from dataclasses import fields, make_dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date
 from typing import Iterable, Mapping
 from urllib.parse import parse_qsl, urlencode
+
+from geodata.schema import PHASES
 
 from dashboard.model.catalog import CONTROLS, FEATURES, METRIC_BY_KEY, PARAMETERS, spec_of
 
@@ -178,55 +180,96 @@ def _parse(cls, values: Mapping[str, Iterable], choices: Choices) -> tuple[objec
     return cls(**kw), ignored
 
 
-def _from_query(cls, query, choices: Choices):
-    """Parse a query string (``"?a=1&b=2"``) or a mapping of lists.
+@dataclass(frozen=True)
+class ViewState:
+    """The view: one field per URL parameter of :data:`dashboard.model.catalog.PARAMETERS`, in the
+    catalog's order, with the same defaults (``tests/model/test_state.py`` checks they agree)."""
 
-    Returns
-    -------
-    (ViewState, list of French messages about ignored parameters)
-    """
-    if isinstance(query, str):
-        q = query[1:] if query.startswith("?") else query
-        pairs = parse_qsl(q[:MAX_QUERY_LENGTH], keep_blank_values=False)
-    elif isinstance(query, Mapping):
-        pairs = []
-        for k, v in query.items():
-            vals = v if isinstance(v, (list, tuple)) else [v]
-            pairs += [(k, x) for x in vals]
-    else:
-        return cls(), ["paramètres illisibles ignorés"]
-    grouped: dict[str, list[str]] = {}
-    for k, v in pairs:
-        grouped.setdefault(str(k), []).append(str(v))
-    return cls.from_values(grouped, choices)
+    region: str | None = None
+    departement: str | None = None
+    filiere: tuple = ()
+    mesure: tuple = ()
+    taille: tuple = ()
+    volet: tuple = ()
+    zone: str | None = None
+    ti: str | None = None
+    phase: str = PHASES[0]
+    niveau: str = "epci"
+    indicateur: str = "laureats"
+    par_hab: bool = False
+    territoire: str | None = None
+    comparer: str | None = None
+    debut: str | None = None
+    fin: str | None = None
+    depuis: str | None = None
+    embed: bool = False
 
+    @classmethod
+    def from_query(cls, query, choices: Choices) -> tuple["ViewState", list[str]]:
+        """Parse a query string (``"?a=1&b=2"``) or a mapping of lists.
 
-def _to_pairs(self, include_embed: bool = True) -> list[tuple[str, str]]:
-    """Non-default values as (name, value) pairs, in a stable order."""
-    default = type(self)()
-    pairs: list[tuple[str, str]] = []
-    for f in fields(self):
-        if f.name == "embed" and not include_embed:
-            continue
-        v = getattr(self, f.name)
-        if v == getattr(default, f.name):
-            continue
-        if isinstance(v, tuple):
-            pairs += [(f.name, x) for x in v]
-        elif isinstance(v, bool):
-            pairs.append((f.name, "1"))
+        Returns
+        -------
+        (ViewState, list of French messages about ignored parameters)
+        """
+        if isinstance(query, str):
+            q = query[1:] if query.startswith("?") else query
+            pairs = parse_qsl(q[:MAX_QUERY_LENGTH], keep_blank_values=False)
+        elif isinstance(query, Mapping):
+            pairs = []
+            for k, v in query.items():
+                vals = v if isinstance(v, (list, tuple)) else [v]
+                pairs += [(k, x) for x in vals]
         else:
-            pairs.append((f.name, str(v)))
-    return pairs
+            return cls(), ["paramètres illisibles ignorés"]
+        grouped: dict[str, list[str]] = {}
+        for k, v in pairs:
+            grouped.setdefault(str(k), []).append(str(v))
+        return cls.from_values(grouped, choices)
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, Iterable], choices: Choices) -> tuple["ViewState", list[str]]:
+        """Validate a mapping of parameter name → list of values (see :func:`_parse`)."""
+        return _parse(cls, values, choices)
+
+    def to_pairs(self, include_embed: bool = True) -> list[tuple[str, str]]:
+        """Non-default values as (name, value) pairs, in a stable order."""
+        default = type(self)()
+        pairs: list[tuple[str, str]] = []
+        for f in fields(self):
+            if f.name == "embed" and not include_embed:
+                continue
+            v = getattr(self, f.name)
+            if v == getattr(default, f.name):
+                continue
+            if isinstance(v, tuple):
+                pairs += [(f.name, x) for x in v]
+            elif isinstance(v, bool):
+                pairs.append((f.name, "1"))
+            else:
+                pairs.append((f.name, str(v)))
+        return pairs
+
+    def to_query(self, include_embed: bool = True) -> str:
+        """``"?region=27&zone=afr"`` (empty string for the default view)."""
+        pairs = self.to_pairs(include_embed)
+        return "?" + urlencode(pairs) if pairs else ""
+
+    def with_(self, **changes) -> "ViewState":
+        return replace(self, **changes)
+
+    @property
+    def metric(self):
+        """The map's indicator (:class:`~dashboard.model.catalog.MetricSpec`)."""
+        return METRIC_BY_KEY[self.indicateur]
+
+    @property
+    def amount_metric(self) -> bool:
+        return METRIC_BY_KEY[self.indicateur].requires == "amounts"
 
 
-def _to_query(self, include_embed: bool = True) -> str:
-    """``"?region=27&zone=afr"`` (empty string for the default view)."""
-    pairs = self.to_pairs(include_embed)
-    return "?" + urlencode(pairs) if pairs else ""
-
-
-def _field_default(spec, name):
+def field_default(spec, name):
+    """Default of a state field, as the catalog declares it."""
     if spec.kind == "multi":
         return ()
     if spec.kind == "flag":
@@ -234,22 +277,14 @@ def _field_default(spec, name):
     return spec.default
 
 
-ViewState = make_dataclass(
-    "ViewState",
-    [(name, object, _field_default(spec, name)) for spec in PARAMETERS for name in spec.params],
-    frozen=True,
-    namespace={
-        "__doc__": "The view: one field per URL parameter of :data:`dashboard.model.catalog.PARAMETERS`.",
-        "from_query": classmethod(_from_query),
-        "from_values": classmethod(_parse),
-        "to_pairs": _to_pairs,
-        "to_query": _to_query,
-        "with_": lambda self, **changes: replace(self, **changes),
-        "metric": property(lambda self: METRIC_BY_KEY[self.indicateur]),
-        "amount_metric": property(lambda self: METRIC_BY_KEY[self.indicateur].requires == "amounts"),
-    },
-)
-ViewState.__module__ = __name__
+_NO_CHOICES = Choices()  # the embed flag needs no value from the data
+
+
+def embed_requested(query: str) -> bool:
+    """Does the page's query string ask for the embed view? The view's own parser decides (last value,
+    ``1``/``true`` as written): the response headers and the layout cannot disagree."""
+    return ViewState.from_query(query, _NO_CHOICES)[0].embed
+
 
 #: Fields set by the filter panel's controls.
 FILTER_NAMES = tuple(name for spec in CONTROLS for name in spec.params)

@@ -18,7 +18,8 @@ from dashboard.model.palette import COLOR_IN_TI, COLOR_OUT_TI
 from dashboard.views.map_figure import map_figure
 from dashboard.views.fiche import card_scope
 from dashboard.views.map_overlays import add_commune_marker, add_zone_layer, places_source
-from dashboard.views.layout import GRAPH_CONFIG, KPI_LABELS, kpi_titles, kpi_values, summary
+from dashboard.model.kpi_text import KPI_LABELS, kpi_titles, kpi_values
+from dashboard.views.layout import GRAPH_CONFIG, summary
 from dashboard.views.page_frame import EMBED_CODE, map_box
 from dashboard.model.since import since_text
 from dashboard.model.state import ViewState
@@ -78,7 +79,7 @@ def embed_page(ctx: DataContext, state: ViewState, ignored: list[str]):
         html.P(summary(ctx, state, len(sel)), id=ids.SUMMARY, className="visually-hidden",
                **{"aria-live": "polite"}),
         # the change since ``depuis`` (written by the same callback as the KPI cards), for screen readers
-        html.Div(since_text(cards, state.depuis, ctx.has_amounts), id=ids.KPI_SINCE, className="visually-hidden"),
+        html.Div(since_text(cards, state.depuis, ctx.choices), id=ids.KPI_SINCE, className="visually-hidden"),
         html.Div(scope, id=ids.KPI_SCOPE, className="visually-hidden"),
     ])
 

@@ -12,6 +12,8 @@ from geodata.schema import PHASES, ti_id_column, ti_nom_column
 
 from dashboard.model import fmt
 from dashboard.model.catalog import KPI_METRICS, METRICS
+from dashboard.model.export_formats import EXPORT_BY_KIND
+from dashboard.views import ids
 from dashboard.views.compare import compare_control
 from dashboard.model.data import DataContext, aggregate, filter_laureates, kpis, territories_in_scope, territory_key
 from dashboard.model.state import ViewState
@@ -36,6 +38,7 @@ GLOSSARY = {
     "n.d.": "non disponible : le fichier des lauréats ne donne pas cette valeur",
     "TI": "Territoire d'industrie, programme de l'État pour l'industrie dans les territoires",
 }
+FICHE_PDF = EXPORT_BY_KIND["fiche.pdf"]
 
 
 @dataclass(frozen=True)
@@ -255,7 +258,11 @@ def fiche(ctx: DataContext, state: ViewState, terr: Territory, suffix: str = "")
     ti_lines = [html.Li(f"{ph} : " + (", ".join(names) if names else "hors Territoire d'industrie"))
                 for ph, names in membership.items()] or [html.Li("Listes des Territoires d'industrie absentes.")]
     region = ctx.regions.get(terr.code_region, "") if terr.code_region else ""
+    pdf_query = state.with_(territoire=terr.code, comparer=None).to_query(include_embed=False)
     return html.Section(className="fiche", **{"aria-label": f"Fiche {terr.nom}"}, children=[
+        html.A("Fiche PDF", id=f"{ids.FICHE_PDF}{suffix}", href=ctx.urls.page(FICHE_PDF.path, pdf_query),
+               className="btn btn-sm btn-outline-primary float-end", download="fiche-territoire-industrie.pdf",
+               title=f"Fiche imprimable de {terr.nom} (PDF, deux pages A4)"),
         html.H3(terr.nom, className="h5 mb-0"),
         html.Div([*kind, f" · {region} · {fmt.integer(terr.population)} habitants"], className="text-muted small"),
         html.Details([html.Summary(f"Membres : {members_label}", className="small"),

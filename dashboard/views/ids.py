@@ -1,5 +1,7 @@
 """Component ids, shared by the layout, the callbacks and the browser tests."""
 from dashboard.model.catalog import KPI_METRICS
+from dashboard.model.export_formats import BUTTONS
+from dashboard.model.state import FILTER_NAMES
 
 URL = "url"
 MAP = "carte"
@@ -26,6 +28,11 @@ def filter_id(name: str) -> dict:
     """Pattern-matching id of a filter control (``{"type": "filtre", "name": name}``)."""
     return {"type": FILTER_TYPE, "name": name}
 
+
+#: The values each wildcard key of a pattern-matching id may take, by the id's ``type``: the callback
+#: guard (:mod:`dashboard.callback_guard`) refuses any other (a forged ``name`` is a 400, not a 500).
+PATTERN_VALUES = {FILTER_TYPE: {"name": frozenset(FILTER_NAMES)}}
+
 SEARCH = "recherche"
 FICHE = "fiche"
 RANKING = "classement"
@@ -33,9 +40,8 @@ REGIONS = "tableau-regions"
 TIME = "graphique-mois"
 BAROMETRE = "carte-barometre"
 BAROMETRE_MONTH = "mois-barometre"
-EXPORT_CSV = "export-csv"
-EXPORT_GEOJSON = "export-geojson"
-EXPORT_XLSX = "export-xlsx"
-EXPORT_PPTX = "export-pptx"
+#: Export buttons: ``export-<kind>`` of each format with a button (:data:`dashboard.model.export_formats.BUTTONS`).
+EXPORT_BUTTONS = tuple(f.element_id for f in BUTTONS)
+FICHE_PDF = "fiche-pdf"  # the fiche's « Fiche PDF » link (suffixed -1/-2 when two fiches are compared)
 SLIDE = "export-diapositive"
 TABS = "onglets"

@@ -7,8 +7,12 @@ import settings as project_settings
 
 from dash import html
 
+from geodata.read.laureates import QUARANTINE_REASONS
+from geodata.schema import ALL_MEASURES, TI_FUND
+
 from dashboard.model import fmt
-from dashboard.views.page_frame import INFO_PAGES, MAIN_ID
+from dashboard.model.catalog import SCOPE_COLUMN
+from dashboard.views.page_frame import CHANGES_EXPORT, INFO_PAGES, MAIN_ID, NEWS_ANCHOR, QUARANTINE_EXPORT
 
 PUBLISHER_ENV = "TI_EDITEUR"
 
@@ -129,7 +133,123 @@ def _site_map(ctx):
     ]
 
 
-_BUILDERS = {"a-propos": _about, "accessibilite": _accessibility, "mentions-legales": _legal,
+#: Rows of a report listed on the page (the CSV download has them all).
+MAX_LISTED = 300
+
+
+def _table(caption: str, headers: list[str], rows: list[list], numeric=()) -> html.Div:
+    """A small accessible table (caption, column headers, first cell as row header)."""
+    def cell(i, v):
+        cls = "text-end text-nowrap" if i in numeric else None
+        return html.Th(v, scope="row", className=cls) if i == 0 else html.Td(v, className=cls)
+    return html.Div(className="table-responsive", children=html.Table(className="table table-sm small", children=[
+        html.Caption(caption, className="caption-top"),
+        html.Thead(html.Tr([html.Th(h, scope="col", className="text-end" if i in numeric else None)
+                            for i, h in enumerate(headers)])),
+        html.Tbody([html.Tr([cell(i, v) for i, v in enumerate(r)]) for r in rows])]))
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _download(text: str, route: str, filename: str):
+    return html.P(html.A(text, href=route, download=filename, className="fr-link"))
+
+
+def _validation_section(ctx):
+    v = ctx.manifest.get("validation")
+    if ctx.demonstration:
+        return _section("Contrôle du fichier des lauréats",
+                        "Les lauréats affichés sont un jeu de DÉMONSTRATION généré par notre code : aucun fichier "
+                        "n'a été contrôlé. Fournissez le fichier officiel de la DGE pour obtenir son rapport.")
+    if not v:
+        return _section("Contrôle du fichier des lauréats",
+                        "Ce lot de données a été construit par une version antérieure : il n'a pas de rapport de "
+                        "validation. Reconstruisez-le (python -m geodata build) pour l'obtenir.")
+    share = v["quarantaine"] / v["lignes_fichier"] if v["lignes_fichier"] else 0.0
+    intro = (f"Fichier « {v.get('fichier', '')} » (séparateur {v['separateur']}) : {fmt.integer(v['lignes_fichier'])} "
+             f"ligne(s) de données, {fmt.integer(v['chargees'])} chargée(s) sur la carte, "
+             f"{fmt.integer(v['quarantaine'])} mise(s) en quarantaine ({fmt.percent(share)}). Une ligne dont une "
+             "cellule est invalide (identifiant, commune introuvable, point hors de France, nombre invraisemblable, "
+             "date hors de la période) est écartée de la carte et listée ici ; au-delà de "
+             f"{fmt.percent(v['part_max'])} de lignes en quarantaine, le fichier est refusé et la carte garde les "
+             "données précédentes. Les défauts connus du fichier publié sont corrigés au chargement : SIRET à 14 "
+             "chiffres dans la colonne « siren » (le SIREN en est tiré, le SIRET conservé), suffixes « .0 », codes "
+             "de département (« 971.0 »), noms de région en majuscules ou sans accents, entités HTML "
+             "(« d&#39;essai ») décodées une fois.")
+    q = ctx.quarantine_report
+    body = [intro]
+    if v["quarantaine"]:
+        body.append(_table("Lignes en quarantaine par motif", ["Motif", "Lignes"],
+                           [[_capital(QUARANTINE_REASONS.get(k, k)), fmt.integer(n)] for k, n in v["par_motif"].items()],
+                           numeric=(1,)))
+        if q is not None:
+            shown = q.head(MAX_LISTED)
+            body.append(_table(
+                "Lignes en quarantaine" + (f" ({MAX_LISTED} premières ; toutes dans le CSV)" if len(q) > MAX_LISTED
+                                           else ""),
+                ["Ligne", "Colonne", "Valeur", "Raison"],
+                [[r.ligne, r.colonne, r.valeur, r.raison] for r in shown.itertuples(index=False)], numeric=(0,)))
+    if q is not None:
+        body.append(_download("Télécharger le rapport de validation (CSV)", QUARANTINE_EXPORT,
+                              "rapport-validation-laureats.csv"))
+    return _section("Contrôle du fichier des lauréats", *body)
+
+
+def _scope_section(ctx):
+    n_all = len(ctx.laureats)
+    measures = ctx.laureats["mesure"].nunique()
+    if not ctx.scope_restricted:
+        return _section("Périmètre", f"Toutes les lignes chargées sont affichées ({fmt.integer(n_all)} lauréats, "
+                                     f"{fmt.integer(measures)} mesure(s)).")
+    n_fund = int(ctx.laureats[SCOPE_COLUMN].sum())
+    return _section(
+        "Périmètre",
+        f"Le fichier compte {fmt.integer(n_all)} lauréats de {fmt.integer(measures)} mesures de France Relance. La "
+        f"carte, les chiffres clés, le classement, les fiches, les exports et le dossier de comité montrent par "
+        f"défaut le {TI_FUND.label} : {fmt.integer(n_fund)} lauréats. Le filtre « Mesure » (valeur « Toutes les "
+        "mesures », ou l'adresse ?mesure=toutes) montre toutes les mesures. Les chiffres publiés (brochure ANCT) "
+        "ne sont comparés qu'au fonds Territoires d'industrie.",
+        html.P(html.A("Voir toutes les mesures sur la carte", href=f"./?mesure={ALL_MEASURES}", className="fr-link")))
+
+
+def _news_section(ctx):
+    c = ctx.manifest.get("changements")
+    title = "Nouveautés du fichier"
+    if not c:
+        text = ("Pas de fichier précédent : les nouveautés s'afficheront à la prochaine mise à jour du fichier des "
+                "lauréats (la carte garde un historique des fichiers précédents)." if not ctx.demonstration else
+                "Sans objet pour le jeu de démonstration.")
+        return html.Section(id=NEWS_ANCHOR, children=[html.H2(title, className="fr-h4 mt-4"), html.P(text)])
+    prev = c["precedent"]
+    body = [html.P(f"Depuis le fichier précédent (données arrêtées au {fmt.date_fr(prev['donnees_arretees_au'])}, "
+                   f"lot du {fmt.date_fr(prev['date_construction'])}) : {fmt.integer(c['ajoutes'])} lauréat(s) "
+                   f"ajouté(s), {fmt.integer(c['retires'])} retiré(s), {fmt.integer(c['modifies'])} modifié(s). "
+                   f"Un même lauréat d'un fichier à l'autre : même {c['cle']}."),
+            html.P(html.A("Voir sur la carte les lauréats depuis le fichier précédent",
+                          href=f"./?depuis={prev['donnees_arretees_au']}", className="fr-link"))]
+    ch = ctx.changes_report
+    if ch is not None and len(ch):
+        shown = ch.head(MAX_LISTED)
+        body.append(_table(
+            "Lauréats ajoutés, retirés ou modifiés" + (f" ({MAX_LISTED} premiers ; tous dans le CSV)"
+                                                       if len(ch) > MAX_LISTED else ""),
+            ["Entreprise", "Changement", "Mesure", "Commune", "Colonnes modifiées"],
+            [[r.entreprise, r.statut, r.mesure, r.nom_commune, r.colonnes_modifiees]
+             for r in shown.itertuples(index=False)]))
+        body.append(_download("Exporter les nouveautés (CSV)", CHANGES_EXPORT, "nouveautes-laureats.csv"))
+    return html.Section(id=NEWS_ANCHOR, children=[html.H2(title, className="fr-h4 mt-4"), *body])
+
+
+def _quality(ctx):
+    return [html.H1("Qualité des données", className="fr-h2"),
+            html.P("Ce que le contrôle du fichier officiel des lauréats a retenu et écarté, le périmètre affiché et ce "
+                   "qui a changé depuis le fichier précédent."),
+            _validation_section(ctx), _scope_section(ctx), _news_section(ctx)]
+
+
+_BUILDERS = {"a-propos": _about, "qualite-des-donnees": _quality, "accessibilite": _accessibility, "mentions-legales": _legal,
              "donnees-personnelles": _personal_data, "plan-du-site": _site_map}
 
 

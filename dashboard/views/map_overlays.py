@@ -10,7 +10,7 @@ filter is on, and the names of towns (préfectures, largest towns) by zoom.
   3 towns of 10 000 or more — drawn client-side above the map by
   ``assets/lieux.js`` (no map tiles, no font server, no external service).
 
-``register_layer_routes(app, ctx)`` adds the place-name route.
+The place names are served by :mod:`dashboard.web.routes` (``/geo/lieux.json``).
 """
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ import pandas as pd
 import plotly.graph_objects as go
 import shapely
 from dash import Patch
-from flask import Response, request
 
 from dashboard.model.catalog import ZONE_LABEL
 from dashboard.model.data import DataContext
@@ -161,36 +160,16 @@ def place_labels(ctx: DataContext) -> list[list]:
     return ctx.once("place_labels", make)
 
 
-def register_layer_routes(app, ctx: DataContext) -> None:
-    """``/geo/lieux.json`` under the app's prefix."""
-    server = app.server
-    if "ti_geo_lieux" in server.view_functions:
-        return
-    prefix = getattr(getattr(app, "config", None), "routes_pathname_prefix", None) or "/"
-    if not prefix.endswith("/"):
-        prefix += "/"
-
-    def _json(body: bytes, mimetype: str) -> Response:  # versioned URL: cached for good
-        resp = Response(body, status=200, mimetype=mimetype)
-        resp.headers["Cache-Control"] = ("public, max-age=31536000, immutable"
-                                         if request.args.get("v") == ctx.geo_version else "public, max-age=300")
-        return resp
-
-    encoded: dict = {}  # not ctx.once: place_labels already holds ctx.once's (non-reentrant) lock
-
-    def lieux():
-        if "body" not in encoded:
-            encoded["body"] = json.dumps(place_labels(ctx), ensure_ascii=False, separators=(",", ":")).encode()
-        return _json(encoded["body"], "application/json")
-
-    server.add_url_rule(f"{prefix}geo/lieux.json", "ti_geo_lieux", lieux, methods=["GET"])
+def place_labels_json(ctx: DataContext) -> bytes:
+    """``/geo/lieux.json``: the place names as compact JSON (served by :mod:`dashboard.web.routes`)."""
+    return json.dumps(place_labels(ctx), ensure_ascii=False, separators=(",", ":")).encode()
 
 
 PLACES_SOURCE = "source-lieux"
 
 
 def places_url(ctx: DataContext) -> str:
-    return f"geo/lieux.json?v={ctx.geo_version}"
+    return ctx.urls.page("geo/lieux.json", f"?v={ctx.geo_version}")
 
 
 def places_source(ctx: DataContext):

@@ -24,10 +24,16 @@ DRAWER_OPEN = "ouvrir-filtres"
 DRAWER_CLOSE = "fermer-filtres"
 SEARCH_ANCHOR = "recherche"  # the search dropdown (ids.SEARCH)
 FOOTER_ID = "pied-de-page"
+#: Route of the data-quality page and its anchors; the routes of its downloads.
+QUALITY_PAGE = "qualite-des-donnees"
+NEWS_ANCHOR = "nouveautes"
+QUARANTINE_EXPORT = "export.quarantaine.csv"
+CHANGES_EXPORT = "export.nouveautes.csv"
 
 #: Pages beside the map (route -> title), linked from the footer.
 INFO_PAGES = {
     "a-propos": "À propos et méthode",
+    "qualite-des-donnees": "Qualité des données",
     "accessibilite": "Accessibilité : partiellement conforme",
     "mentions-legales": "Mentions légales",
     "donnees-personnelles": "Données personnelles",

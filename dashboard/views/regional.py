@@ -18,6 +18,7 @@ from geodata.read.normalize import strip_accents
 from geodata.build.published import AS_OF, OUTRE_MER_REGIONS
 
 from dashboard.model import fmt
+from dashboard.model.catalog import SCOPE_COLUMN
 from dashboard.model.data import DataContext
 from dashboard.model.state import ViewState
 
@@ -32,12 +33,19 @@ COMPUTED_COLUMNS = ("laureats", "investissement_eur", "aide_eur", "emplois")
 PUBLISHED_COLUMNS = ("laureats_publies", "investissement_publie_eur", "aide_publiee_eur", "emplois_publies")
 TABLE_COLUMNS = ("code_region", "region", "niveau", "n_ti", *COMPUTED_COLUMNS, *PUBLISHED_COLUMNS)
 
-def published_applicable(ctx: DataContext) -> bool:
+def published_applicable(ctx: DataContext, state: ViewState | None = None) -> bool:
     """Should the published regional figures be shown beside the computed ones?
+
+    The published figures describe the TI fund only: with a file of several measures
+    (``ctx.scope_restricted``) they are compared with the fund's laureates alone, so a
+    view of other measures (``mesure=toutes``, or a measure that is not the fund) has none,
+    and the 2021 date test looks at the fund's rows.
 
     Parameters
     ----------
     ctx : DataContext
+    state : ViewState, optional
+        The view (its ``mesure``); None: the default view.
 
     Returns
     -------
@@ -51,7 +59,11 @@ def published_applicable(ctx: DataContext) -> bool:
         return False
     if ctx.demonstration:
         return True
-    dates = ctx.laureats["date"].dropna()
+    chosen = set(state.mesure) if state is not None else set()
+    if ctx.scope_restricted and chosen and not chosen <= set(ctx.fund_measures):
+        return False
+    lau = ctx.laureats[ctx.laureats[SCOPE_COLUMN]] if ctx.scope_restricted else ctx.laureats
+    dates = lau["date"].dropna()
     return bool(len(dates)) and bool((dates.astype(str).str.slice(0, 10) < PUBLISHED_BEFORE).all())
 
 
@@ -113,7 +125,7 @@ def regional_table_data(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -
         overseas region rows (published only as a group).
     """
     ti = _ti_counts(ctx, state.phase)
-    show_pub = published_applicable(ctx)
+    show_pub = published_applicable(ctx, state)
     pub = _published(ctx) if show_pub else None
     empty_pub = dict.fromkeys(PUBLISHED_COLUMNS)
     groups = dict(tuple(sel.groupby("code_region", sort=False))) if len(sel) else {}
@@ -197,7 +209,7 @@ def regional_table(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> htm
         published ones only when no filter is active.
     """
     df = regional_table_data(ctx, state, sel)
-    show_pub = published_applicable(ctx)
+    show_pub = published_applicable(ctx, state)
     metrics = [("laureats", "laureats_publies", "Lauréats", "int"),
                ("investissement_eur", "investissement_publie_eur", "Investissement", "eur"),
                ("aide_eur", "aide_publiee_eur", "Aide publique", "eur"),

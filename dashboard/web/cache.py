@@ -10,6 +10,9 @@ the process is bounded in bytes.
   With Redis (``REDIS_URL``) they are shared by every process; bound Redis with
   ``maxmemory`` and ``maxmemory-policy allkeys-lru``. Without Redis each process
   keeps a :class:`BytesLRU` of ``TI_EXPORT_CACHE_MO`` megabytes (default 64).
+* :class:`CircuitBreaker`: a Redis that fails or hangs (``TI_REDIS_TIMEOUT`` per call at most) is
+  left alone for ``TI_REDIS_PAUSE`` seconds, then tried again; meanwhile the process's own
+  :class:`BytesLRU` serves. Logged once per outage.
 * :func:`get_cache`: the app's shared Flask-Caching cache (Redis when ``REDIS_URL`` is set).
 """
 from __future__ import annotations
@@ -126,8 +129,59 @@ def _export_cache_bytes(environ=None) -> int:
     return int(settings.get("TI_EXPORT_CACHE_MO", environ) * 1024 * 1024)
 
 
+class CircuitBreaker:
+    """Whether to call the shared cache: not for ``pause`` seconds after a failure, then again.
+
+    The first failure of an outage is logged (a warning), the recovery too; failures of the
+    retries in between are not (one line per outage, not one per request).
+
+    Parameters
+    ----------
+    pause : float
+        Seconds the shared cache is bypassed after a failure (``TI_REDIS_PAUSE``).
+    clock : callable, optional
+        Monotonic clock in seconds (tests).
+    """
+
+    def __init__(self, pause: float, clock=time.monotonic):
+        self.pause = float(pause)
+        self._clock = clock
+        self._retry_at = 0.0
+        self._down = False
+        self._lock = threading.Lock()
+
+    @property
+    def down(self) -> bool:
+        """True from a failure to the next success."""
+        return self._down
+
+    def allows(self) -> bool:
+        """True when the shared cache may be called (no failure in the last ``pause`` seconds)."""
+        return self._clock() >= self._retry_at
+
+    def failed(self, exc: BaseException) -> None:
+        """Record a failure: the shared cache is bypassed for ``pause`` seconds."""
+        with self._lock:
+            first = not self._down
+            self._down = True
+            self._retry_at = self._clock() + self.pause
+        if first:
+            log.warning("Cache partagé indisponible (%s : %s) : exports servis par le cache du processus, "
+                        "nouvel essai toutes les %g s.", type(exc).__name__, exc, self.pause)
+
+    def succeeded(self) -> None:
+        """Record a success (ends an outage)."""
+        if self._down:
+            with self._lock:
+                was_down, self._down = self._down, False
+            if was_down:
+                log.warning("Cache partagé de nouveau disponible.")
+
+
 class ExportCache:
     """Export bodies, in the shared Redis cache when there is one, else in a :class:`BytesLRU`.
+
+    While the shared cache fails (see :class:`CircuitBreaker`), the :class:`BytesLRU` serves.
 
     Parameters
     ----------
@@ -135,11 +189,14 @@ class ExportCache:
         The app's shared cache, used only when it is Redis (values stored as bytes).
     max_bytes : int, optional
         Bound of the in-process cache (default: ``TI_EXPORT_CACHE_MO``).
+    breaker : CircuitBreaker, optional
+        Default: one pausing ``TI_REDIS_PAUSE`` seconds.
     """
 
-    def __init__(self, shared=None, max_bytes: int | None = None):
+    def __init__(self, shared=None, max_bytes: int | None = None, breaker: CircuitBreaker | None = None):
         self.shared = shared
         self.local = BytesLRU(_export_cache_bytes() if max_bytes is None else max_bytes, MAX_EXPORT_ENTRY_BYTES)
+        self.breaker = breaker or CircuitBreaker(settings.get("TI_REDIS_PAUSE"))
 
     def get_or_make(self, key: str, make) -> bytes:
         """The cached body of ``key``, or ``make()`` (then kept when small enough)."""
@@ -150,25 +207,27 @@ class ExportCache:
         return body
 
     def _get(self, key: str) -> bytes | None:
-        if self.shared is None:
+        if self.shared is None or not self.breaker.allows():
             return self.local.get(key)
         try:
             body = self.shared.get(key)
-        except Exception as exc:  # noqa: BLE001 (Redis down: computed without cache, logged)
-            log.warning("Cache partagé indisponible (%s) : export calculé sans cache.", type(exc).__name__)
-            return None
+        except Exception as exc:  # noqa: BLE001 (Redis down or hung: the process's cache, logged once)
+            self.breaker.failed(exc)
+            return self.local.get(key)
+        self.breaker.succeeded()
         return body if isinstance(body, bytes) else None
 
     def _set(self, key: str, body: bytes) -> None:
-        if self.shared is None:
+        if self.shared is None or not self.breaker.allows():
             self.local.set(key, body, EXPORT_TIMEOUT)
             return
         if len(body) > MAX_EXPORT_ENTRY_BYTES:
             return
         try:
             self.shared.set(key, body, timeout=EXPORT_TIMEOUT)
-        except Exception as exc:  # noqa: BLE001 (Redis down: served anyway, logged)
-            log.warning("Cache partagé indisponible (%s) : export non conservé.", type(exc).__name__)
+        except Exception as exc:  # noqa: BLE001 (Redis down or hung: the process's cache, logged once)
+            self.breaker.failed(exc)
+            self.local.set(key, body, EXPORT_TIMEOUT)
 
 
 # --------------------------------------------------------------------------- shared cache (Flask-Caching)
@@ -184,13 +243,23 @@ def cache_prefix(manifest) -> str:
     return "ti:" + hashlib.sha256(stamp.encode("utf-8")).hexdigest()[:12] + ":"
 
 
+def redis_options(environ=None) -> dict:
+    """Options of the Redis client: each call waits ``TI_REDIS_TIMEOUT`` seconds at most (connection,
+    then answer) and is not retried, so a hung Redis (stopped, not dead) costs a request little."""
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+    seconds = settings.get("TI_REDIS_TIMEOUT", environ)
+    return {"socket_timeout": seconds, "socket_connect_timeout": seconds, "retry": Retry(NoBackoff(), 0)}
+
+
 def _make_cache(server, redis_url: str | None, timeout: int, key_prefix: str):
     from flask_caching import Cache
     base = {"CACHE_DEFAULT_TIMEOUT": timeout, "CACHE_KEY_PREFIX": key_prefix, "CACHE_THRESHOLD": 2000}
     if redis_url:
         try:
             cache = Cache()
-            cache.init_app(server, {**base, "CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url})
+            cache.init_app(server, {**base, "CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url,
+                                    "CACHE_OPTIONS": redis_options()})
             # bytes or JSON in Redis, never pickles (a writable Redis must not mean code execution)
             server.extensions["cache"][cache].serializer = SafeRedisSerializer()
             return cache

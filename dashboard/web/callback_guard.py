@@ -6,13 +6,14 @@ import json
 import logging
 from typing import Mapping
 
+from dashboard.views.ids import PATTERN_VALUES
+
 log = logging.getLogger("dashboard.web.security")  # the security log (refusals, warnings)
 
 # Callback requests: limits of the structural check (far above what the page sends).
 MAX_OUTPUT_ID_LENGTH = 4000
 MAX_PATTERN_ITEMS = 1000
 MAX_CHANGED_PROPS = 1000
-MAX_WILDCARD_VALUE_LENGTH = 200
 _WILDCARDS = ("ALL", "MATCH", "ALLSMALLER")
 _MULTI_WILDCARDS = ("ALL", "ALLSMALLER")
 
@@ -32,8 +33,16 @@ def _base_prop(prop):
     return prop.split("@", 1)[0] if isinstance(prop, str) else prop
 
 
-def _check_entry(entry, spec: Mapping, where: str) -> str | None:
-    """Check one item of ``outputs``/``inputs``/``state`` against its spec; a message or None."""
+def _declared(value, values) -> bool:
+    """Is ``value`` one of ``values``, of the same type (``True == 1`` and ``1.0 == 1`` do not count)?"""
+    return any(type(value) is type(v) and value == v for v in values)
+
+
+def _check_entry(entry, spec: Mapping, where: str, pattern_values: Mapping = PATTERN_VALUES) -> str | None:
+    """Check one item of ``outputs``/``inputs``/``state`` against its spec; a message or None.
+
+    A wildcard key of a pattern-matching id takes only the values ``pattern_values`` declares
+    for the id's ``type`` (:data:`dashboard.ids.PATTERN_VALUES`)."""
     sid = _spec_id(spec.get("id"))
     prop = _base_prop(spec.get("property"))
     if not isinstance(sid, dict):
@@ -50,6 +59,7 @@ def _check_entry(entry, spec: Mapping, where: str) -> str | None:
         items = entry
     else:
         items = [entry]
+    allowed = pattern_values.get(sid.get("type"), {})
     for item in items:
         if not isinstance(item, dict) or _base_prop(item.get("property")) != prop:
             return f"{where} : composant inattendu"
@@ -58,8 +68,7 @@ def _check_entry(entry, spec: Mapping, where: str) -> str | None:
             return f"{where} : identifiant inattendu"
         for k, v in cid.items():
             if k in wild:
-                if not isinstance(v, (str, int, float, bool)) or (isinstance(v, str)
-                                                                 and len(v) > MAX_WILDCARD_VALUE_LENGTH):
+                if not _declared(v, allowed.get(k, ())):
                     return f"{where} : identifiant inattendu"
             elif v != sid[k]:
                 return f"{where} : identifiant inattendu"

@@ -17,8 +17,8 @@ from geodata.bundle import Bundle
 from dashboard.views import page_frame
 from dashboard.callbacks.view import register_callbacks
 from dashboard.model.data import DataContext
+from dashboard.model.urls import AppUrls
 from dashboard.views.embed import embed_page, register_embed_callbacks
-from dashboard.views.map_overlays import register_layer_routes
 from dashboard.views.layout import page
 from dashboard.views.info_pages import info_page
 from dashboard.web.routes import register_routes
@@ -87,7 +87,7 @@ def create_app(bundle: Bundle, **dash_kwargs) -> dash.Dash:
     )
     app._ti_context = ctx  # for tests and benchmarks only (the app's modules receive ctx); read-only
     # Absolute paths for geometry and exports: right whatever the page's own path.
-    ctx.url_prefix = app.config.requests_pathname_prefix or "/"
+    ctx.urls = AppUrls.of(app)
 
     @functools.lru_cache(maxsize=256)
     def cached_page(state: ViewState, ignored: tuple):
@@ -120,10 +120,10 @@ def create_app(bundle: Bundle, **dash_kwargs) -> dash.Dash:
         raw = to_json(app.get_layout()).encode("utf-8")
         return raw, gzip.compress(raw, 6)
 
-    layout_path = (app.config.routes_pathname_prefix or "/") + "_dash-layout"
+    layout_path = ctx.urls.route("_dash-layout")
 
     def serve_layout_once():
-        if request.path != layout_path or request.method != "GET" or _page_path() in page_frame.INFO_PAGES:
+        if request.path != layout_path or request.method not in ("GET", "HEAD") or _page_path() in page_frame.INFO_PAGES:
             return None
         state, ignored = ViewState.from_query(_page_query(), ctx.choices)
         raw, gz = layout_body(state, tuple(ignored))
@@ -139,7 +139,6 @@ def create_app(bundle: Bundle, **dash_kwargs) -> dash.Dash:
     register_embed_callbacks(app)
     page_frame.register_shell_callbacks(app)
     register_routes(app, ctx)
-    register_layer_routes(app, ctx)
-    harden(app, manifest=ctx.manifest)
+    harden(app, manifest=ctx.manifest, rebuild_failure=ctx.rebuild_failure)
     app.server.before_request(serve_layout_once)  # after harden's checks
     return app

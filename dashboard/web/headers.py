@@ -17,6 +17,8 @@ from dash import _callback as _dash_callback
 from dash.fingerprint import check_fingerprint
 from flask import Response, request
 
+from dashboard.model.state import embed_requested
+
 LONG_CACHE = "public, max-age=31536000, immutable"
 NO_STORE = "no-store"
 REVALIDATE = "no-cache"
@@ -121,14 +123,11 @@ class ResponseHeaders:
         return self._csp_embed_value if embed else self._csp_value
 
     def is_embed_page(self, req) -> bool:
-        """True for the HTML page of the embed view (the only response another site may frame)."""
-        prefix = self.paths.prefix
-        if req.method != "GET" or not req.path.startswith(prefix) or req.path in self.paths.dash - {prefix}:
+        """True for the map page when its query asks for the embed view (the only page another site may
+        frame), decided by the view's own parser (:func:`dashboard.model.state.embed_requested`), for GET and HEAD."""
+        if req.method not in ("GET", "HEAD") or req.path != self.paths.prefix:
             return False
-        rest = req.path[len(prefix):]
-        if rest.startswith(("_", "assets/", "api/", "geo/", "export.")) or rest == "healthz":
-            return False
-        return req.args.get("embed", "").strip().lower() in ("1", "true")
+        return embed_requested(req.query_string.decode("utf-8", errors="replace"))
 
     # ---------------------------------------------------------------- caching
     def is_fingerprinted(self, path: str, args) -> bool:
@@ -157,19 +156,21 @@ class ResponseHeaders:
 
     def compression_key(self, req) -> str:
         """``static:`` for responses whose bytes are fixed for the life of the process
-        (fingerprinted component files, versioned map geometry), ``nocache:`` otherwise."""
+        (fingerprinted component files, map geometry), ``nocache:`` otherwise."""
         if req.method != "GET":
             return "nocache:"
         if req.path.startswith(self.paths.suites) and self.is_fingerprinted(req.path, req.args):
             return "static:" + req.full_path
-        if req.path.startswith(self.paths.geo) and req.path.endswith(".geojson") and "v" in req.args:
-            return "static:" + req.full_path
+        if req.path.startswith(self.paths.geo):
+            # map geometry: fixed bytes per path, whatever the query (a 304 is answered after compression)
+            return "static:" + req.path
         return "nocache:"
 
     def after_request(self, response: Response) -> Response:
         h = response.headers
         try:
-            embed = self.is_embed_page(request) and response.mimetype == "text/html"
+            embed = (response.status_code == 200 and response.mimetype == "text/html"
+                     and self.is_embed_page(request))
         except RuntimeError:  # outside a request
             embed = False
         h["Content-Security-Policy"] = self.csp(embed)

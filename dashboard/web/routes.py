@@ -1,15 +1,22 @@
-"""Server routes beside the Dash page: place search and exports of the view.
+"""Server routes beside the Dash page: place search, map geometry and the exports of the view.
 
 ``register_routes(app, ctx)`` adds, under the app's ``routes_pathname_prefix``
 (``/`` by default):
 
 - ``GET /geo/<epci|ti-2019-2022|ti-2023-2027>.geojson`` -> map geometry (cached by the browser);
+- ``GET /geo/lieux.json`` -> place names drawn over the map;
 - ``GET /api/recherche?q=…&limite=…&phase=…`` -> ``{"q": …, "resultats": […]}``;
-- ``GET /export.csv?<query of the page>``, ``GET /export.geojson?<query>`` and ``GET /export.xlsx?<query>``:
-  exactly ``filter_laureates(ctx.laureats, ViewState.from_query(query, ctx.choices)[0])``;
-  ``GET /export.csv.meta?<query>``: the CSV's metadata (sources, date, filters) as plain text;
-- ``GET /export.pptx?<query>``: the committee deck of the view (:mod:`dashboard.exports.deck`);
-- ``GET /export.png?<query>``: the 16:9 slide image of the map (:func:`dashboard.exports.static_map.render_map`).
+- ``GET /export.<kind>?<query of the page>`` for every format of
+  :data:`dashboard.model.export_formats.EXPORTS` (CSV, GeoJSON, XLSX, committee deck with its
+  ``comite=AAAA-MM-JJ``, slide image, the CSV's metadata; the printable fiche at ``/fiche.pdf``):
+  the rows are exactly ``filter_laureates(ctx.laureats, ViewState.from_query(query)[0])``;
+- ``GET /export.quarantaine.csv``: the validation report of the official laureates file (rows in quarantine);
+- ``GET /export.nouveautes.csv``: laureates added, removed or modified since the previous file.
+
+Heavy exports (formats with ``heavy=True``: deck, slide image, workbook) are computed at most
+``TI_EXPORTS_LOURDS`` at a time per process (:class:`HeavyExportSlots`); beyond that, and unless the
+body is cached, the answer is at once a 503 with ``Retry-After`` and a French message, so that they
+never hold every request thread.
 
 Unknown or malformed parameters never cause an error: they are ignored and
 summarised (percent-encoded) in the ``X-Parametres-Ignores`` header.
@@ -17,32 +24,78 @@ summarised (percent-encoded) in the ``X-Parametres-Ignores`` header.
 from __future__ import annotations
 
 import functools
+import importlib
 import json
+import threading
+from contextlib import contextmanager, nullcontext
 from datetime import date
 from urllib.parse import quote
 
 from flask import Response, request
 
+import settings
 from dashboard.web.cache import ExportCache, get_cache
-from dashboard.model.data import filter_laureates, row_state
-from dashboard.exports.tables import export_rows, metadata_text, to_csv_text, to_geojson
-from dashboard.exports.xlsx import XLSX_MIMETYPE, to_xlsx_bytes
-from dashboard.model.search import MAX_QUERY_LENGTH, SearchIndex, clamp_limit
+from dashboard.model.data import row_state
+from dashboard.model.export_formats import EXPORT_BY_KIND, EXPORTS, ExportFormat, ExportUnavailable
+from dashboard.model.urls import AppUrls
+from dashboard.views.map_overlays import place_labels_json
+from dashboard.model.search import MAX_QUERY_LENGTH, clamp_limit
 from dashboard.model.state import ViewState
+from dashboard.views.page_frame import CHANGES_EXPORT, QUARANTINE_EXPORT
+from dashboard.web.errors import error_response
 
-CSV_FILENAME = "laureats-territoires-industrie.csv"
-GEOJSON_FILENAME = "laureats-territoires-industrie.geojson"
-XLSX_FILENAME = "laureats-territoires-industrie.xlsx"
-META_FILENAME = "laureats-territoires-industrie.csv.meta.txt"
-PPTX_FILENAME = "dossier-comite-territoires-industrie.pptx"
-PPTX_MIMETYPE = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
-PNG_FILENAME = "carte-territoires-industrie.png"
 IGNORED_HEADER = "X-Parametres-Ignores"
 MAX_IGNORED_SUMMARY = 400  # characters before percent-encoding
-ENDPOINTS = ("ti_api_recherche", "ti_export_csv", "ti_export_geojson", "ti_geo", "ti_export_xlsx",
-             "ti_export_csv_meta", "ti_export_pptx", "ti_export_png")
+SEARCH_ENDPOINT = "ti_api_recherche"
+GEO_ENDPOINT = "ti_geo"
+PLACES_ENDPOINT = "ti_geo_lieux"
+#: Reports of the bundle (not views: no query), downloadable as CSV: endpoint -> (path, file name).
+REPORTS = {"ti_rapport_quarantaine": (QUARANTINE_EXPORT, "rapport-validation-laureats.csv"),
+           "ti_rapport_nouveautes": (CHANGES_EXPORT, "nouveautes-laureats.csv")}
+#: Every endpoint this module registers (the exports' from the registry).
+ENDPOINTS = (SEARCH_ENDPOINT, GEO_ENDPOINT, PLACES_ENDPOINT, *(f.endpoint for f in EXPORTS), *REPORTS)
 GEO_NAMES = ("epci", "ti-2019-2022", "ti-2023-2027")
 EXPORT_CACHE_KEY = "ti_export_cache"
+#: Seconds a client is told to wait (``Retry-After``) when every heavy-export slot is taken.
+BUSY_RETRY_AFTER = 5
+BUSY_MESSAGE = ("Trop d'exports lourds (dossier de comité, image, classeur) sont en cours sur ce serveur : "
+                f"réessayez dans {BUSY_RETRY_AFTER} secondes.")
+
+
+class ExportsBusy(Exception):
+    """Every heavy-export slot of this process is taken (answered 503 with ``Retry-After``)."""
+
+
+class HeavyExportSlots:
+    """At most ``size`` heavy exports computed at a time in this process; never waits for a slot.
+
+    Parameters
+    ----------
+    size : int
+        Number of slots (``TI_EXPORTS_LOURDS``).
+    """
+
+    def __init__(self, size: int):
+        self.size = int(size)
+        self._semaphore = threading.BoundedSemaphore(self.size)
+
+    @contextmanager
+    def hold(self):
+        """Hold a slot for the block; raise :class:`ExportsBusy` at once when none is free."""
+        if not self._semaphore.acquire(blocking=False):
+            raise ExportsBusy()
+        try:
+            yield
+        finally:
+            self._semaphore.release()
+
+
+def busy_response(_exc: ExportsBusy):
+    """503 in French, ``Retry-After``, never cached: the client may try again shortly."""
+    resp = error_response(503, BUSY_MESSAGE)
+    resp.headers["Retry-After"] = str(BUSY_RETRY_AFTER)
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
 
 
 def _query_string() -> str:
@@ -53,6 +106,25 @@ def _query_string() -> str:
 def view_state_from_request(ctx) -> tuple[ViewState, list[str]]:
     """The view state of the current request, parsed exactly as the page does."""
     return ViewState.from_query(_query_string(), ctx.choices)
+
+
+def request_options(fmt: ExportFormat, urls, ignored: list[str]) -> tuple[tuple[str, str], ...]:
+    """The builder's options of ``fmt`` from the current request (``site_url``: the page's absolute
+    address; ``comite``: an ISO date, a bad one is reported in ``ignored``), as sorted pairs."""
+    out = {}
+    if "site_url" in fmt.options:
+        out["site_url"] = request.host_url.rstrip("/") + urls.requests_prefix
+    raw = request.args.get("comite") if "comite" in fmt.options else None
+    if raw:
+        try:
+            day = date.fromisoformat(raw) if len(raw) == 10 else None
+        except ValueError:
+            day = None
+        if day is None:
+            ignored.append(f"« comite={raw[:40]} » ignoré (date attendue AAAA-MM-JJ)")
+        else:
+            out["comite"] = day.isoformat()
+    return tuple(sorted(out.items()))
 
 
 def ignored_summary(messages: list[str]) -> str:
@@ -90,106 +162,124 @@ def register_routes(app, ctx) -> None:
     server = app.server
     if all(e in server.view_functions for e in ENDPOINTS):
         return
-    prefix = getattr(getattr(app, "config", None), "routes_pathname_prefix", None) or "/"
-    if not prefix.endswith("/"):
-        prefix += "/"
-
-    def index() -> SearchIndex:
-        return ctx.search_index
+    urls = AppUrls.of(app)
+    slots = HeavyExportSlots(settings.get("TI_EXPORTS_LOURDS"))
+    server.register_error_handler(ExportsBusy, busy_response)
 
     def recherche():
         q = request.args.get("q", "", type=str) or ""
         limit = clamp_limit(request.args.get("limite"))
         phase = request.args.get("phase", "", type=str)  # unknown phase: no preference
-        results = index().search(q, limit, phase) if len(q.strip()) <= MAX_QUERY_LENGTH else []
+        results = ctx.search_index.search(q, limit, phase) if len(q.strip()) <= MAX_QUERY_LENGTH else []
         body = json.dumps({"q": q[:MAX_QUERY_LENGTH], "resultats": results}, ensure_ascii=False, allow_nan=False)
         resp = Response(body, status=200, mimetype="application/json")
         resp.headers["X-Content-Type-Options"] = "nosniff"
         return resp
 
-    def export_csv():
-        state, ignored = view_state_from_request(ctx)
-        resp = _attachment(csv_body(state), "text/csv", CSV_FILENAME, ignored)
-        # where the metadata lives (the CSV itself holds only the header and the rows)
-        resp.headers["Link"] = f'<export.csv.meta{state.to_query(include_embed=False)}>; rel="describedby"'
-        return resp
-
-    def export_geojson():
-        state, ignored = view_state_from_request(ctx)
-        return _attachment(geojson_body(state), "application/geo+json", GEOJSON_FILENAME, ignored)
-
-    def export_xlsx():
-        state, ignored = view_state_from_request(ctx)
-        # the workbook names the whole view (its address) beside the rows: keyed on the whole state
-        body = cached("xlsx", state, lambda: to_xlsx_bytes(ctx, state))
-        return _attachment(body, XLSX_MIMETYPE, XLSX_FILENAME, ignored)
-
-    def export_csv_meta():
-        state, ignored = view_state_from_request(ctx)
-        body = cached("csv.meta", state, lambda: metadata_text(ctx, state, len(export_rows(ctx, state))).encode())
-        return _attachment(body, "text/plain", META_FILENAME, ignored)
-
-    # Decks and images (0.3-0.7 MB each) are not put in the shared cache: a few per process, the last ones asked.
-    @functools.lru_cache(maxsize=8)
-    def deck_body(state: ViewState, day: str) -> bytes:  # the deck prints the day it was made
-        from dashboard.exports.deck import deck_bytes  # matplotlib and python-pptx load on the first deck only
-        return deck_bytes(ctx, state)
-
-    @functools.lru_cache(maxsize=8)
-    def png_body(state: ViewState) -> bytes:
-        from dashboard.exports.static_map import render_map  # matplotlib loads on the first image only
-        return render_map(ctx, state, filter_laureates(ctx.laureats, state), slide=True)
-
-    def export_pptx():
-        state, ignored = view_state_from_request(ctx)
-        body = deck_body(state.with_(embed=False), date.today().isoformat())
-        return _attachment(body, PPTX_MIMETYPE, PPTX_FILENAME, ignored)
-
-    def export_png():
-        state, ignored = view_state_from_request(ctx)
-        return _attachment(png_body(state.with_(embed=False)), "image/png", PNG_FILENAME, ignored)
-
-    # Export bodies are pure functions of (data, rows selected): the state is first reduced to
-    # what selects rows (row_state), so parameters that do not change the rows (territoire,
-    # indicateur…) share one entry. Redis when REDIS_URL is set (every worker and machine),
-    # else an in-process cache bounded in bytes.
-    def cached(kind: str, state: ViewState, make) -> bytes:
+    # Export bodies are pure functions of (data, state). A ``rows_only`` format's state is first
+    # reduced to what selects rows (row_state), so parameters that do not change the rows
+    # (territoire, indicateur…) share one entry. ``shared``: Redis when REDIS_URL is set (every worker
+    # and machine), else an in-process cache bounded in bytes; ``process``: the last few bodies of
+    # each process (decks and images, 0.3-0.7 MB each, are not put in the shared cache).
+    def shared_cache() -> ExportCache:
         cache = server.extensions.get(EXPORT_CACHE_KEY)
         if cache is None:
             shared = get_cache(app)
             is_redis = type(server.extensions.get("cache", {}).get(shared)).__name__ == "RedisCache"
             cache = server.extensions.setdefault(EXPORT_CACHE_KEY, ExportCache(shared if is_redis else None))
-        key = f"export:{kind}:{ctx.geo_version}:{state.to_query(include_embed=False)}"
-        return cache.get_or_make(key, make)
+        return cache
 
-    def csv_body(state: ViewState) -> bytes:
-        state = row_state(state)
-        return cached("csv", state, lambda: to_csv_text(export_rows(ctx, state), ctx, state).encode("utf-8"))
+    def body_maker(fmt: ExportFormat):
+        module, _, name = fmt.builder.partition(":")
 
-    def geojson_body(state: ViewState) -> bytes:
-        state = row_state(state)
-        return cached("geojson", state, lambda: json.dumps(
-            to_geojson(export_rows(ctx, state), ctx, state), ensure_ascii=False, allow_nan=False,
-            separators=(",", ":")).encode("utf-8"))
+        def make(state: ViewState, day: str | None, options: tuple = ()) -> bytes:  # the day: formats printing it
+            # a heavy export takes its slot before the import: no request waits for another's import
+            with slots.hold() if fmt.heavy else nullcontext():
+                builder = getattr(importlib.import_module(module), name)  # heavy libraries load on first use
+                return builder(ctx, state, **dict(options))
 
-    def geo(name):
-        """Map geometry (GeoJSON), by fixed name only; versioned URL, cacheable for good."""
-        body = ctx.geo_bytes(name) if name in GEO_NAMES else None
-        if body is None:
-            return Response("Géométrie inconnue.", status=404, mimetype="text/plain")
-        resp = Response(body, status=200, mimetype="application/geo+json")
+        if fmt.cache == "process":
+            return functools.lru_cache(maxsize=8)(make)
+        if fmt.cache == "shared":
+            def cached(state: ViewState, day: str | None, options: tuple = ()) -> bytes:
+                key = (f"export:{fmt.kind}:{ctx.geo_version}:{day or ''}:{state.to_query(include_embed=False)}"
+                       + (f":{options}" if options else ""))
+                return shared_cache().get_or_make(key, lambda: make(state, day, options))
+            return cached
+        return make
+
+    def export_view(fmt: ExportFormat):
+        body = body_maker(fmt)
+
+        def view():
+            if "comite" in fmt.options:  # a parameter of the file, not of the view
+                state, ignored = ViewState.from_query(
+                    {k: request.args.getlist(k) for k in request.args if k != "comite"}, ctx.choices)
+            else:
+                state, ignored = view_state_from_request(ctx)
+            state = state.with_(embed=False)
+            key_state = row_state(state) if fmt.rows_only else state
+            options = request_options(fmt, urls, ignored)
+            try:
+                made = body(key_state, date.today().isoformat() if fmt.daily else None, options)
+            except ExportUnavailable as refusal:
+                resp = Response(str(refusal), status=404, mimetype="text/plain")
+                resp.headers["Content-Type"] = "text/plain; charset=utf-8"
+                return resp
+            resp = _attachment(made, fmt.mimetype, fmt.filename, ignored)
+            if fmt.described_by:  # where the metadata lives (the CSV itself holds only the header and the rows)
+                target = EXPORT_BY_KIND[fmt.described_by].path
+                resp.headers["Link"] = f'<{target}{state.to_query(include_embed=False)}>; rel="describedby"'
+            return resp
+        view.__name__ = fmt.endpoint
+        return view
+
+    def versioned(body: bytes, mimetype: str, name: str) -> Response:
+        """A body of the bundle: cacheable for good under its versioned URL, 5 minutes otherwise, then
+        revalidated by its ETag (``<version>-<name>``: a 304 without the body when unchanged)."""
+        resp = Response(body, status=200, mimetype=mimetype)
         if request.args.get("v") == ctx.geo_version:
             resp.headers["Cache-Control"] = "public, max-age=31536000, immutable"
         else:
             resp.headers["Cache-Control"] = "public, max-age=300"
         resp.headers["X-Content-Type-Options"] = "nosniff"
-        return resp
+        resp.set_etag(f"{ctx.geo_version}-{name}")
+        return resp.make_conditional(request)
 
-    server.add_url_rule(f"{prefix}geo/<name>.geojson", ENDPOINTS[3], geo, methods=["GET"])
-    server.add_url_rule(f"{prefix}api/recherche", ENDPOINTS[0], recherche, methods=["GET"])
-    server.add_url_rule(f"{prefix}export.csv", ENDPOINTS[1], export_csv, methods=["GET"])
-    server.add_url_rule(f"{prefix}export.geojson", ENDPOINTS[2], export_geojson, methods=["GET"])
-    server.add_url_rule(f"{prefix}export.xlsx", ENDPOINTS[4], export_xlsx, methods=["GET"])
-    server.add_url_rule(f"{prefix}export.csv.meta", ENDPOINTS[5], export_csv_meta, methods=["GET"])
-    server.add_url_rule(f"{prefix}export.pptx", ENDPOINTS[6], export_pptx, methods=["GET"])
-    server.add_url_rule(f"{prefix}export.png", ENDPOINTS[7], export_png, methods=["GET"])
+    def geo(name):
+        """Map geometry (GeoJSON), by fixed name only."""
+        body = ctx.geo_bytes(name) if name in GEO_NAMES else None
+        if body is None:
+            return error_response(404, f"Géométrie inconnue : attendu {', '.join(GEO_NAMES)} (.geojson).")
+        return versioned(body, "application/geo+json", name)
+
+    places: dict = {}  # encoded once (not ctx.once: place_labels already holds its non-reentrant lock)
+
+    def lieux():
+        """Place names drawn over the map (:func:`dashboard.views.map_overlays.place_labels`)."""
+        if "body" not in places:
+            places["body"] = place_labels_json(ctx)
+        return versioned(places["body"], "application/json", "lieux")
+
+    server.add_url_rule(urls.route("geo/<name>.geojson"), GEO_ENDPOINT, geo, methods=["GET"])
+    server.add_url_rule(urls.route("geo/lieux.json"), PLACES_ENDPOINT, lieux, methods=["GET"])
+    server.add_url_rule(urls.route("api/recherche"), SEARCH_ENDPOINT, recherche, methods=["GET"])
+    for fmt in EXPORTS:
+        server.add_url_rule(urls.route(fmt.path), fmt.endpoint, export_view(fmt), methods=["GET"])
+
+    def report(endpoint: str, frame, missing: str):
+        """A report of the bundle as CSV (``;``, UTF-8 with BOM: opens as is in a spreadsheet)."""
+        path, filename = REPORTS[endpoint]
+
+        def view():
+            table = frame()
+            if table is None:
+                return Response(missing, status=404, mimetype="text/plain")
+            return _attachment(table.to_csv(index=False, sep=";").encode("utf-8-sig"), "text/csv", filename, [])
+        view.__name__ = endpoint
+        server.add_url_rule(urls.route(path), endpoint, view, methods=["GET"])
+
+    report("ti_rapport_quarantaine", lambda: ctx.quarantine_report,
+           "Pas de rapport de validation : les lauréats ne viennent pas d'un fichier officiel contrôlé.")
+    report("ti_rapport_nouveautes", lambda: ctx.changes_report,
+           "Pas de nouveautés : aucun fichier officiel précédent dans ce lot de données.")

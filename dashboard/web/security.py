@@ -9,11 +9,13 @@ once at the end of :func:`dashboard.create_app`, wires the web layer's modules:
 * :mod:`dashboard.web.dash_patches` — dev tools and Dash's MCP endpoint off unless asked;
 * :mod:`dashboard.web.cache` — the shared cache (:func:`get_cache`; Redis when ``REDIS_URL`` is set);
 
-plus a request size limit (413 beyond ``TI_MAX_CONTENT_LENGTH``). Its settings
+plus a request size limit (413 beyond ``TI_MAX_CONTENT_LENGTH``, chunked bodies included), no source
+maps and no ``/_reload-hash`` in production (the app's 404). Its settings
 (:class:`SecuritySettings`) are read from the environment through :mod:`settings`.
 """
 from __future__ import annotations
 
+import io
 import logging
 import re
 from dataclasses import dataclass
@@ -124,6 +126,49 @@ class SecuritySettings:
         return ("'self'", *self.embed_origins) if self.embed_origins else ("*",)
 
 
+# --------------------------------------------------------------------------- chunked bodies
+#: Keys of the WSGI environ (request data, not environment variables).
+_CONTENT_LENGTH, _TRANSFER_ENCODING = "CONTENT_LENGTH", "HTTP_TRANSFER_ENCODING"
+_INPUT, _INPUT_TERMINATED = "wsgi.input", "wsgi.input_terminated"
+
+
+class ChunkedBodyLimit:
+    """WSGI middleware: a request body sent without ``Content-Length`` (``Transfer-Encoding: chunked``)
+    is read here, up to one byte past the limit, and handed on with its length.
+
+    Werkzeug otherwise cuts such a body silently at ``MAX_CONTENT_LENGTH`` (a cut JSON body was a 400);
+    with its length known, a body over the limit is a 413 like a declared one.
+
+    Parameters
+    ----------
+    wsgi_app : callable
+        The Flask server's WSGI application.
+    limit : callable
+        Returns the largest body in bytes (read at each request: ``MAX_CONTENT_LENGTH``), or None.
+    """
+
+    def __init__(self, wsgi_app, limit):
+        self.wsgi_app = wsgi_app
+        self.limit = limit
+
+    def __call__(self, environ, start_response):
+        limit = self.limit()
+        if (limit is not None and not environ.get(_CONTENT_LENGTH)
+                and "chunked" in environ.get(_TRANSFER_ENCODING, "").lower()):
+            stream, chunks, size = environ[_INPUT], [], 0
+            while size <= limit:
+                chunk = stream.read(min(64 * 1024, limit + 1 - size))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+            environ[_INPUT] = io.BytesIO(b"".join(chunks))
+            environ[_CONTENT_LENGTH] = str(size)  # over the limit: Werkzeug answers 413
+            environ.pop(_TRANSFER_ENCODING)  # the body is whole, of known length (Werkzeug reads it so)
+            environ.pop(_INPUT_TERMINATED, None)
+        return self.wsgi_app(environ, start_response)
+
+
 # --------------------------------------------------------------------------- the state kept per app
 class _Hardening:
     """Per-app state: settings, paths, headers, and the request guard."""
@@ -139,6 +184,14 @@ class _Hardening:
     def compression_key(self, req) -> str:
         return self.headers.compression_key(req)
 
+    def missing_file(self, exc: FileNotFoundError):
+        """A component-suite file Dash lists but its package lacks (a source map named in a script…): the
+        app's 404, not a 500 with a traceback. Any other missing file stays an internal error."""
+        if request.path.startswith(self.paths.suites):
+            log.info("Fichier de composant absent : %s", log_safe(request.path))
+            return error_response(404, "Ressource introuvable.")
+        raise exc
+
     def before_request(self):
         """Refuse, before Dash: paths that are not the app's, the MCP endpoint when off, and
         callback requests whose body does not match a registered callback."""
@@ -151,6 +204,11 @@ class _Hardening:
             return error_response(404, "Page introuvable : la carte est à l'adresse " + self.prefix + ".")
         if not self.settings.enable_mcp and (path == self.paths.mcp or path.startswith(self.paths.mcp + "/")):
             return error_response(404, "Ressource introuvable.")
+        if not self.settings.debug and path.startswith(self.paths.suites) and path.endswith(".map"):
+            return error_response(404, "Ressource introuvable : pas de carte des sources (source map) en "
+                                       "production.")
+        if path == self.prefix + "_reload-hash" and not self.app._dev_tools.get("hot_reload"):  # noqa: SLF001
+            return error_response(404, "Ressource introuvable.")  # Dash's answer lists the installed packages
         if path == self.paths.callback and request.method == "POST":
             try:
                 body = request.get_json(silent=False)
@@ -167,7 +225,8 @@ class _Hardening:
 
 
 # --------------------------------------------------------------------------- entry point
-def harden(app, settings: SecuritySettings | Mapping[str, str] | None = None, manifest=None):
+def harden(app, settings: SecuritySettings | Mapping[str, str] | None = None, manifest=None,
+           rebuild_failure: str | None = None):
     """Apply the production settings to a Dash app's Flask server (idempotent).
 
     Parameters
@@ -181,6 +240,9 @@ def harden(app, settings: SecuritySettings | Mapping[str, str] | None = None, ma
     manifest : mapping, optional
         The bundle's manifest: ``/healthz`` reports it (503 without it) and the shared
         cache's keys are tied to it.
+    rebuild_failure : str, optional
+        Why the last rebuild failed (the bundle served is the last good one): ``/healthz`` then says
+        ``degrade`` with this reason.
 
     Returns
     -------
@@ -207,13 +269,16 @@ def harden(app, settings: SecuritySettings | Mapping[str, str] | None = None, ma
     # Dash answers an unknown component-suite file with an internal error (500).
     server.register_error_handler(DependencyException, not_found)
     server.register_error_handler(HTTPException, http_error)
+    server.register_error_handler(FileNotFoundError, state.missing_file)
+    server.wsgi_app = ChunkedBodyLimit(server.wsgi_app, lambda: server.config.get("MAX_CONTENT_LENGTH"))
     # Registered after Compress: Flask runs after_request hooks in reverse order, so the
     # headers are set before compression (which keeps them).
     server.after_request(state.headers.after_request)
 
     health = state.prefix + "healthz"
     if not any(rule.rule == health for rule in server.url_map.iter_rules()):
-        server.add_url_rule(health, endpoint="ti_healthz", view_func=healthz_view(manifest), methods=["GET"])
+        server.add_url_rule(health, endpoint="ti_healthz", view_func=healthz_view(manifest, rebuild_failure),
+                            methods=["GET"])
 
     try:
         get_cache(app)

@@ -23,13 +23,14 @@ import pandas as pd
 from geodata.build import demo as demo_mod
 from geodata.build import join
 from geodata.read import readers
-from geodata.build import validate
-from geodata.bundle import BUNDLE_FILES
+from geodata.build import validate, vintages
+from geodata.bundle import BUNDLE_FILES, CHANGES_FILE, QUARANTINE_FILE
 from geodata.hashing import path_sha256, sha256_file
 from geodata.sources.locate import find_source_file
 from geodata.errors import GeodataError, SourceFormatError
 from geodata.read.laureates import OUTPUT_COLUMNS as LAUREATE_COLUMNS
-from geodata.read.laureates import CommuneIndex, load_laureates
+from geodata.read.laureates import (MAX_QUARANTINE_SHARE, QUARANTINE_COLUMNS, CommuneIndex, QuarantineRefused,
+                                    read_laureates)
 from geodata.build.published import AS_OF as PUBLISHED_AS_OF
 from geodata.build.snapshot import (FACT_KEYS, ORIGIN_FILE, ORIGIN_SNAPSHOT, ZONE_KEYS, gather_facts,
                                    snapshot_fingerprint)
@@ -106,8 +107,27 @@ def _source_entry(src, path: Path | None, rows: int | None, status: str) -> dict
     return entry
 
 
+def refused_report_path(out) -> Path:
+    """Where the report of a refused laureates file is written (beside the bundle folder,
+    which keeps the last good data)."""
+    out = Path(out)
+    return out.parent / f"{out.name}-{QUARANTINE_FILE.replace('.csv', '-refusee.csv')}"
+
+
+def _csv_bytes(frame: pd.DataFrame, columns) -> bytes:
+    return frame.reindex(columns=list(columns)).to_csv(index=False, sep=";").encode("utf-8-sig")
+
+
+def laureates_input(source_dir, laureates) -> Path | None:
+    """The laureates file a build with these inputs reads: ``laureates`` when given, else the official
+    file of ``source_dir``; None when there is none (the build then makes demonstration laureates)."""
+    if laureates is not None:
+        return Path(laureates)
+    return find_source_file(Path(source_dir), SOURCES["laureats"]) if source_dir is not None else None
+
+
 def build(source_dir=None, laureates=None, out="data/processed", quiet: bool = False,
-          strict: bool = False) -> dict:
+          strict: bool = False, max_quarantine_share: float = MAX_QUARANTINE_SHARE) -> dict:
     """Build the bundle.
 
     Parameters
@@ -122,6 +142,9 @@ def build(source_dir=None, laureates=None, out="data/processed", quiet: bool = F
         Bundle folder, replaced atomically on success.
     strict : bool
         Fail when any file source is missing instead of building without it.
+    max_quarantine_share : float
+        Largest share (0 to 1) of the laureates file's rows put in quarantine; above it the
+        file is refused and its report written at :func:`refused_report_path`.
 
     Returns
     -------
@@ -175,11 +198,21 @@ def build(source_dir=None, laureates=None, out="data/processed", quiet: bool = F
         barometre = pd.DataFrame(columns=["code_departement", "date", "valeur"])
 
     prog.step("Lauréats")
-    lau_path = Path(laureates) if laureates is not None else path_of("laureats")
+    lau_path = laureates_input(source_dir, laureates)
+    loaded = None
     if lau_path is not None:
-        index = CommuneIndex.from_communes(communes, df["codes_postaux"])
-        lau = load_laureates(lau_path, index)
+        index = CommuneIndex.from_communes(communes, df["codes_postaux"], df["regions"])
+        try:
+            loaded = read_laureates(lau_path, index, max_quarantine_share=max_quarantine_share)
+        except QuarantineRefused as exc:
+            report = refused_report_path(out)
+            report.parent.mkdir(parents=True, exist_ok=True)
+            report.write_bytes(_csv_bytes(exc.result.quarantine, QUARANTINE_COLUMNS))
+            exc.report_path = report
+            raise
+        lau = loaded.laureates
         manifest_sources.append(_source_entry(LAUREATS, lau_path, len(lau), "present"))
+        manifest_sources[-1]["separateur"] = loaded.summary()["separateur"]
     else:
         zone_any = None
         if any(facts.get(k) is not None for k in ("qpv", "afr", "zrr", "acv_2018")):
@@ -221,6 +254,10 @@ def build(source_dir=None, laureates=None, out="data/processed", quiet: bool = F
         "dossier_sources": str(source_dir) if source_dir else None,
         "lignes": {},
         "controles": report,
+        "validation": ({**loaded.summary(), "fichier": lau_path.name, "rapport": QUARANTINE_FILE}
+                       if loaded is not None else None),
+        "changements": None,
+        "historique": [],
     }
     tables = {
         "communes.parquet": communes_out,
@@ -235,7 +272,31 @@ def build(source_dir=None, laureates=None, out="data/processed", quiet: bool = F
         "chiffres_regionaux.parquet": figures,
     }
     manifest["lignes"] = {name.removesuffix(".parquet"): len(t) for name, t in tables.items()}
-    write_bundle(tables, manifest, out)
+    files = {}
+    if loaded is not None:
+        files[QUARANTINE_FILE] = _csv_bytes(loaded.quarantine, QUARANTINE_COLUMNS)
+    previous = vintages.previous_official(out) if not demonstration else None
+    new_sha = manifest_sources[-1].get("sha256") if lau_path is not None else None
+    if previous is not None:
+        prev_manifest, prev_table = previous
+        if vintages._laureates_sha(prev_manifest) == new_sha:  # same file rebuilt: same changes
+            manifest["changements"] = prev_manifest.get("changements")
+            if (out / CHANGES_FILE).is_file():
+                files[CHANGES_FILE] = (out / CHANGES_FILE).read_bytes()
+        else:
+            changes = vintages.compare(vintages.read_table(prev_table), laureats)
+            manifest["changements"] = {
+                **vintages.counts(changes), "cle": vintages.KEY_DESCRIPTION, "liste": CHANGES_FILE,
+                "precedent": {k: prev_manifest.get(k) for k in ("laureats_fichier", "date_construction",
+                                                                "donnees_arretees_au")}}
+            files[CHANGES_FILE] = _csv_bytes(changes, vintages.CHANGE_COLUMNS)
+
+    def keep_history(tmp: Path) -> None:
+        if not demonstration:
+            manifest["historique"] = vintages.carry_history(out, tmp, previous[0] if previous else None, new_sha)
+
+    write_bundle(tables, manifest, out, files=files, before_manifest=keep_history)
+    refused_report_path(out).unlink(missing_ok=True)  # the report of an earlier refused file is stale
     prog.done()
     return manifest
 
@@ -276,8 +337,11 @@ def _empty_territoires():
         geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326")
 
 
-def write_bundle(tables: dict, manifest: dict, out: Path) -> None:
-    """Write every table and the manifest to a temporary folder, then swap it in."""
+def write_bundle(tables: dict, manifest: dict, out: Path, files: dict | None = None,
+                 before_manifest=None) -> None:
+    """Write every table, the extra ``files`` (name -> bytes) and the manifest to a temporary
+    folder, then swap it in. ``before_manifest(tmp)`` runs before the manifest is written
+    (it may add files and manifest entries)."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
@@ -288,6 +352,10 @@ def write_bundle(tables: dict, manifest: dict, out: Path) -> None:
                 table.to_parquet(tmp / name, index=False, compression="zstd")
             else:
                 pd.DataFrame(table).to_parquet(tmp / name, index=False, compression="zstd")
+        for name, data in (files or {}).items():
+            (tmp / name).write_bytes(data)
+        if before_manifest is not None:
+            before_manifest(tmp)
         manifest["octets"] = {name: (tmp / name).stat().st_size for name in tables}
         with open(tmp / "manifest.json", "w", encoding="utf-8") as fh:
             json.dump(manifest, fh, ensure_ascii=False, indent=2, default=str)

@@ -33,7 +33,7 @@ from geodata.read import readers
 from geodata.errors import GeodataError, SourceFormatError
 from geodata.hashing import path_sha256
 from geodata.sources.locate import find_source_file
-from geodata.sources.registry import SOURCES, Source
+from geodata.sources.registry import SOURCES
 
 SNAPSHOT_DIR = Path(__file__).resolve().parents[1] / "snapshot"
 SNAPSHOT_FORMAT = 1

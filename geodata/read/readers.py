@@ -33,6 +33,14 @@ def sniff_separator(path: Path) -> str:
     return max(counts, key=counts.get)
 
 
+SEPARATOR_NAMES = {";": "point-virgule « ; »", ",": "virgule « , »", "\t": "tabulation"}
+
+
+def separator_name(sep: str) -> str:
+    """French name of a CSV separator (``";" -> "point-virgule « ; »"``)."""
+    return SEPARATOR_NAMES.get(sep, f"« {sep} »")
+
+
 #: Largest CSV read by default (bytes); a bigger file is refused before it is parsed.
 DEFAULT_MAX_CSV_BYTES = 100 * 1024 * 1024
 
@@ -96,7 +104,9 @@ def read_csv_text(path: Path, sep: str | None = None, max_bytes: int = DEFAULT_M
     The encoding is decided once for the whole file (:func:`decode_text`).
     Every record must have as many fields as the header (a truncated last line
     is refused). Blank lines are skipped. ``df.attrs["lignes"]`` gives, for each
-    row, its line in the file (header = line 1; a quoted field may span lines).
+    row, its line in the file (header = line 1; a quoted field may span lines);
+    ``df.attrs["separateur"]`` the separator used (detected on the header line when
+    ``sep`` is None: the most frequent of ``;``, ``,`` and tab).
     """
     path = Path(path)
     if not path.exists():
@@ -139,6 +149,7 @@ def read_csv_text(path: Path, sep: str | None = None, max_bytes: int = DEFAULT_M
     df = pd.DataFrame(rows, columns=header, dtype=str) if rows else pd.DataFrame(
         {c: pd.Series(dtype=str) for c in header})
     df.attrs["lignes"] = lines
+    df.attrs["separateur"] = sep
     return df
 
 

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from dashboard.model.data import DataContext, filter_laureates, kpis
-from dashboard.views.layout import kpi_values
+from dashboard.model.kpi_text import kpi_values
 from dashboard.model.state import ViewState
 
 from tests.support.browser import chrome, console_errors, map_pixels, wait_map, wait_text
@@ -30,7 +30,7 @@ def ctx(demo_bundle):
 
 def expected_kpis(ctx, query):
     state, _ = ViewState.from_query(query, ctx.choices)
-    return kpi_values(kpis(filter_laureates(ctx.laureats, state), ctx.has_amounts))
+    return kpi_values(kpis(filter_laureates(ctx.laureats, state), ctx.choices))
 
 
 def test_page_loads_with_drawn_map(base_url, driver, ctx):

@@ -9,6 +9,7 @@ from dashboard.views import ids
 from dashboard.model.data import DataContext, filter_laureates
 from dashboard.views.panels import PANELS, URL_PANELS
 from dashboard.views.page_frame import empty_map_message
+from dashboard.model.export_formats import BUTTONS
 from dashboard.model.state import ViewState
 
 
@@ -37,28 +38,40 @@ def test_controls_to_url(ctx):
     assert cb.sync_body(ctx, NAMES, ["27"], "", from_url=False)[1] is no_update
 
 
+def leaves(tree) -> list:
+    """Values of a nested dict of outputs or answers, in order."""
+    return [x for v in tree.values() for x in (leaves(v) if isinstance(v, dict) else [v])]
+
+
 def test_render_skips_what_is_drawn(ctx):
     state = ViewState(region="27")
     assert cb.render_body(ctx, state, ViewState(), state.to_query()) is None
     out = cb.render_body(ctx, state, ViewState(), "")
-    assert len(out) == 6 + 2 * len(ids.KPIS)
-    assert isinstance(out[0], Patch)
+    # one answer per declared output, under the same names (no positional count to keep in step)
+    assert set(out) == set(cb.RENDER_OUTPUTS)
+    assert {k: set(v) for k, v in out.items() if isinstance(v, dict)} == \
+        {k: set(v) for k, v in cb.RENDER_OUTPUTS.items() if isinstance(v, dict)}
+    assert len(leaves(out)) == len(leaves(cb.RENDER_OUTPUTS)) == 6 + 2 * len(ids.KPIS)
+    assert isinstance(out["figure"], Patch)
     n = len(filter_laureates(ctx.laureats, state))
-    assert out[1 + ids.KPIS.index("kpi-laureats")] == f"{n:,}".replace(",", "\u202f")
-    assert out[-2] == "?region=27"
-    assert out[-1] == empty_map_message(n)   # no message: the region has laureates
+    assert out["kpi_text"]["kpi-laureats"] == f"{n:,}".replace(",", "\u202f")
+    assert out["rendered"] == "?region=27"
+    assert out["empty_message"] == empty_map_message(n)   # no message: the region has laureates
     none = cb.render_body(ctx, ViewState(region="27", filiere=("n'existe pas",)), ViewState(), "")
-    assert none[-1] == empty_map_message(0) and none[-1]
+    assert none["empty_message"] == empty_map_message(0) and none["empty_message"]
+    assert set(leaves(cb.unchanged(cb.RENDER_OUTPUTS))) == {no_update}
 
 
 def test_panels_follow_the_registry(ctx):
     state = ViewState(region="27", territoire="200071850")
     out = cb.panels_body(ctx, state, ViewState(), "")
-    assert len(out) == len(URL_PANELS) + len(cb.EXPORT_LINKS) + 1
-    assert out[len(URL_PANELS):] == (*[f"export.{kind}?region=27&territoire=200071850" for _, kind in cb.EXPORT_LINKS],
-                                     "fiche")
-    assert cb.panels_body(ctx, state, state, "?region=24")[-1] is no_update
-    assert set(cb.panels_body(ctx, state, state, state.to_query())) == {no_update}  # already in the layout
+    assert set(out["panels"]) == {p.id for p in URL_PANELS}
+    assert out["export_links"] == {f.element_id: f"export.{f.kind}?region=27&territoire=200071850"
+                                   for f in BUTTONS}
+    assert set(out["export_links"]) == set(ids.EXPORT_BUTTONS)
+    assert out["active_tab"] == "fiche"
+    assert cb.panels_body(ctx, state, state, "?region=24")["active_tab"] is no_update
+    assert set(leaves(cb.panels_body(ctx, state, state, state.to_query()))) == {no_update}  # already in the layout
     assert {p.tab for p in PANELS} == {"fiche", "classement", "regions", "temps"}
 
 

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
+import signal
 import socket
+import statistics
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -18,13 +23,20 @@ from pathlib import Path
 import pytest
 import requests
 
-from deploy.local import UPSTREAM_HEADER, Topology, missing_programs
+from bench.serve import heavy_export_paths
+from dashboard.model.export_formats import EXPORTS
+from deploy.local import ROOT, UPSTREAM_HEADER, Topology, missing_programs
 
 from tests.conftest import ARTIFACTS, SHARED
 
 pytestmark = pytest.mark.deploy
 
 WORKERS, THREADS = 1, 4  # per instance: 2 x 1 x 4 = 8 request threads in all
+#: The shared cache is tried again 1 s after a failure (production: TI_REDIS_PAUSE, 30 s).
+TEST_ENV = {"TI_REDIS_PAUSE": "1"}
+#: A heavy export refused for want of a slot (503 + Retry-After, by design) is no server error.
+HEAVY_KINDS = sorted(f.kind for f in EXPORTS if f.heavy)
+BUSY_LINE = re.compile(r'"GET /export\.(%s)\?[^"]*" 503 ' % "|".join(map(re.escape, HEAVY_KINDS)))
 
 
 def require_programs() -> None:
@@ -38,13 +50,15 @@ def require_programs() -> None:
 
 
 def start_topology(bundle_dir, workdir) -> Topology:
-    return Topology(bundle_dir, source_dir=SHARED, workers=WORKERS, threads=THREADS, workdir=workdir).start()
+    return Topology(bundle_dir, source_dir=SHARED, workers=WORKERS, threads=THREADS, workdir=workdir,
+                    extra_env=TEST_ENV).start()
 
 
 def assert_clean_logs(topo: Topology) -> None:
     for inst in topo.instances:
         text = inst.log.read_text(encoding="utf-8", errors="replace")
-        bad = [line for line in text.splitlines() if '" 50' in line or "Traceback" in line]
+        bad = [line for line in text.splitlines()
+               if ('" 50' in line and not BUSY_LINE.search(line)) or "Traceback" in line]
         assert not bad, f"{inst.name} : " + "\n".join(bad[:5])
 
 
@@ -274,3 +288,309 @@ def test_killed_instance_loses_no_idempotent_request(deploy_programs, demo_bundl
     # nginx did retry: some requests went to the killed instance first, then to the other one
     retried = [line for line in access.splitlines() if f"upstream={killed.url.split('//')[1]}, " in line]
     assert retried, "aucune requête reprise par nginx : l'arrêt n'a pas eu lieu pendant la charge"
+
+
+# --------------------------------------------------------------------------- issue 18: hung Redis (defect 4)
+def timed_get(url: str, timeout: float = 20.0) -> tuple[requests.Response | str, float]:
+    t = time.perf_counter()
+    try:
+        r = requests.get(url, timeout=timeout)
+    except requests.RequestException as exc:
+        return type(exc).__name__, time.perf_counter() - t
+    return r, time.perf_counter() - t
+
+
+def test_hung_redis_leaves_exports_and_healthz_fast(topo, rdb):
+    """Redis stopped (SIGSTOP: connections accepted, nothing answered): exports are computed without
+    it at once, /healthz stays fast; once it answers again the shared cache is used again. Each
+    instance logs the outage once."""
+    paths = [f"/export.csv?region={r}&taille={t}" for r in ("11", "24", "27", "28", "32", "44", "52", "53")
+             for t in ("PME", "ETI")] + ["/healthz"] * 8
+    topo.redis.signal_group(signal.SIGSTOP)
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda p: (p, *timed_get(topo.proxy_url + p)), paths))
+    finally:
+        topo.redis.signal_group(signal.SIGCONT)
+    failed = [(p, r) for p, r, _ in answers if isinstance(r, str) or r.status_code != 200]
+    assert not failed, f"requêtes en échec avec Redis arrêté : {failed[:4]}"
+    slow = sorted(((round(dt, 1), p) for p, _, dt in answers), reverse=True)
+    assert slow[0][0] < 3.0, f"réponses lentes avec Redis arrêté : {slow[:4]}"
+
+    time.sleep(1.2)  # TEST_ENV: the shared cache is tried again 1 s after the last failure
+    writes = redis_counters(rdb)["writes"]
+    for inst in topo.instances:
+        assert requests.get(inst.url + "/export.csv?region=75&taille=PME", timeout=20).status_code == 200
+        requests.get(inst.url + "/export.csv?region=76&taille=ETI", timeout=20)
+    assert redis_counters(rdb)["writes"] > writes, "Redis n'est plus utilisé une fois revenu"
+    for inst in topo.instances:
+        log = inst.log.read_text(encoding="utf-8", errors="replace")
+        assert log.count("Cache partagé indisponible") <= WORKERS, f"{inst.name} : panne journalisée plus d'une fois"
+    assert sum(inst.log.read_text(encoding="utf-8", errors="replace").count("Cache partagé indisponible")
+               for inst in topo.instances) >= 1, "la panne de Redis n'est journalisée nulle part"
+
+
+# --------------------------------------------------------------------------- issue 18: heavy exports (defect 5)
+HEAVY_EXPORTS = heavy_export_paths(20)
+
+
+def test_twenty_heavy_exports_leave_healthz_fast(topo):
+    """20 concurrent decks, images and workbooks through the proxy: each instance computes
+    TI_EXPORTS_LOURDS of them, refuses the others at once (503, Retry-After, French), and /healthz
+    stays fast meanwhile."""
+    assert len(HEAVY_EXPORTS) == 20
+    stop, health = threading.Event(), []
+
+    def probe():
+        while not stop.is_set():
+            r, dt = timed_get(topo.proxy_url + "/healthz", timeout=20)
+            health.append((dt, getattr(r, "status_code", r)))
+            time.sleep(0.05)
+
+    prober = threading.Thread(target=probe)
+    prober.start()
+    with ThreadPoolExecutor(20) as pool:
+        answers = list(pool.map(lambda path: timed_get(topo.proxy_url + path, 120), HEAVY_EXPORTS))
+    stop.set()
+    prober.join(30)
+    codes = [getattr(r, "status_code", r) for r, _ in answers]
+    assert set(codes) <= {200, 503}, codes
+    assert codes.count(200) >= 1
+    busy = [(r, dt) for r, dt in answers if r.status_code == 503]
+    for r, _ in busy:
+        assert int(r.headers["Retry-After"]) > 0 and "réessayez" in r.json()["message"], r.text
+    assert busy and max(dt for _, dt in busy) < 2.0, f"503 lents : {sorted(round(dt, 2) for _, dt in busy)}"
+    assert health and all(code == 200 for _, code in health), health
+    times = sorted(dt for dt, _ in health)
+    p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
+    assert p95 < 1.0, f"/healthz p95 {p95:.2f} s pendant 20 exports lourds (médiane {statistics.median(times):.2f} s)"
+
+
+# --------------------------------------------------------------------------- issue 18: hung instance (defect 6)
+def test_get_on_a_hung_instance_is_replayed_on_the_other(topo):
+    """One instance stopped (SIGSTOP: it accepts connections, answers nothing): every GET is answered
+    by the other one after the proxy's read timeout, and the hung one is then left alone."""
+    hung, other = (i.url.split("//")[1] for i in topo.instances)
+    paths = ["/_dash-layout", "/healthz", "/export.csv?region=27", "/api/recherche?q=pithiviers"]
+    topo.instances[0].signal_group(signal.SIGSTOP)
+    try:
+        with ThreadPoolExecutor(len(paths)) as pool:
+            answers = list(pool.map(lambda p: requests.get(topo.proxy_url + p, timeout=20), paths))
+        later = [timed_get(topo.proxy_url + "/healthz", timeout=20) for _ in range(5)]
+    finally:
+        topo.instances[0].signal_group(signal.SIGCONT)
+    assert [r.status_code for r in answers] == [200] * len(paths)
+    assert any(r.headers[UPSTREAM_HEADER] == f"{hung}, {other}" for r in answers), \
+        "aucune requête envoyée d'abord à l'instance arrêtée"
+    # passive health check: the hung instance is out of the upstream for a while
+    assert all(r.status_code == 200 and r.headers[UPSTREAM_HEADER] == other and dt < 2.0 for r, dt in later), \
+        [(r.headers.get(UPSTREAM_HEADER), round(dt, 2)) for r, dt in later]
+
+
+def test_proxy_timeouts_let_a_timed_out_get_be_replayed():
+    """Every location of proxy.conf: the retry window is longer than connect + read timeouts."""
+    text = (ROOT / "deploy" / "nginx" / "proxy.conf").read_text(encoding="utf-8")
+    text = re.sub(r"#[^\n]*", "", text)
+    top = re.sub(r"location[^{]*\{[^}]*\}", "", text)
+
+    def seconds(block, name, default=None):
+        m = re.search(rf"\b{name}\s+(\d+)s\s*;", block)
+        return int(m.group(1)) if m else default
+
+    blocks = re.findall(r"location[^{]*\{([^}]*)\}", text)
+    assert blocks, "proxy.conf : aucun bloc location"
+    connect = seconds(top, "proxy_connect_timeout")
+    for block in blocks:
+        read = seconds(block, "proxy_read_timeout", seconds(top, "proxy_read_timeout", 60))
+        window = seconds(block, "proxy_next_upstream_timeout", seconds(top, "proxy_next_upstream_timeout"))
+        assert window > connect + read, (block.strip(), connect, read, window)
+    # the long-timeout location is the heavy formats of the export registry, no more, no less
+    heavy = re.search(r"location ~ \^/export\\\.\(([\w|]+)\)\$", text)
+    assert heavy and sorted(heavy.group(1).split("|")) == HEAVY_KINDS, heavy and heavy.group(0)
+
+
+# --------------------------------------------------------------------------- issue 18: truncated bodies (defect 7)
+def test_page_retries_failed_callbacks_and_says_so_in_french(topo):
+    """The callbacks' POSTs fail (network error, as when an instance dies: nginx never replays a POST):
+    the page tries again and the view updates; when the server stays unreachable, a French message
+    says so, and goes at the next success."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from tests.support.browser import chrome
+    driver = chrome()
+    try:
+        driver.get(topo.proxy_url + "/?region=27")
+        driver.execute_cdp_cmd("Network.enable", {})
+
+        def block(on: bool) -> None:
+            driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*_dash-update-component*"] if on else []})
+
+        def choose(label: str) -> None:
+            next(e for e in driver.find_elements("css selector", "label") if e.text.strip() == label).click()
+
+        def kpi() -> str:
+            return driver.find_element("id", "kpi-laureats").text
+
+        before = WebDriverWait(driver, 60, 0.2).until(
+            lambda d: d.find_elements("id", "kpi-laureats") and d.find_element("id", "kpi-laureats").text)
+        time.sleep(0.5)  # the first view's callbacks are done
+        block(True)
+        choose("Dans un TI")
+        time.sleep(0.8)  # the first tries fail
+        block(False)
+        WebDriverWait(driver, 10, 0.2).until(lambda d: kpi() != before)
+        inside = kpi()
+        assert not driver.find_elements("id", "reprise-alerte")
+
+        block(True)
+        choose("Hors TI")
+        alert = WebDriverWait(driver, 15, 0.2).until(lambda d: d.find_elements("id", "reprise-alerte"))[0]
+        assert alert.get_attribute("role") == "alert" and "Le serveur ne répond pas" in alert.text
+        assert kpi() == inside
+        block(False)
+        choose("Dans un TI")
+        choose("Hors TI")
+        WebDriverWait(driver, 10, 0.2).until(lambda d: not d.find_elements("id", "reprise-alerte") and kpi() != inside)
+    finally:
+        driver.quit()
+
+
+class DyingUpstream:
+    """An app instance on loopback killed while it answers: ``/healthz`` is whole, any other path gets
+    its headers (``Content-Length: 200000``) and half its body, then the connection closes."""
+
+    def __init__(self):
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    head += chunk
+                if b" /healthz " in head:
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 15\r\n"
+                                 b"Connection: close\r\n\r\n{\"statut\":\"ok\"}")
+                else:
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 200000\r\n"
+                                 b"\r\n[" + b"1," * 50000)
+
+
+def raw_get(port: int, path: str, version: str, encoding: str) -> tuple[dict, bytes]:
+    """(headers, body as received until the connection closed) of one GET, by hand."""
+    with socket.create_connection(("127.0.0.1", port), timeout=15) as s:
+        s.sendall(f"GET {path} {version}\r\nHost: 127.0.0.1\r\nAccept-Encoding: {encoding}\r\n"
+                  "Connection: close\r\n\r\n".encode())
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    return {"status": lines[0].split()[1], **{k.strip().lower(): v.strip() for k, v in
+                                              (line.split(":", 1) for line in lines[1:])}}, body
+
+
+CLIENTS = [("HTTP/1.1", "gzip"), ("HTTP/1.1", "identity"), ("HTTP/1.0", "gzip"), ("HTTP/1.0", "identity")]
+
+
+def cut_is_visible(headers: dict, body: bytes) -> bool:
+    """A client can tell the body is incomplete: shorter than its Content-Length, or chunks without the last."""
+    if "content-length" in headers:
+        return len(body) < int(headers["content-length"])
+    return headers.get("transfer-encoding") == "chunked" and not body.endswith(b"0\r\n\r\n")
+
+
+def test_a_response_cut_by_a_dying_instance_never_looks_whole(deploy_programs, demo_bundle_dir, tmp_path):
+    """A 200 whose instance died mid-body keeps a length the client can check (nginx cannot take the
+    status back): through the production proxy settings, for HTTP/1.1 and HTTP/1.0 clients, with and
+    without compression. assets/reprise.js then tries the page's own requests again."""
+    upstream = DyingUpstream()
+    topo = Topology(demo_bundle_dir, instances=1, workdir=tmp_path / "proxy")
+    topo.instances[0].port = upstream.port
+    try:
+        topo.start_proxy()
+        for version, encoding in CLIENTS:
+            headers, body = raw_get(topo.nginx.port, "/_dash-layout", version, encoding)
+            assert headers["status"] == "200"
+            assert cut_is_visible(headers, body), (version, encoding, headers, len(body))
+    finally:
+        topo.nginx.stop(signal.SIGQUIT)
+        upstream.sock.close()
+
+
+@pytest.mark.parametrize("path", ["/", "/_dash-layout", "/_dash-dependencies", "/geo/epci.geojson",
+                                  "/export.csv?region=27", "/export.xlsx?region=27", "/healthz"])
+def test_every_answer_through_the_proxy_has_a_checkable_length(topo, path):
+    """What makes a cut visible: a Content-Length, or chunks (HTTP/1.1 only). An answer delimited
+    by the end of the connection would look whole when cut."""
+    for version, encoding in CLIENTS:
+        headers, body = raw_get(topo.nginx.port, path, version, encoding)
+        assert headers["status"] == "200", (path, version)
+        if version == "HTTP/1.0" or "content-length" in headers:
+            assert int(headers["content-length"]) == len(body), (path, version, encoding, headers)
+        else:
+            assert headers.get("transfer-encoding") == "chunked" and body.endswith(b"0\r\n\r\n"), (path, headers)
+
+
+# --------------------------------------------------------------------------- issue 18: Redis dies (defect 8)
+def redis_pid(port: int) -> int:
+    with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+        s.sendall(b"INFO server\r\n")
+        data = b""
+        while b"process_id:" not in data or not data.endswith(b"\r\n\r\n"):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    return int(re.search(rb"process_id:(\d+)", data).group(1))
+
+
+def test_local_topology_restarts_redis_and_keeps_serving(deploy_programs, demo_bundle_dir, tmp_path):
+    """``python deploy/local.py``: Redis killed (SIGKILL) -> logged, restarted on its port; nginx and
+    the instances keep serving all along."""
+    out = tmp_path / "local.out"
+    with open(out, "wb") as sink:
+        proc = subprocess.Popen([sys.executable, str(ROOT / "deploy" / "local.py"), "--bundle", str(demo_bundle_dir),
+                                 "--source-dir", str(SHARED), "--instances", "1", "--threads", "2",
+                                 "--workdir", str(tmp_path / "w")],
+                                cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        t0 = time.monotonic()
+        while "Carte :" not in out.read_text(encoding="utf-8"):
+            assert proc.poll() is None, out.read_text(encoding="utf-8")
+            assert time.monotonic() - t0 < 180, out.read_text(encoding="utf-8")
+            time.sleep(0.3)
+        text = out.read_text(encoding="utf-8")
+        proxy = re.search(r"Carte : (http://127\.0\.0\.1:\d+)/", text).group(1)
+        redis_port = int(re.search(r"redis://127\.0\.0\.1:(\d+)/0", text).group(1))
+        old_pid = redis_pid(redis_port)
+        os.kill(old_pid, signal.SIGKILL)
+        codes, new_pid, t0 = [], None, time.monotonic()
+        while new_pid is None and time.monotonic() - t0 < 10:
+            codes.append(requests.get(proxy + "/export.csv?region=27", timeout=10).status_code)
+            try:
+                new_pid = redis_pid(redis_port)
+            except OSError:
+                time.sleep(0.2)
+        codes += [requests.get(proxy + "/export.csv?region=53", timeout=10).status_code for _ in range(3)]
+        assert proc.poll() is None, "deploy/local.py s'est arrêté quand Redis est mort :\n" + \
+            out.read_text(encoding="utf-8")
+        assert set(codes) == {200}, codes
+        assert new_pid not in (None, old_pid), "Redis n'a pas été redémarré sur son port"
+        assert "redis-server s'est arrêté" in out.read_text(encoding="utf-8")
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(40)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)

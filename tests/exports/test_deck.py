@@ -14,14 +14,17 @@ from dashboard.views import ids
 from dashboard.model.colour_scale import ZERO_COLOR
 from dashboard.model.data import filter_laureates, kpis
 from dashboard.exports.tables import _one_line as one_line
-from dashboard.exports.deck import KPI_TITLE, LIST_PAGES, LIST_ROWS, LIST_TITLE, SOURCES_TITLE, TITLE_DECK
+from dashboard.exports.deck import (KPI_TITLE, LIST_PAGES, LIST_ROWS, LIST_TITLE, SOURCES_TITLE, TITLE_DECK,
+                                    list_title)
 from dashboard.views.map_figure import TRACE_CHORO, map_figure
 from dashboard.views.layout import page
-from dashboard.web.routes import PPTX_FILENAME, PPTX_MIMETYPE
+from dashboard.model.export_formats import EXPORT_BY_KIND
 from dashboard.model.state import ViewState
 from dashboard.exports.static_map import OVERSEAS, class_colors_rgb
 
 from tests.conftest import ARTIFACTS
+
+PPTX_FILENAME, PPTX_MIMETYPE = EXPORT_BY_KIND["pptx"].filename, EXPORT_BY_KIND["pptx"].mimetype
 
 
 @pytest.fixture(scope="module")
@@ -101,14 +104,16 @@ def test_deck_region_32_afr(client, ctx, app):
     state = ViewState.from_query(query, ctx.choices)[0]
     sel = filter_laureates(ctx.laureats, state)
     n = len(sel)
-    assert 0 < n <= LIST_ROWS * LIST_PAGES
+    assert n > 0
     prs = get_deck(client, query, "region32_afr")
     titles = [s.shapes.title.text for s in prs.slides]
     region = ctx.regions.loc["32"]
-    pages = math.ceil(n / LIST_ROWS)
+    shown = min(n, LIST_ROWS * LIST_PAGES)
+    pages = math.ceil(shown / LIST_ROWS)
     assert len(titles) == 4 + pages + 1
     assert titles[:4] == [TITLE_DECK, f"Carte — région {region}", KPI_TITLE, f"Classement des EPCI — région {region}"]
-    assert titles[4:-1] == [f"{LIST_TITLE} ({i}/{pages})" if pages > 1 else LIST_TITLE for i in range(1, pages + 1)]
+    assert titles[4:-1] == [list_title(ctx, i, pages) for i in range(1, pages + 1)]
+    assert all(t.startswith(f"{LIST_TITLE} — les plus gros investissements") for t in titles[4:-1])
     assert titles[-1] == SOURCES_TITLE
 
     # the KPI slide shows the page's numbers
@@ -118,17 +123,18 @@ def test_deck_region_32_afr(client, ctx, app):
         label, value = [p.text for p in shape(kpi_slide, kid).text_frame.paragraphs]
         assert value == find(layout, kid).children, kid
     assert shape(kpi_slide, ids.KPI_LAUREATS).text_frame.paragraphs[1].text.replace("\u202f", "") == str(
-        kpis(sel, ctx.has_amounts)["laureats"])
-    # every laureate of the selection is listed once
+        kpis(sel, ctx.choices)["laureats"])
+    # the largest investments are listed, once each, largest first
     listed = []
     for slide in list(prs.slides)[4:-1]:
         table = shape(slide, "liste-laureats").table
         listed += [table.cell(i, 0).text for i in range(1, len(table.rows))]
-    assert sorted(listed) == sorted(sel["entreprise"])
+    largest = sel.sort_values(["investissement_eur", "entreprise"], ascending=[False, True], kind="stable")
+    assert listed == list(largest["entreprise"].head(shown))
     # title slide: filters in words, data date, demonstration flag
     summary = shape(prs.slides[0], "resume").text_frame.text
     assert f"région {region}" in summary and "zone AFR" in summary and "24 septembre 2021" in summary
-    assert "DÉMONSTRATION" in summary
+    assert "DÉMONSTRATION" in shape(prs.slides[0], "demonstration").text_frame.text
     # the map: non-blank, the web map's colours
     check_map_image(ctx, state, sel, shape(prs.slides[1], "carte"), "region32_afr")
     subtitle = shape(prs.slides[1], "sous-titre-carte").text_frame.text
@@ -146,7 +152,8 @@ def test_deck_national_has_overseas_insets_and_regional_table(client, ctx):
     assert titles[1] == "Carte — France entière" and titles[3] == "Tableau régional"
     assert len(titles) == 4 + LIST_PAGES + 1  # the list stops at LIST_PAGES slides
     last_list = prs.slides[len(titles) - 2]
-    assert any("export.xlsx" in s.text_frame.text for s in last_list.shapes if s.has_text_frame)
+    assert "export tableur" in shape(last_list, "suite-liste").text_frame.text
+    assert f"http://localhost/export.xlsx{state.to_query()}" in last_list.notes_slide.notes_text_frame.text
     table = shape(prs.slides[3], "tableau-regional").table
     assert len(table.rows) - 1 == len(ctx.regions) + 2  # regions, overseas group, France
     assert table.cell(len(table.rows) - 1, 2).text.replace("\u202f", "") == str(len(sel))
@@ -215,7 +222,7 @@ def test_deck_what_changed_since(client, ctx):
     # the map rings the new laureates
     img = np.asarray(Image.open(io.BytesIO(shape(slides[1], "carte").image.blob)).convert("RGB"))
     (ARTIFACTS / "dossier_region32_depuis_carte.png").write_bytes(shape(slides[1], "carte").image.blob)
-    from dashboard.model.since import COLOR_SINCE
+    from dashboard.model.palette import COLOR_SINCE
     assert color_counts(img).get(rgb(COLOR_SINCE), 0) > 10 * len(new)
 
 
@@ -232,3 +239,128 @@ def test_deck_and_image_hostile_params(client, query):
         assert "\r" not in ignored and "\n" not in ignored and unquote(ignored)
     prs = Presentation(io.BytesIO(client.get("/export.pptx" + query).data))
     assert prs.slides[1].shapes.title.text == "Carte — France entière"
+
+
+# --------------------------------------------------------------------------- the template (issue 19)
+def test_deck_template_state_look(client, ctx):
+    """16:9 on a template built in code: DSFR theme (bleu France, rouge Marianne, Arial), the « République
+    française » block on the title slide, the committee date, page numbers, speaker notes with the
+    filters and the view's absolute address (host and prefix of the request)."""
+    from lxml import etree
+    from pptx.enum.shapes import PP_PLACEHOLDER
+    from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+    from pptx.oxml.ns import qn
+    from pptx.util import Inches
+    from dashboard.exports.deck_template import LAYOUT_CONTENT, LAYOUT_TITLE, PAGE_NUMBER, RF_BLOCK
+    from dashboard.model.describe import filters_sentence
+    query = "?region=24&filiere=Agroalimentaire"
+    r = client.get(f"/export.pptx{query}&comite=2026-12-15", base_url="https://carte.example.fr")
+    assert r.status_code == 200 and "X-Parametres-Ignores" not in r.headers
+    (ARTIFACTS / "dossier_modele_region24.pptx").write_bytes(r.data)
+    prs = Presentation(io.BytesIO(r.data))
+    assert (prs.slide_width, prs.slide_height) == (Inches(13.333), Inches(7.5))
+    assert [lay.name for lay in prs.slide_layouts] == [LAYOUT_TITLE, LAYOUT_CONTENT]
+    theme = etree.fromstring(prs.slide_master.part.part_related_by(RT.THEME).blob)
+    assert theme.find(f".//{qn('a:accent1')}/{qn('a:srgbClr')}").get("val") == "000091"
+    assert theme.find(f".//{qn('a:accent2')}/{qn('a:srgbClr')}").get("val") == "E1000F"
+    assert {e.get("typeface") for e in theme.iter(qn("a:latin"))} == {"Arial"}
+    slides = list(prs.slides)
+    title = slides[0]
+    assert title.slide_layout.name == LAYOUT_TITLE
+    block = [s for s in title.slide_layout.shapes if s.name == RF_BLOCK]
+    assert len(block) == 1 and "RÉPUBLIQUE\vFRANÇAISE" in block[0].text_frame.text
+    assert title.placeholders[1].text_frame.text == "Comité du 15 décembre 2026"
+    # every other slide: its number in a slide-number placeholder holding a « slidenum » field
+    for number, slide in enumerate(slides[1:], start=2):
+        assert slide.slide_layout.name == LAYOUT_CONTENT
+        num = shape(slide, PAGE_NUMBER)
+        assert num.placeholder_format.type == PP_PLACEHOLDER.SLIDE_NUMBER
+        field = num._element.find(f".//{qn('a:fld')}")
+        assert field.get("type") == "slidenum" and num.text_frame.text == str(number)
+    assert not [s for s in title.shapes if s.name == PAGE_NUMBER]
+    # notes: the filters in words and the absolute address of the view, on every slide
+    state = ViewState.from_query(query, ctx.choices)[0]
+    sentence = filters_sentence(ctx, state, len(filter_laureates(ctx.laureats, state)))
+    for slide in slides:
+        notes = slide.notes_slide.notes_text_frame.text
+        assert f"Vue en ligne : https://carte.example.fr/{state.to_query()}" in notes
+        assert sentence in notes
+    # a bad committee date is said, never an error
+    r = client.get(f"/export.pptx{query}&comite=15/12/2026")
+    assert r.status_code == 200 and "comite" in r.headers["X-Parametres-Ignores"]
+
+
+@pytest.mark.parametrize("query, count_column", [("?region=24", False), ("?region=24&indicateur=investissement", True),
+                                                 ("?region=24&par_hab=1", True)])
+def test_deck_ranking_has_no_duplicate_laureats_column(client, ctx, query, count_column):
+    prs = get_deck(client, query, "classement")
+    header = [c.text for c in shape(prs.slides[3], "classement").table.rows[0].cells]
+    assert len(header) == len(set(header)), header
+    assert ("Lauréats" in header[3:]) == count_column, header
+
+
+def test_deck_lists_at_most_six_slides(client, ctx):
+    """France entière (all the laureates): a committee reads a capped list, the rest is in the XLSX."""
+    state = ViewState()
+    prs = get_deck(client, "", "france_liste")
+    lists = [s for s in prs.slides if s.shapes.title.text.startswith(LIST_TITLE)]
+    assert 1 <= len(lists) <= 6
+    rows = sum(len(shape(s, "liste-laureats").table.rows) - 1 for s in lists)
+    assert rows <= 30 < len(filter_laureates(ctx.laureats, state))
+
+
+def test_deck_without_amounts(official_bundle):
+    """The official file has no amounts: lists sorted by date, no amount column, no « investissements » title."""
+    from dashboard.exports.deck import build_deck
+    from dashboard.model.data import DataContext
+    octx = DataContext(official_bundle)
+    assert not octx.has_amounts
+    state = ViewState(territoire=next(iter(octx.laureats["epci_siren"].dropna())))
+    prs = build_deck(octx, state, "http://localhost/")
+    buf = io.BytesIO()
+    prs.save(buf)
+    (ARTIFACTS / "dossier_sans_montants.pptx").write_bytes(buf.getvalue())
+    titles = [s.shapes.title.text for s in prs.slides]
+    assert not any("investissement" in t.lower() for t in titles), titles
+    lists = [s for s in prs.slides if s.shapes.title.text.startswith(LIST_TITLE)]
+    assert lists and all("les plus récents" in s.shapes.title.text for s in lists)
+    amount_words = ("Investissement", "Aide", "Emplois")
+    for s in prs.slides:
+        for sh in s.shapes:
+            if sh.has_table:
+                header = [c.text for c in sh.table.rows[0].cells]
+                assert not any(w in h for h in header for w in amount_words), (sh.name, header)
+    table = shape(lists[0], "liste-laureats").table
+    dates = [table.cell(i, 4).text for i in range(1, len(table.rows))]
+    sel = filter_laureates(octx.laureats, state).sort_values(["date", "entreprise"], ascending=[False, True],
+                                                              kind="stable")
+    assert [table.cell(i, 0).text for i in range(1, len(table.rows))] == list(sel["entreprise"].head(len(dates)))
+    kpi_ids = {sh.name for sh in prs.slides[2].shapes}
+    assert ids.KPI_LAUREATS in kpi_ids and not {m.kpi_id for m in __import__(
+        "dashboard.model.catalog", fromlist=["KPI_METRICS"]).KPI_METRICS if m.requires == "amounts"} & kpi_ids
+
+
+def test_map_images_name_places(ctx):
+    """Place names on the server-drawn maps: the region's préfectures and its TI names (listed in the PNG's
+    « Lieux » text chunk, the names drawn)."""
+    from dashboard.exports.static_map import render_map
+    state = ViewState(region="24")
+    png = render_map(ctx, state, filter_laureates(ctx.laureats, state))
+    (ARTIFACTS / "carte_serveur_region24_lieux.png").write_bytes(png)
+    names = Image.open(io.BytesIO(png)).info["Lieux"].split(" ; ")
+    for town in ("Orléans", "Tours", "Bourges", "Chartres", "Blois", "Châteauroux"):
+        assert town in names, town
+    assert "Paris" not in names  # outside the region
+    tis = ctx.ti_table(state.phase)
+    in_region = set(tis.loc[tis["code_region"] == "24", "ti_nom"])
+    assert in_region and in_region <= set(names)
+    national = render_map(ctx, ViewState(), ctx.laureats)
+    assert {"Paris", "Lyon", "Marseille"} <= set(Image.open(io.BytesIO(national)).info["Lieux"].split(" ; "))
+
+
+def test_server_images_font_is_installed():
+    """The maps and the fiche are set in Liberation Sans (Debian fonts-liberation, installed by .ci/run)."""
+    from matplotlib import font_manager
+    from dashboard.exports.static_map import FONT_FAMILY
+    path = font_manager.findfont(font_manager.FontProperties(family=FONT_FAMILY[0]), fallback_to_default=False)
+    assert "LiberationSans" in path

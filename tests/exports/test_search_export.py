@@ -15,8 +15,12 @@ from dashboard import create_app
 from dashboard.model.data import DataContext, filter_laureates, kpis
 from dashboard.exports.tables import (BOM, DEMONSTRATION_MARK, EXPORT_COLUMNS, export_rows, metadata_text,
                               neutralise_cell, to_csv_text, to_geojson)
-from dashboard.web.routes import CSV_FILENAME, GEOJSON_FILENAME, XLSX_FILENAME, register_routes
-from dashboard.exports.xlsx import DATA_SHEET, HEADERS, SOURCES_SHEET, XLSX_MIMETYPE
+from dashboard.model.export_formats import EXPORT_BY_KIND
+from dashboard.web.routes import register_routes
+from dashboard.exports.xlsx import DATA_SHEET, HEADERS, SOURCES_SHEET
+
+CSV_FILENAME, GEOJSON_FILENAME, XLSX_FILENAME = (EXPORT_BY_KIND[k].filename for k in ("csv", "geojson", "xlsx"))
+XLSX_MIMETYPE = EXPORT_BY_KIND["xlsx"].mimetype
 from dashboard.model.search import SearchIndex, dropdown_options
 from geodata.read.readers import read_postcodes
 from dashboard.model.state import ViewState
@@ -197,7 +201,7 @@ def test_csv_region_27_equals_filter_and_kpi(client, ctx):
     assert r.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert r.headers["Content-Disposition"] == f'attachment; filename="{CSV_FILENAME}"'
     df = csv_rows(r.data)
-    assert len(df) == len(sel) == kpis(sel, ctx.has_amounts)["laureats"]
+    assert len(df) == len(sel) == kpis(sel, ctx.choices)["laureats"]
     assert len(sel) == 87  # the demonstration set
     assert list(df.columns) == export_columns(ctx)
     assert list(df["entreprise"]) == list(sel["entreprise"])
@@ -218,7 +222,7 @@ def test_csv_region_27_equals_filter_and_kpi(client, ctx):
 def test_csv_reads_with_pandas_as_is_and_equals_kpi(client, ctx, query):
     """A spreadsheet user's read: read_csv(sep=";") with no skiprows gives the header and the KPI's rows."""
     state = ViewState.from_query(query, ctx.choices)[0]
-    n = kpis(filter_laureates(ctx.laureats, state), ctx.has_amounts)["laureats"]
+    n = kpis(filter_laureates(ctx.laureats, state), ctx.choices)["laureats"]
     df = pd.read_csv(io.BytesIO(client.get(f"/export.csv{query}").data), sep=";")
     assert len(df) == n
     assert df.columns[0].lstrip(BOM) == "source" and "epci_nom" in df.columns
@@ -230,7 +234,7 @@ def test_xlsx_rows_equal_kpi(client, ctx, query):
     import openpyxl
     state = ViewState.from_query(query, ctx.choices)[0]
     sel = filter_laureates(ctx.laureats, state)
-    n = kpis(sel, ctx.has_amounts)["laureats"]
+    n = kpis(sel, ctx.choices)["laureats"]
     r = client.get(f"/export.xlsx{query}")
     assert r.status_code == 200
     assert r.headers["Content-Type"] == XLSX_MIMETYPE
@@ -240,7 +244,8 @@ def test_xlsx_rows_equal_kpi(client, ctx, query):
     rows = list(wb[DATA_SHEET].iter_rows(values_only=True))
     assert len(rows) - 1 == n
     header = list(rows[0])
-    assert header == [HEADERS[c] for c in export_columns(ctx)]
+    base = [HEADERS[c] for c in export_columns(ctx)]  # the CSV's columns, names beside the codes
+    assert [h for h in header if h not in ("Région", "Département")] == base
     col = {h: i for i, h in enumerate(header)}
     assert [row[col["Entreprise"]] for row in rows[1:]] == list(sel["entreprise"])
     assert [row[col["EPCI"]] for row in rows[1:]] == [ctx.epci.loc[s, "nom"] for s in sel["epci_siren"]]

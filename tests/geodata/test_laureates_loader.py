@@ -149,3 +149,19 @@ def test_bad_co2_value_names_row_and_column(tmp_path, index, value, word):
     with pytest.raises(SourceFormatError, match=word) as exc:
         load_laureates(bad, index)
     assert (exc.value.row, exc.value.column) == (3, CO2)
+
+
+def test_a_number_column_without_bound_keeps_its_values():
+    """An ExtraColumn of kind number without ``max_value`` (the recipe's default) was wholly
+    « implausible » (compared with None): every value dropped at load. Only non-finite or negative
+    values are implausible then."""
+    import pandas as pd
+
+    from geodata.read import laureates
+
+    laureates.MAX_VALUE["colonne_sans_plafond"] = None
+    try:
+        values = pd.Series([1.0, 1e12, None, -1.0, float("inf")], name="colonne_sans_plafond")
+        assert laureates.implausible(values).tolist() == [False, False, False, True, True]
+    finally:
+        del laureates.MAX_VALUE["colonne_sans_plafond"]

@@ -13,7 +13,8 @@ from dashboard.model.data import DataContext, aggregate, filter_laureates, kpis
 from dashboard.exports.tables import EXPORT_COLUMNS, export_rows, metadata_text, to_csv_text, to_geojson
 from dashboard.views.fiche import fiche_panel
 from dashboard.views.map_figure import TRACE_IN, map_figure, map_patch, selection_changed
-from dashboard.views.layout import kpi_values, page, summary
+from dashboard.model.kpi_text import kpi_values
+from dashboard.views.layout import page, summary
 from dashboard.model.state import ViewState, control_value, state_from_controls
 
 CO2 = "tonnes_equivalent_co2_pour_les_projets_decarbonation"

@@ -4,7 +4,7 @@ import pytest
 
 from dashboard.model import fmt
 from dashboard.model.data import aggregate, filter_laureates, kpis
-from dashboard.model.state import ViewState
+from dashboard.model.state import Choices, ViewState
 
 
 @pytest.fixture
@@ -53,10 +53,12 @@ def test_filter(lau, state, expected):
 
 
 def test_kpis(lau):
-    k = kpis(filter_laureates(lau, ViewState(region="27")), has_amounts=True)
+    k = kpis(filter_laureates(lau, ViewState(region="27")), Choices())
     assert k == {"laureats": 2, "investissement": 300.0, "aide": 30.0, "emplois": 3, "part_zone_prioritaire": 1.0}
-    assert kpis(lau.iloc[0:0], True)["part_zone_prioritaire"] is None
-    assert kpis(lau, has_amounts=False)["investissement"] is None
+    assert kpis(lau.iloc[0:0], Choices())["part_zone_prioritaire"] is None
+    assert kpis(lau, Choices(has_amounts=False))["investissement"] is None
+    with pytest.raises(TypeError, match="Choices attendu"):
+        kpis(lau, True)
 
 
 @pytest.mark.parametrize("state,expected", [

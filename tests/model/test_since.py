@@ -8,7 +8,7 @@ from dashboard.model.data import DataContext, filter_laureates
 from dashboard.views.map_figure import TRACE_SINCE, map_figure, map_patch
 from dashboard.model.palette import COLOR_SINCE
 from dashboard.model.since import since_kpis, since_mask, since_text
-from dashboard.model.state import ViewState
+from dashboard.model.state import Choices, ViewState
 
 
 @pytest.fixture(scope="module")
@@ -21,17 +21,17 @@ def test_since_counts_the_laureates_dated_on_or_after(ctx, depuis):
     sel = filter_laureates(ctx.laureats, ViewState(region="84"))
     expected = [d is not None and d >= depuis for d in sel["date"]]
     assert list(since_mask(sel, depuis)) == expected
-    k = since_kpis(sel, depuis, ctx.has_amounts)
+    k = since_kpis(sel, depuis, ctx.choices)
     assert k["laureats"] == sum(expected)
     assert k["investissement"] == pytest.approx(sel.loc[expected, "investissement_eur"].sum())
-    text = since_text(sel, depuis, ctx.has_amounts)
+    text = since_text(sel, depuis, ctx.choices)
     assert text.startswith(f"+{fmt.integer(sum(expected))} lauréat") and text.endswith(fmt.date_fr(depuis))
     assert f"+{fmt.euros(k['investissement'])} d'investissement" in text or k["investissement"] == 0
 
 
 def test_no_reference_date_no_change(ctx):
     sel = filter_laureates(ctx.laureats, ViewState())
-    assert not since_mask(sel, None).any() and since_text(sel, None, True) is None
+    assert not since_mask(sel, None).any() and since_text(sel, None, Choices()) is None
 
 
 def test_map_rings_the_new_laureates(ctx):
@@ -88,8 +88,8 @@ def test_since_with_the_official_file_dates(official_bundle):
     depuis = sorted(sel["date"].dropna())[len(sel) // 2]
     n = int((sel["date"] >= depuis).sum())
     assert 0 < n < len(sel)
-    text = since_text(sel, depuis, octx.has_amounts)
+    text = since_text(sel, depuis, octx.choices)
     assert text == f"+{fmt.integer(n)} lauréat{'s' if n > 1 else ''} depuis le {fmt.date_fr(depuis)}"
     state = ViewState(depuis=depuis)
-    titles = [s.shapes.title.text for s in build_deck(octx, state).slides]
+    titles = [s.shapes.title.text for s in build_deck(octx, state, "http://localhost/").slides]
     assert since_title(state) in titles and "DÉMONSTRATION" not in " ".join(titles)

@@ -105,3 +105,15 @@ def test_depuis_reference_date():
     for bad in ("2021-02-30", "15/06/2021", "2021-6-15", "<script>", "2021-06-15T00:00"):
         s, ignored = ViewState.from_query({"depuis": [bad]}, Choices())
         assert s.depuis is None and any("depuis" in m and "AAAA-MM-JJ" in m for m in ignored), bad
+
+
+def test_view_state_fields_follow_the_catalog():
+    """ViewState is written out in its file (readable, greppable); its fields and defaults are the
+    catalog's parameters, in URL order: a parameter added to the catalog without its field fails here."""
+    from dataclasses import fields
+
+    from dashboard.model.catalog import PARAMETERS
+    from dashboard.model.state import field_default
+
+    declared = [(name, field_default(spec, name)) for spec in PARAMETERS for name in spec.params]
+    assert [(f.name, f.default) for f in fields(ViewState)] == declared

@@ -13,7 +13,8 @@ from dashboard.model.data import DataContext, filter_laureates, kpis
 from dashboard.model.palette import COLOR_SINCE
 from dashboard.model.state import ViewState
 from dashboard.views import fiche, ids
-from dashboard.views.layout import kpi_titles, page
+from dashboard.model.kpi_text import kpi_titles
+from dashboard.views.layout import page
 from dashboard.views.map_figure import TRACE_SINCE, map_figure, map_patch
 from dashboard.views.map_overlays import (TRACE_COMMUNE, ZONE_DOT_SIZE, add_commune_marker, add_zone_layer,
                                           commune_patch, zone_trace)
@@ -105,14 +106,12 @@ def test_kpi_cards_count_the_selected_territory(ctx):
     n_epci = int((ctx.laureats["epci_siren"] == epci).sum())
     assert len(sel) != n_epci
     out = cb.render_body(ctx, state, ViewState(), "")
-    count = out[1 + ids.KPIS.index(ids.KPI_LAUREATS)]
-    assert count == fmt.integer(n_epci)
-    scope = out[3 + 2 * len(ids.KPIS)]
-    assert ctx.epci.loc[epci, "nom"] in scope and "EPCI" in scope
+    assert out["kpi_text"][ids.KPI_LAUREATS] == fmt.integer(n_epci)
+    assert ctx.epci.loc[epci, "nom"] in out["scope"] and "EPCI" in out["scope"]
     # without a territory, the cards count the view and say where
     plain = cb.render_body(ctx, ViewState(region="24"), ViewState(), "")
-    assert plain[1 + ids.KPIS.index(ids.KPI_LAUREATS)] == fmt.integer(len(sel))
-    assert plain[3 + 2 * len(ids.KPIS)] == "Chiffres clés : région Centre-Val de Loire"
+    assert plain["kpi_text"][ids.KPI_LAUREATS] == fmt.integer(len(sel))
+    assert plain["scope"] == "Chiffres clés : région Centre-Val de Loire"
     # the page's first drawing says the same
     tree = page(ctx, state, [])
     scope_el = [c for c in _walk(tree) if getattr(c, "id", None) == ids.KPI_SCOPE]

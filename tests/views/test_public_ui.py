@@ -13,7 +13,8 @@ from dashboard.model import fmt
 from dashboard.views import ids
 from dashboard.model.data import DataContext, filter_laureates, kpis
 from dashboard.views.embed import FULL_VIEW_LINK, embed_page
-from dashboard.views.layout import kpi_titles, page
+from dashboard.model.kpi_text import kpi_titles
+from dashboard.views.layout import page
 from dashboard.views.panels import time_figure
 from dashboard.views.page_frame import DROPDOWN_LABELS, EMPTY_MAP, EMPTY_MAP_TEXT, INFO_PAGES, frenchify_dropdowns
 from dashboard.model.state import ViewState

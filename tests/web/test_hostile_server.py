@@ -157,7 +157,7 @@ def test_slide_png_no_longer_feeds_page_text_to_plotly(client):
 
 # --------------------------------------------------------------------------- defect 9
 def geo_path(app) -> str:
-    return app._ti_context.geo_url("epci", "2019-2022")
+    return app._ti_context.urls.geo("epci", "2019-2022", app._ti_context.geo_version)
 
 
 @pytest.mark.parametrize("which", ["geo", "csv", "geojson"])
@@ -200,7 +200,7 @@ def test_unknown_paths_are_404_not_the_page(client, path):
 
 def test_the_page_and_its_routes_still_answer(app, client):
     for path in ("/", "/?region=27&embed=1", "/healthz", "/_dash-layout", "/_dash-dependencies",
-                 "/export.csv?region=27", "/api/recherche?q=pithiviers", app._ti_context.geo_url("epci", "2019-2022")):
+                 "/export.csv?region=27", "/api/recherche?q=pithiviers", app._ti_context.urls.geo("epci", "2019-2022", app._ti_context.geo_version)):
         assert client.get(path).status_code == 200, path
 
 

@@ -51,7 +51,11 @@ def test_broken_rebuild_keeps_serving_last_good_bundle(tmp_path, demo_bundle_dir
     # restart with the broken source folder: the rebuild fails, the last good bundle is served
     log2 = ARTIFACTS / "restart_broken_source.log"
     with serve({"TI_BUNDLE_DIR": str(bundle), "TI_SOURCE_DIR": str(broken), "TI_LOG": str(log2)}) as base:
-        assert requests.get(base + "/healthz", timeout=10).json() == health
+        # issue 18, defect 14: the operator sees it on /healthz (and in the footer), the data are the last good
+        got = requests.get(base + "/healthz", timeout=10).json()
+        assert got.pop("statut") == "degrade" and "ti_2023_2027_membres.csv" in got.pop("raison"), got
+        assert got == {k: v for k, v in health.items() if k != "statut"}
+        assert "note-echec-reconstruction" in requests.get(base + "/_dash-layout", timeout=30).text
         assert _csv_rows(base, "?region=27") == rows
     text = log2.read_text(encoding="utf-8")
     assert "ÉCHEC de la reconstruction" in text and "dernier lot valide" in text

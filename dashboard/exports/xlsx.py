@@ -34,7 +34,7 @@ SOURCES_SHEET = "Sources"
 #: Readable header of each export column (the column identifier is kept in the « Sources » sheet).
 HEADERS = {
     **CATALOG_EXPORT_HEADERS,  # indicators' and filters' columns (their catalog labels), then the base columns
-    "source": "Origine de la ligne", "entreprise": "Entreprise", "siren": "SIREN", "type_entreprise": "Taille",
+    "source": "Origine de la ligne", "entreprise": "Entreprise", "siren": "SIREN", "siret": "SIRET", "type_entreprise": "Taille",
     "mesure": "Mesure", "filiere": "Filière", "date": "Date", "description_projet": "Projet",
     "nom_commune": "Commune", "code_postal": "Code postal", "insee_com": "Code INSEE commune",
     "code_departement": "Code département", "nom_departement": "Département", "code_region": "Code région",

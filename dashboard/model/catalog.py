@@ -424,6 +424,11 @@ FILIERE = FilterSpec(name="filiere", label="Filière", kind="multi", column="fil
 SCOPE_COLUMN = "perimetre_programme"
 
 
+def _restricted(ctx) -> bool:
+    """Does the data context show the TI fund by default (a file of several measures)?"""
+    return bool(getattr(ctx, "scope_restricted", False))
+
+
 def _scope_mask(lau, state) -> np.ndarray | None:
     if SCOPE_COLUMN not in lau.columns:
         return None
@@ -440,12 +445,12 @@ def _mesure_sentence(ctx, state, value) -> str | None:
     chosen = [v for v in value if v != ALL_MEASURES]
     if chosen:
         return "mesure " + ", ".join(chosen)
-    return "toutes les mesures de France Relance" if ctx.scope_restricted else None
+    return "toutes les mesures de France Relance" if _restricted(ctx) else None
 
 
 def _mesure_options(ctx, state) -> list[dict]:
     measures = sorted(v for v in MESURE.allowed(ctx.choices) if v != ALL_MEASURES)
-    first = [{"label": "Toutes les mesures", "value": ALL_MEASURES}] if ctx.scope_restricted else []
+    first = [{"label": "Toutes les mesures", "value": ALL_MEASURES}] if _restricted(ctx) else []
     return first + [{"label": v, "value": v} for v in measures]
 
 
@@ -454,8 +459,8 @@ MESURE = FilterSpec(name="mesure", label="Mesure", kind="multi", column="mesure"
                     options=_mesure_options, mask=_mesure_mask, default_mask=_scope_mask,
                     sentence=_mesure_sentence, export_column="mesure",
                     default_sentence=lambda ctx, state: f"{TI_FUND.label} seulement (autres mesures : « Toutes "
-                                                        "les mesures »)" if ctx.scope_restricted else None,
-                    placeholder=lambda ctx: "Fonds Territoires d'industrie (par défaut)" if ctx.scope_restricted
+                                                        "les mesures »)" if _restricted(ctx) else None,
+                    placeholder=lambda ctx: "Fonds Territoires d'industrie (par défaut)" if _restricted(ctx)
                     else "Toutes")
 TAILLE = FilterSpec(name="taille", label="Taille d'entreprise", kind="multi", column="type_entreprise", choices_key="tailles",
                     sentence=_list_sentence("entreprises "), export_column="type_entreprise")

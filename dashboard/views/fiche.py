@@ -239,7 +239,8 @@ def fiche(ctx: DataContext, state: ViewState, terr: Territory, suffix: str = "")
     if terr.kind == "epci":
         etype = ctx.epci.loc[terr.code, "type"]
         words = GLOSSARY.get(str(etype))
-        kind = [abbr("EPCI", "Intercommunalité"), " : ", words or str(etype), " — n° ", abbr("SIREN"), f" {terr.code}"]
+        kind = [abbr("EPCI", "Intercommunalité"), " : ", words or str(etype), " — n° ", abbr("SIREN"),
+                f" {terr.code}"]
     members = sorted(communes["nom"].tolist(), key=fmt.sort_key)
     if terr.kind == "ti":
         m = ctx.bundle.ti_membres

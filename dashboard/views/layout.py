@@ -112,8 +112,8 @@ def filter_panel(ctx: DataContext, state: ViewState):
 
 
 def kpi_cards(k: dict, scope: str = ""):
-    """The KPI cards (one per metric of :data:`dashboard.catalog.KPI_METRICS`) under the words naming
-    what they count (``scope``, element :data:`dashboard.ids.KPI_SCOPE`)."""
+    """The KPI cards (one per metric of :data:`dashboard.model.catalog.KPI_METRICS`) under the words naming
+    what they count (``scope``, element :data:`dashboard.views.ids.KPI_SCOPE`)."""
     values, titles = kpi_values(k), kpi_titles(k)
     cards = []
     for kid in ids.KPIS:

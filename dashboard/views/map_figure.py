@@ -48,9 +48,9 @@ def legend_annotation(ctx: DataContext, state: ViewState, locations: list, scale
     """The class legend drawn in the map (so the slide image carries it too)."""
     selected = selected_location(locations, state)
     name = ctx.territory_names(state.niveau, state.phase).get(selected[0]) if selected else None
-    return {"text": legend_html(state, scale, name, overlay_legend_rows(ctx, state)), "align": "left", "showarrow": False, "xref": "paper",
-            "yref": "paper", "x": 0.995, "y": 0.02, "xanchor": "right", "yanchor": "bottom",
-            "bgcolor": "rgba(255,255,255,0.9)", "bordercolor": "#bbbbbb", "borderwidth": 1, "borderpad": 4,
+    return {"text": legend_html(state, scale, name, overlay_legend_rows(ctx, state)), "align": "left",
+            "showarrow": False, "xref": "paper", "yref": "paper", "x": 0.995, "y": 0.02, "xanchor": "right",
+            "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0.9)", "bordercolor": "#bbbbbb", "borderwidth": 1, "borderpad": 4,
             "font": {"size": 12}, "name": "legende-classes"}
 
 

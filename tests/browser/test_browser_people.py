@@ -212,7 +212,8 @@ def test_keyboard_walk_search_fiche_sort_back(base_url, desktop, ctx):
     _tab_until(desktop, lambda e: e.text == "Fermer la fiche", back=True, limit=80)
     desktop.switch_to.active_element.send_keys(Keys.ENTER)
     _wait(desktop, lambda d: "territoire" not in _query(d))
-    _wait(desktop, lambda d: d.switch_to.active_element.get_attribute("id") == "recherche")
+    _wait(desktop, lambda d: d.execute_script("return document.activeElement && document.activeElement.id")
+          == "recherche")  # by script: the fiche being redrawn, an element handle may go stale
     # radio groups: one Tab stop each, a visible focus ring
     desktop.get(base_url + "/?region=24")
     wait_map(desktop)

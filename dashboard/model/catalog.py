@@ -201,6 +201,9 @@ class ParamSpec:
         A change redraws the laureate pins (the phase moves the inside/outside split).
     section : int
         Group of the filter panel (a rule between groups).
+    doc : str or None
+        French description of its values in the README's table (None: written from
+        ``kind``, ``values`` and ``default`` by :mod:`dashboard.model.docs`).
     """
 
     name: str
@@ -219,6 +222,7 @@ class ParamSpec:
     clearable: bool = False
     searchable: bool = False
     help_text: str | None = None
+    doc: str | None = None
 
     @property
     def params(self) -> tuple:
@@ -268,6 +272,9 @@ class FilterSpec:
         The two URL parameters of a ``range`` filter (start, end).
     reads : tuple
         Other state fields the mask reads when the filter is set (the TI filter reads the phase).
+    doc : str or None
+        French description of its values in the README's table (None: written from
+        ``kind``, ``values`` and ``column`` by :mod:`dashboard.model.docs`).
     default_mask : callable (laureates, state) -> bool array or None, optional
         Rows kept when the filter is *not* set (the measure filter: the programme's scope).
     default_sentence : callable (ctx, state) -> str or None, optional
@@ -292,6 +299,7 @@ class FilterSpec:
     empty_option: str | None = None
     section: int = 0
     reads: tuple = ()
+    doc: str | None = None
     default_mask: Callable | None = None
     default_sentence: Callable | None = None
 
@@ -412,11 +420,12 @@ def unavailable_reason(feature: str) -> str:
 # =========================================================================== the catalog
 REGION = FilterSpec(name="region", label="Région", kind="single", column="code_region", choices_key="regions",
                     choices=lambda ctx: ctx.regions.index, options=_region_options,
-                    export_column="code_region")
+                    export_column="code_region", doc="code INSEE de la région (`27`, `84`, `01`…)")
 DEPARTEMENT = FilterSpec(name="departement", label="Département", kind="single", column="code_departement",
                          choices_key="departements", choices=lambda ctx: ctx.departements.index,
                          options=lambda ctx, state: departement_options(ctx, state.region),
-                         export_column="code_departement", placeholder="Tous")
+                         export_column="code_departement", placeholder="Tous",
+                         doc="code INSEE du département (`45`, `2A`, `971`…)")
 FILIERE = FilterSpec(name="filiere", label="Filière", kind="multi", column="filiere", choices_key="filieres",
                      sentence=_list_sentence("filière "), export_column="filiere")
 #: Laureate column (boolean, set by :class:`dashboard.model.data.DataContext`): in the programme's
@@ -461,7 +470,9 @@ MESURE = FilterSpec(name="mesure", label="Mesure", kind="multi", column="mesure"
                     default_sentence=lambda ctx, state: f"{TI_FUND.label} seulement (autres mesures : « Toutes "
                                                         "les mesures »)" if _restricted(ctx) else None,
                     placeholder=lambda ctx: "Fonds Territoires d'industrie (par défaut)" if _restricted(ctx)
-                    else "Toutes")
+                    else "Toutes",
+                    doc=f"valeurs de la colonne `mesure` des données, répétables, ou `{ALL_MEASURES}` ; sans ce "
+                        f"paramètre, le {TI_FUND.label} seul quand le fichier contient plusieurs mesures")
 TAILLE = FilterSpec(name="taille", label="Taille d'entreprise", kind="multi", column="type_entreprise", choices_key="tailles",
                     sentence=_list_sentence("entreprises "), export_column="type_entreprise")
 VOLET = FilterSpec(name="volet", label="Volet de France Relance", kind="multi", column="volet_relance", choices_key="volets",
@@ -490,17 +501,24 @@ INDICATEUR = ParamSpec(name="indicateur", values=tuple(m.key for m in INDICATORS
 PAR_HAB = ParamSpec(name="par_hab", kind="flag", default=False, label="pour 10 000 habitants", control="checkbox",
                     section=1)
 TERRITOIRE = ParamSpec(name="territoire", choices_key="territoires",
-                       choices=lambda ctx: frozenset(ctx.epci.index) | frozenset(ctx.territoires["ti_id"]))
-COMPARER = ParamSpec(name="comparer", choices_key="territoires")
+                       choices=lambda ctx: frozenset(ctx.epci.index) | frozenset(ctx.territoires["ti_id"]),
+                       doc="SIREN d'un EPCI ou identifiant d'un TI (`ti-2406`) : sa fiche")
+COMPARER = ParamSpec(name="comparer", choices_key="territoires",
+                     doc="SIREN d'un EPCI ou identifiant d'un TI : comparé au territoire de `territoire`")
 #: The commune searched (INSEE code): marked on the map, its EPCI in view, the projects around it in the fiche.
 COMMUNE = ParamSpec(name="commune", choices_key="communes",
-                    choices=lambda ctx: frozenset(ctx.communes["insee_com"]))
+                    choices=lambda ctx: frozenset(ctx.communes["insee_com"]),
+                    doc="code INSEE de la commune cherchée (`45252`) : marquée sur la carte, son EPCI en vue, "
+                        "les projets autour d'elle dans la fiche (avec `territoire` = son EPCI)")
 PERIODE = FilterSpec(name="periode", label="Période", kind="range", column="mois", choices_key="months",
                      choices=lambda ctx: ctx.laureats["mois"].dropna().unique(), range_params=("debut", "fin"),
-                     options=_month_options, sentence=_period_sentence, placeholder=("Début", "Fin"), section=2)
+                     options=_month_options, sentence=_period_sentence, placeholder=("Début", "Fin"), section=2,
+                     doc="mois `AAAA-MM` des données, bornes comprises (`debut` ≤ `fin`, l'une ou l'autre)")
 DEPUIS = ParamSpec(name="depuis", kind="date", label="Depuis le dernier comité", control="date", section=2,
                    help_text="Entoure les lauréats décidés depuis cette date et chiffre le changement.")
-EMBED = ParamSpec(name="embed", kind="flag", default=False)
+EMBED = ParamSpec(name="embed", kind="flag", default=False,
+                  doc="`1` (ou `true`) : vue en lecture seule pour un cadre `<iframe>` (carte, légende, chiffres, "
+                      "sources) ; répété, la dernière valeur compte")
 
 #: Every URL parameter, in the order of the canonical query string.
 PARAMETERS = (REGION, DEPARTEMENT, FILIERE, MESURE, TAILLE, VOLET, ZONE, TI, PHASE, NIVEAU, INDICATEUR, PAR_HAB,

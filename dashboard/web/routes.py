@@ -13,7 +13,7 @@
 - ``GET /export.quarantaine.csv``: the validation report of the official laureates file (rows in quarantine);
 - ``GET /export.nouveautes.csv``: laureates added, removed or modified since the previous file.
 
-Heavy exports (formats with ``heavy=True``: deck, slide image, workbook) are computed at most
+Heavy exports (formats with ``heavy=True``: deck, slide image, workbook, printable fiche) are computed at most
 ``TI_EXPORTS_LOURDS`` at a time per process (:class:`HeavyExportSlots`); beyond that, and unless the
 body is cached, the answer is at once a 503 with ``Retry-After`` and a French message, so that they
 never hold every request thread.
@@ -58,7 +58,7 @@ GEO_NAMES = ("epci", "ti-2019-2022", "ti-2023-2027")
 EXPORT_CACHE_KEY = "ti_export_cache"
 #: Seconds a client is told to wait (``Retry-After``) when every heavy-export slot is taken.
 BUSY_RETRY_AFTER = 5
-BUSY_MESSAGE = ("Trop d'exports lourds (dossier de comité, image, classeur) sont en cours sur ce serveur : "
+BUSY_MESSAGE = ("Trop d'exports lourds (dossier de comité, image, classeur, fiche PDF) sont en cours sur ce serveur : "
                 f"réessayez dans {BUSY_RETRY_AFTER} secondes.")
 
 

@@ -148,9 +148,10 @@ def test_embedded_published_table_matches_source(shared_dir):
                                   emb[cols].sort_values("code_region").reset_index(drop=True), check_dtype=False)
 
 
-def test_failed_build_keeps_previous_bundle(tmp_path):
+def test_failed_build_keeps_previous_bundle(tmp_path, official_bundle_dir):
+    import shutil
     out = tmp_path / "processed"
-    build(SHARED, FIXTURES / "laureats_officiel.csv", out, quiet=True)
+    shutil.copytree(official_bundle_dir, out)  # the good bundle built from these inputs
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     bad = tmp_path / "bad.csv"
     text = (FIXTURES / "laureats_officiel.csv").read_text(encoding="utf-8")
@@ -163,12 +164,12 @@ def test_failed_build_keeps_previous_bundle(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".processed.tmp")]
 
 
-def test_truncated_source_fails_build_and_keeps_bundle(tmp_path, shared_dir):
+def test_truncated_source_fails_build_and_keeps_bundle(tmp_path, shared_dir, official_bundle_dir):
     import shutil
     src = tmp_path / "src"
     shutil.copytree(shared_dir, src)
     out = tmp_path / "processed"
-    build(src, FIXTURES / "laureats_officiel.csv", out, quiet=True)
+    shutil.copytree(official_bundle_dir, out)  # the good bundle built from the intact sources
     manifest = (out / "manifest.json").read_text()
     ti = src / "territoires-industrie" / "ti_2023_2027_membres.csv"
     ti.chmod(0o644)

@@ -262,31 +262,37 @@ def clean_env(monkeypatch, tmp_path):
     return tmp_path
 
 
-def _official_copy(demo_bundle_dir, where: Path, laureates: Path) -> Path:
-    """A copy of the bundle whose manifest says it was built from the official file ``laureates``."""
-    bundle = where / "processed"
-    shutil.copytree(demo_bundle_dir, bundle)
-    m = json.loads((bundle / "manifest.json").read_text(encoding="utf-8"))
-    m.update(laureats_demonstration=False, laureats_fichier=str(laureates))
-    (bundle / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
-    return bundle
-
-
-def test_3_incomplete_official_bundle_is_rebuilt_from_its_recorded_inputs(clean_env, demo_bundle_dir):
-    lau = clean_env / "laureats.csv"
+@pytest.fixture(scope="module")
+def official_bundle_dir(tmp_path_factory) -> Path:
+    """A bundle built from an official laureates file (the 7-row fixture in the official format)."""
+    from geodata.build.pipeline import build
+    where = tmp_path_factory.mktemp("officiel")
+    lau = where / "laureats.csv"
     shutil.copy(FIXTURES / "laureats_officiel.csv", lau)
-    bundle = _official_copy(demo_bundle_dir, clean_env, lau)
+    build(SHARED, lau, where / "processed", quiet=True)
+    return where / "processed"
+
+
+def test_3_incomplete_official_bundle_is_rebuilt_from_its_recorded_inputs(clean_env, official_bundle_dir):
+    bundle = clean_env / "processed"
+    shutil.copytree(official_bundle_dir, bundle)
+    recorded = json.loads((bundle / "manifest.json").read_text(encoding="utf-8"))["laureats_fichier"]
     (bundle / "barometre.parquet").unlink()
     out = io.StringIO()
     b = load_or_build(bundle, out=out)
     assert not b.demonstration and len(b.laureats) == 7, out.getvalue()
-    assert b.manifest["laureats_fichier"] == str(lau)
+    assert b.manifest["laureats_fichier"] == recorded
+    assert (bundle / "barometre.parquet").is_file()
     assert "démonstration" not in out.getvalue()
 
 
-def test_3_incomplete_official_bundle_without_its_inputs_is_refused(clean_env, demo_bundle_dir):
+def test_3_incomplete_official_bundle_without_its_inputs_is_refused(clean_env, official_bundle_dir):
+    bundle = clean_env / "processed"
+    shutil.copytree(official_bundle_dir, bundle)
     lau = clean_env / "disparu" / "laureats.csv"
-    bundle = _official_copy(demo_bundle_dir, clean_env, lau)
+    m = json.loads((bundle / "manifest.json").read_text(encoding="utf-8"))
+    m["laureats_fichier"] = str(lau)  # the official file it was built from is gone
+    (bundle / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
     (bundle / "barometre.parquet").unlink()
     before = (bundle / "manifest.json").read_bytes()
     out = io.StringIO()

@@ -1,0 +1,90 @@
+"""How the suite runs: the README's test command is the one CI runs, and the shared
+bundles are built once for all the parallel workers (tests/conftest.py)."""
+from __future__ import annotations
+
+import re
+import threading
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from tests import conftest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_readme_test_command_is_the_one_ci_runs():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    m = re.search(r"## Tests\n\n```bash\n(pytest[^\n]*)\n```", readme)
+    assert m, "README : commande de test absente de la section « Tests »"
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert m.group(1) in ci, f"« {m.group(1)} » n'est pas la commande de .ci/run"
+    requirements = (ROOT / "requirements.txt").read_text(encoding="utf-8")
+    if " -n " in m.group(1):
+        assert re.search(r"^pytest-xdist==\S+", requirements, re.M), "pytest-xdist à épingler dans requirements.txt"
+
+
+class FakeFactory:
+    def __init__(self, base: Path):
+        self.base = base
+
+    def getbasetemp(self) -> Path:
+        return self.base
+
+    def mktemp(self, name: str) -> Path:
+        p = self.base / name
+        p.mkdir(parents=True)
+        return p
+
+
+def test_workers_build_a_shared_bundle_once(tmp_path, monkeypatch):
+    """Two workers asking for the same bundle at once: one build, both get the same folder."""
+    calls = []
+
+    def fake_build(source, laureates, out, quiet):
+        calls.append(out)
+        time.sleep(0.3)  # the other worker arrives meanwhile
+        Path(out).mkdir(parents=True)
+        (Path(out) / "manifest.json").write_text("{}")
+
+    monkeypatch.setattr("geodata.build.pipeline.build", fake_build)
+    worker = SimpleNamespace(workerinput={"workerid": "gw0"})
+    results = []
+
+    def ask(name):
+        results.append(conftest.built_once(worker, FakeFactory(tmp_path / name), "lot", None))
+
+    threads = [threading.Thread(target=ask, args=(f"gw{i}",)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1
+    assert results[0] == results[1] == tmp_path / "lot" / "processed"
+    assert (results[0] / "manifest.json").is_file()
+
+
+def test_a_failed_shared_build_is_tried_again(tmp_path, monkeypatch):
+    """A worker whose build failed leaves no « built » mark: the next one builds."""
+    outcomes = iter([RuntimeError("échec"), None])
+
+    def flaky_build(source, laureates, out, quiet):
+        err = next(outcomes)
+        if err:
+            raise err
+        Path(out).mkdir(parents=True)
+
+    monkeypatch.setattr("geodata.build.pipeline.build", flaky_build)
+    worker = SimpleNamespace(workerinput={"workerid": "gw0"})
+    with pytest.raises(RuntimeError):
+        conftest.built_once(worker, FakeFactory(tmp_path / "gw0"), "lot", None)
+    assert conftest.built_once(worker, FakeFactory(tmp_path / "gw1"), "lot", None).is_dir()
+
+
+def test_single_process_builds_in_its_own_folder(tmp_path, monkeypatch):
+    built = []
+    monkeypatch.setattr("geodata.build.pipeline.build", lambda s, lau, out, quiet: built.append(out))
+    out = conftest.built_once(SimpleNamespace(), FakeFactory(tmp_path / "seul"), "lot", None)
+    assert built == [out] and out == tmp_path / "seul" / "lot" / "processed"

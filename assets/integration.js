@@ -41,12 +41,25 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       window.Plotly.relayout(gd, {'map.zoom': fl.map.zoom + Math.max(Math.log2(scale), -2)});
     }
   }
+  /* In a small map (a 300×250 frame, a phone) the class legend is set in smaller type, so
+     that it leaves most of the map in sight; it is set again after each update of the view. */
+  var SMALL_WIDTH = 520, SMALL_HEIGHT = 360, SMALL_FONT = 9;
+  function fitLegend(gd) {
+    var fl = gd._fullLayout, ann = gd.layout && gd.layout.annotations;
+    if (!fl || !ann || !ann.length || !window.Plotly) { return; }
+    if (fl.width >= SMALL_WIDTH && fl.height >= SMALL_HEIGHT) { return; }
+    var font = ann[0].font || {};
+    if (font.size === SMALL_FONT) { return; }
+    window.Plotly.relayout(gd, {'annotations[0].font.size': SMALL_FONT, 'annotations[0].borderpad': 2});
+  }
+
   var obs = new MutationObserver(function () {
     var gd = document.querySelector('#carte .js-plotly-plot');
     if (!gd || !gd.on || gd.dataset.suivi) { return; }
     gd.dataset.suivi = '1';
-    gd.on('plotly_afterplot', function () { tryFit(gd); });
+    gd.on('plotly_afterplot', function () { tryFit(gd); fitLegend(gd); });
     tryFit(gd);
+    fitLegend(gd);
   });
   obs.observe(document.documentElement, {childList: true, subtree: true});
 })();

@@ -1,7 +1,7 @@
 /* Town names over the map (no tiles, no font server): regional capitals at
    every zoom, préfectures from zoom 5.5, towns of 30 000+ inhabitants from 6.5,
    of 10 000+ from 7.5; a name that would overlap one already placed is left
-   out. Data: /geo/lieux.json ([name, lon, lat, rank], most important first).
+   out, and so is one over the legend or the toolbar. Data: /geo/lieux.json ([name, lon, lat, rank], most important first).
    Decorative for screen readers (aria-hidden): the places are in the fiche and
    the search. Served from /assets. */
 (function () {
@@ -12,7 +12,7 @@
     queued = false;
     if (!places || !map || !layer) { return; }
     var z = map.getZoom(), c = map.getCanvas(), w = c.clientWidth, h = c.clientHeight;
-    var boxes = [], html = [], shown = 0;
+    var boxes = obstacles(c), html = [], shown = 0;
     for (var i = 0; i < places.length && shown < 160; i++) {
       var p = places[i];
       if (z < MIN_ZOOM[p[3]]) { continue; }
@@ -35,6 +35,20 @@
     layer.innerHTML = html.join('');
   }
 
+  /* The map's legend (an annotation) and toolbar, as boxes in canvas pixels: no name is written over them. */
+  function obstacles(canvas) {
+    var gd = document.querySelector('#carte .js-plotly-plot'), out = [];
+    if (!gd) { return out; }
+    var origin = canvas.getBoundingClientRect();
+    gd.querySelectorAll('.annotation, .modebar-container .modebar').forEach(function (el) {
+      var r = el.getBoundingClientRect();
+      if (r.width > 0 && r.height > 0) {
+        out.push([r.left - origin.left - 4, r.top - origin.top - 4, r.right - origin.left + 4, r.bottom - origin.top + 4]);
+      }
+    });
+    return out;
+  }
+
   function schedule() { if (!queued) { queued = true; window.requestAnimationFrame(draw); } }
 
   function attach() {
@@ -50,6 +64,7 @@
     m.getContainer().appendChild(layer);
     m.on('move', schedule);
     m.on('resize', schedule);
+    if (gd.on) { gd.on('plotly_afterplot', schedule); }  // the legend may have changed size
     if (!places && !loading) {
       loading = true;
       fetch(src.getAttribute('data-url')).then(function (r) { return r.ok ? r.json() : []; })

@@ -24,7 +24,8 @@ from dashboard.views.since_barometre import barometre_view
 from dashboard.model.state import ViewState, control_value, state_from_controls
 
 from dashboard.model.export_formats import BUTTONS
-from dashboard.views.map_overlays import zone_patch
+from dashboard.views.fiche import card_scope
+from dashboard.views.map_overlays import commune_patch, zone_patch
 from dashboard.model.search import dropdown_options
 from dashboard.views.page_frame import EMPTY_MAP, empty_map_message, frenchify_dropdowns
 
@@ -63,6 +64,7 @@ RENDER_OUTPUTS = {
     "kpi_title": {k: Output(k, "title") for k in ids.KPIS},
     "summary": Output(ids.SUMMARY, "children"),
     "since": Output(ids.KPI_SINCE, "children"),
+    "scope": Output(ids.KPI_SCOPE, "children"),
     "rendered": Output(ids.RENDERED, "data"),
     "empty_message": Output(EMPTY_MAP, "children"),
 }
@@ -82,20 +84,25 @@ def unchanged(outputs: dict) -> dict:
 
 
 def render_body(ctx: DataContext, state: ViewState, before: ViewState, rendered) -> dict | None:
-    """Map patch (zone layer included), KPI texts and titles (by card id), summary, change since
-    ``depuis``, rendered query, empty-map message (keys of :data:`RENDER_OUTPUTS`); None when the
-    view is already drawn."""
+    """Map patch (zone layer and searched commune included), KPI texts and titles (by card id; the
+    selected territory's own figures when there is one, :func:`dashboard.views.fiche.card_scope`),
+    summary, change since ``depuis`` (same laureates as the cards), words naming the cards' scope,
+    rendered query, empty-map message (keys of :data:`RENDER_OUTPUTS`); None when the view is
+    already drawn."""
     if state.to_query() == (rendered or ""):
         return None
     sel = filter_laureates(ctx.laureats, state)
-    k = kpis(sel, ctx.choices)
+    cards, scope = card_scope(ctx, state, sel)
+    k = kpis(cards, ctx.choices)
     values, titles = kpi_values(k), kpi_titles(k)
     return {
-        "figure": zone_patch(map_patch(ctx, state, before, sel), ctx, state, before),
+        "figure": commune_patch(zone_patch(map_patch(ctx, state, before, sel), ctx, state, before), ctx, state,
+                                before),
         "kpi_text": {i: values.get(i, "n.d.") for i in ids.KPIS},
         "kpi_title": {i: titles.get(i, "") for i in ids.KPIS},
         "summary": summary(ctx, state, len(sel)),
-        "since": since_text(sel, state.depuis, ctx.choices),
+        "since": since_text(cards, state.depuis, ctx.choices),
+        "scope": scope,
         "rendered": state.to_query(),
         "empty_message": empty_map_message(len(sel)),
     }
@@ -158,12 +165,14 @@ def search_options_body(ctx: DataContext, text, search=None):
 
 
 def select_from_search_body(ctx: DataContext, value, state: ViewState):
-    """A commune selects its EPCI (and region); an EPCI or a TI selects itself."""
+    """A commune selects its EPCI (and region) and is kept as ``commune`` (marked on the map, its EPCI
+    in view, the projects around it in the fiche); an EPCI or a TI selects itself."""
     target = _parse_search_value(ctx, value)
     if target is None:
         return no_update
     code, region, phase = target
-    return state.with_(territoire=code, comparer=None, region=region, departement=None,
+    commune = value.split("|")[1] if value.startswith("commune|") else None
+    return state.with_(territoire=code, comparer=None, region=region, departement=None, commune=commune,
                        phase=phase or state.phase).to_query()
 
 

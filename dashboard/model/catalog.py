@@ -51,7 +51,7 @@ UNITS = {
     "integer": fmt.integer,
     "euros": fmt.euros,
     "percent": fmt.percent,
-    "tonnes": lambda v: fmt.integer(v) + ("" if fmt.integer(v) == "n.d." else f"{fmt.NBSP}t"),
+    "tonnes": fmt.tonnes,
 }
 #: Exact French value of each unit (the KPI card's tooltip): "5 400 000 000 €", "70,97 %".
 EXACT_UNITS = {
@@ -398,13 +398,23 @@ def _month_options(ctx, state) -> list[dict]:
 
 
 def _indicator_options(ctx, state) -> list[dict]:
+    """The indicator menu; an indicator whose data is absent is shown disabled, with its reason."""
     out = []
     for m in INDICATORS:
         o = {"label": m.option_label, "value": m.key}
         if m.requires:
             o["disabled"] = not ctx.choices.has(m.requires)
+            if o["disabled"]:
+                reason = unavailable_reason(m.requires)
+                o["label"] = f"{m.option_label} (indisponible : {reason})"
+                o["title"] = f"Indisponible : {reason}"
         out.append(o)
     return out
+
+
+def unavailable_reason(feature: str) -> str:
+    """French reason a figure needing ``feature`` is not available (« montants absents des données »)."""
+    return FEATURES.get(feature) or f"{feature} absent des données"
 
 
 # =========================================================================== the catalog
@@ -495,6 +505,11 @@ TERRITOIRE = ParamSpec(name="territoire", choices_key="territoires",
                        doc="SIREN d'un EPCI ou identifiant d'un TI (`ti-2406`) : sa fiche")
 COMPARER = ParamSpec(name="comparer", choices_key="territoires",
                      doc="SIREN d'un EPCI ou identifiant d'un TI : comparé au territoire de `territoire`")
+#: The commune searched (INSEE code): marked on the map, its EPCI in view, the projects around it in the fiche.
+COMMUNE = ParamSpec(name="commune", choices_key="communes",
+                    choices=lambda ctx: frozenset(ctx.communes["insee_com"]),
+                    doc="code INSEE de la commune cherchée (`45252`) : marquée sur la carte, son EPCI en vue, "
+                        "les projets autour d'elle dans la fiche (avec `territoire` = son EPCI)")
 PERIODE = FilterSpec(name="periode", label="Période", kind="range", column="mois", choices_key="months",
                      choices=lambda ctx: ctx.laureats["mois"].dropna().unique(), range_params=("debut", "fin"),
                      options=_month_options, sentence=_period_sentence, placeholder=("Début", "Fin"), section=2,
@@ -507,7 +522,7 @@ EMBED = ParamSpec(name="embed", kind="flag", default=False,
 
 #: Every URL parameter, in the order of the canonical query string.
 PARAMETERS = (REGION, DEPARTEMENT, FILIERE, MESURE, TAILLE, VOLET, ZONE, TI, PHASE, NIVEAU, INDICATEUR, PAR_HAB,
-              TERRITOIRE, COMPARER, PERIODE, DEPUIS, EMBED)
+              TERRITOIRE, COMPARER, COMMUNE, PERIODE, DEPUIS, EMBED)
 FILTERS = tuple(p for p in PARAMETERS if isinstance(p, FilterSpec))
 #: Specs with a control in the filter panel, in panel order.
 CONTROLS = tuple(p for p in PARAMETERS if p.label)

@@ -67,6 +67,10 @@ def geojson(gdf, id_col: str, precision: float = 0.001) -> dict:
     return {"type": "FeatureCollection", "features": feats}
 
 
+#: Zoom levels taken off an EPCI's fitted view: its neighbours and the nearest towns stay in sight.
+EPCI_CONTEXT_ZOOM = 0.8
+
+
 def bounds_view(bounds) -> tuple[float, float, float]:
     """(lon, lat, zoom) that shows a bounding box in a ~900x600 px map."""
     x0, y0, x1, y1 = bounds
@@ -244,7 +248,39 @@ class DataContext:
             return self.ti_table(phase)["ti_nom"]
         return self.epci["nom"]
 
+    @cached_property
+    def commune_points(self) -> pd.DataFrame:
+        """``nom``, ``epci_siren``, ``lon``, ``lat`` of every commune (its point in the bundle), by INSEE code."""
+        c = self.bundle.communes
+        return pd.DataFrame({"nom": c["nom"].to_numpy(), "epci_siren": c["epci_siren"].astype(object).to_numpy(),
+                             "lon": shapely.get_x(c.geometry.values), "lat": shapely.get_y(c.geometry.values)},
+                            index=pd.Index(c["insee_com"].to_numpy(), name="insee_com"))
+
+    @cached_property
+    def epci_bounds(self) -> dict:
+        """(minx, miny, maxx, maxy) of each EPCI, by SIREN."""
+        b = self.bundle.epci
+        return dict(zip(b["epci_siren"].astype(str), b.geometry.bounds.to_numpy()))
+
+    def searched_commune(self, state: ViewState) -> pd.Series | None:
+        """The commune of ``state.commune`` (a row of :attr:`commune_points`) when it lies in the
+        selected territory (its EPCI, or a TI it belongs to), else None."""
+        if not state.commune or not state.territoire or state.commune not in self.commune_points.index:
+            return None
+        row = self.commune_points.loc[state.commune]
+        if row["epci_siren"] == state.territoire:
+            return row
+        com = self.communes[self.communes["insee_com"] == state.commune]
+        ti = {com[ti_id_column(p)].iloc[0] for p in PHASES} if len(com) else set()
+        return row if state.territoire in ti else None
+
     def view_for(self, state: ViewState) -> tuple[float, float, float]:
+        """Centre and zoom of the map: the searched commune's EPCI, else the département, the region,
+        metropolitan France."""
+        commune = self.searched_commune(state)
+        if commune is not None and commune["epci_siren"] in self.epci_bounds:
+            lon, lat, zoom = bounds_view(self.epci_bounds[commune["epci_siren"]])
+            return lon, lat, zoom - EPCI_CONTEXT_ZOOM
         if state.departement and state.departement in self.dep_bounds:
             return bounds_view(self.dep_bounds[state.departement])
         if state.region and state.region in self.region_bounds:

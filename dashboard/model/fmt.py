@@ -44,6 +44,17 @@ def euros(x) -> str:
     return f"{integer(x)} €"
 
 
+def tonnes(x) -> str:
+    """``33646402 -> "33,6 Mt"``, ``45210 -> "45,2 kt"``, ``5902 -> "5 902 t"`` (readable units)."""
+    if _is_missing(x):
+        return "n.d."
+    if abs(x) >= 1e6:
+        return f"{decimal(x / 1e6, 1)}{NBSP}Mt"
+    if abs(x) >= 1e5:
+        return f"{decimal(x / 1e3, 1)}{NBSP}kt"
+    return f"{integer(x)}{NBSP}t"
+
+
 def percent(share) -> str:
     """``0.6912 -> "69,1 %"``."""
     if _is_missing(share):

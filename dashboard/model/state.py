@@ -199,6 +199,7 @@ class ViewState:
     par_hab: bool = False
     territoire: str | None = None
     comparer: str | None = None
+    commune: str | None = None
     debut: str | None = None
     fin: str | None = None
     depuis: str | None = None

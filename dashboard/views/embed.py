@@ -19,9 +19,10 @@ from dashboard.model import fmt
 from dashboard.views import ids
 from dashboard.model.data import DataContext, filter_laureates, kpis
 from dashboard.model.palette import COLOR_IN_TI, COLOR_OUT_TI
+from dashboard.views.fiche import card_scope
 from dashboard.views.map_complements import keep_drawn
 from dashboard.views.map_figure import map_figure, scope_geometry
-from dashboard.views.map_overlays import add_zone_layer, places_source
+from dashboard.views.map_overlays import add_commune_marker, add_zone_layer, places_source
 from dashboard.model.kpi_text import KPI_LABELS, kpi_titles, kpi_values
 from dashboard.views.html_render import to_html
 from dashboard.views.layout import GRAPH_CONFIG, summary
@@ -38,6 +39,7 @@ def embed_figure(ctx: DataContext, state: ViewState, sel):
     (:func:`~dashboard.views.map_complements.keep_drawn`), its outlines those of the view's scope."""
     # read-only: only what is drawn, names, hover texts and region lines inline (nothing to wait for)
     fig = add_zone_layer(scope_geometry(ctx, state, keep_drawn(map_figure(ctx, state, sel))), ctx, state)
+    fig = add_commune_marker(fig, ctx, state)
     fig.update_layout(height=None, autosize=True)
     fig.update_traces(selector={"name": "territoires"},
                       colorbar={"thickness": 8, "len": 0.5, "x": 1.0, "xanchor": "right", "y": 0.5,
@@ -49,7 +51,8 @@ def embed_page(ctx: DataContext, state: ViewState, ignored: list[str], sel=None)
     """Body of the embed view (``html`` components only; the map is drawn in ``#carte`` by
     ``assets/carte-integree.js`` from the figure of :func:`embed_document`)."""
     sel = filter_laureates(ctx.laureats, state) if sel is None else sel
-    k = kpis(sel, ctx.choices)
+    cards, scope = card_scope(ctx, state, sel)
+    k = kpis(cards, ctx.choices)
     values, titles = kpi_values(k), kpi_titles(k)
     full_query = state.to_query(include_embed=False)
     kpi_spans = [html.Span([html.Span(values[kid], id=kid, title=titles[kid]), f" {KPI_LABELS[kid].lower()}"],
@@ -84,7 +87,8 @@ def embed_page(ctx: DataContext, state: ViewState, ignored: list[str], sel=None)
         html.P(summary(ctx, state, len(sel)), id=ids.SUMMARY, className="visually-hidden",
                **{"aria-live": "polite"}),
         # the change since ``depuis`` (written by the same callback as the KPI cards), for screen readers
-        html.Div(since_text(sel, state.depuis, ctx.choices), id=ids.KPI_SINCE, className="visually-hidden"),
+        html.Div(since_text(cards, state.depuis, ctx.choices), id=ids.KPI_SINCE, className="visually-hidden"),
+        html.Div(scope, id=ids.KPI_SCOPE, className="visually-hidden"),
     ])
 
 

@@ -21,6 +21,7 @@ PANELS_DRAWN = "onglets-dessines"
 KPIS = tuple(m.kpi_id for m in KPI_METRICS)
 KPI_LAUREATS = KPIS[0]  # the count, first card (read by the committee deck's tests)
 KPI_SINCE = "kpi-depuis"
+KPI_SCOPE = "kpi-portee"  # words naming what the KPI cards count (place, or the selected territory)
 
 FILTER_TYPE = "filtre"
 

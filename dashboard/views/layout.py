@@ -16,7 +16,8 @@ from dashboard.model.describe import filters_sentence
 from dashboard.views.panels import initial_tab, tabs_of
 from dashboard.model.since import since_text
 from dashboard.views import page_frame
-from dashboard.views.map_overlays import add_zone_layer, places_source
+from dashboard.views.fiche import card_scope
+from dashboard.views.map_overlays import add_commune_marker, add_zone_layer, places_source
 from dashboard.model.palette import COLOR_IN_TI, COLOR_OUT_TI
 from dashboard.views.map_complements import defer_complements
 from dashboard.views.map_figure import map_figure
@@ -81,8 +82,12 @@ def control(ctx: DataContext, state: ViewState, spec):
             options = [{"label": spec.empty_option, "value": ""}, *options]
         if disabled:
             options = [{**o, "disabled": True} for o in options]
+        # one name per group: a single Tab stop, the arrow keys move the choice (native radio group)
         body = dbc.RadioItems(id=ids.filter_id(spec.name), value=control_value(state, spec.name), inline=True,
-                              options=options)
+                              options=options, name=spec.name)
+        return html.Fieldset(className="mb-2 groupe-radio", children=[
+            html.Legend(spec.label + unavailable, className="fw-semibold mb-1 small"), body,
+            html.Div(spec.help_text, className="form-text") if spec.help_text else None])
     else:
         value = control_value(state, spec.name)
         placeholder = getattr(spec, "placeholder", None)
@@ -107,7 +112,9 @@ def filter_panel(ctx: DataContext, state: ViewState):
     return html.Div(id=ids.FILTER_PANEL, className="filtres", children=children)
 
 
-def kpi_cards(k: dict):
+def kpi_cards(k: dict, scope: str = ""):
+    """The KPI cards (one per metric of :data:`dashboard.model.catalog.KPI_METRICS`) under the words naming
+    what they count (``scope``, element :data:`dashboard.views.ids.KPI_SCOPE`)."""
     values, titles = kpi_values(k), kpi_titles(k)
     cards = []
     for kid in ids.KPIS:
@@ -115,7 +122,9 @@ def kpi_cards(k: dict):
             html.Div(KPI_LABELS[kid], className="kpi-label"),
             html.Div(values.get(kid, "n.d."), id=kid, title=titles.get(kid, ""), className="kpi-value"),
         ]), className="kpi h-100"), xs=6, md=4, lg=True))
-    return dbc.Row(cards, className="g-2 mb-2")
+    return html.Div([html.H2(scope, id=ids.KPI_SCOPE, className="kpi-portee small fw-semibold mb-1",
+                             **{"aria-live": "polite"}),
+                     dbc.Row(cards, className="g-2 mb-2")])
 
 
 def since_line(text: str | None):
@@ -219,8 +228,10 @@ def url_location(ctx: DataContext, state: ViewState):
 def page(ctx: DataContext, state: ViewState, ignored: list[str]):
     """The full page (the embed view is :func:`dashboard.views.embed.embed_page`)."""
     sel = filter_laureates(ctx.laureats, state)
-    k = kpis(sel, ctx.choices)
-    fig = add_zone_layer(defer_complements(ctx, state, map_figure(ctx, state, sel)), ctx, state)
+    cards, scope = card_scope(ctx, state, sel)
+    k = kpis(cards, ctx.choices)
+    fig = add_commune_marker(add_zone_layer(defer_complements(ctx, state, map_figure(ctx, state, sel)), ctx, state),
+                             ctx, state)
     fig.update_layout(height=None, autosize=True)  # the map fills its box (CSS height): no jump while loading
     banners = []
     if ctx.demonstration:
@@ -252,9 +263,9 @@ def page(ctx: DataContext, state: ViewState, ignored: list[str]):
               dcc.Store(id=ids.PANELS_DRAWN, data={first_tab: state.to_query()})]
     graph = dcc.Graph(id=ids.MAP, figure=fig, config={**GRAPH_CONFIG, "responsive": True}, className="carte")
     after_map = "apres-carte"
-    search = html.Div(className="recherche-ligne", children=[
+    search = html.Div(className="recherche-ligne", role="search", children=[
         html.Label("Rechercher une commune, un EPCI, un territoire ou un code postal", htmlFor=ids.SEARCH,
-                   className="fw-semibold small mb-1"),
+                   className="fw-semibold small mb-1 etiquette-recherche"),
         dbc.Row(className="g-2", children=[
             dbc.Col(dcc.Dropdown(id=ids.SEARCH, options=[], placeholder="Ex. : Orléans, 45300, Pithiverais…",
                                  searchable=True, clearable=True, search_order="original", className="mb-2"),
@@ -264,8 +275,8 @@ def page(ctx: DataContext, state: ViewState, ignored: list[str]):
                     xs=4, md=4),
         ]),
     ])
-    main = [search, page_frame.drawer_button(), html.Div(kpi_cards(k), className=after_map),
-            html.Div(since_line(since_text(sel, state.depuis, ctx.choices)), className=after_map),
+    main = [page_frame.drawer_button(), html.Div(kpi_cards(k, scope), className=after_map),
+            html.Div(since_line(since_text(cards, state.depuis, ctx.choices)), className=after_map),
             page_frame.map_box(graph, len(sel)), places_source(ctx), legend_note(ctx),
             html.P(summary(ctx, state, len(sel)), id=ids.SUMMARY, className=f"small mt-1 {after_map}",
                    **{"aria-live": "polite"}),
@@ -280,12 +291,15 @@ def page(ctx: DataContext, state: ViewState, ignored: list[str]):
         html.Span(id="statut-diapositive", className="small text-muted", **{"aria-live": "polite"}),
     ])
     # Only the open tab is drawn: the others (tables of hundreds of cells, figures) come when opened.
-    tabs = dbc.Tabs(id=ids.TABS, active_tab=first_tab, className=f"mt-3 {after_map}", children=[
-        dbc.Tab(html.Div([p.place(ctx, state, sel, filled=tab == first_tab) for p in panels], className="pt-2"),
-                label=label, tab_id=tab)
-        for tab, label, panels in tabs_of()])
+    # The tab bar and its panels in one block: on a phone they move together, after the KPI cards.
+    tabs = html.Div(className=f"onglets-bloc {after_map}", children=dbc.Tabs(
+        id=ids.TABS, active_tab=first_tab, className="mt-3", children=[
+            dbc.Tab(html.Div([p.place(ctx, state, sel, filled=tab == first_tab) for p in panels],
+                             className="pt-2"), label=label, tab_id=tab)
+            for tab, label, panels in tabs_of()]))
     return html.Div(className="container-fluid p-3", lang="fr", children=[
         *stores, header, *banners, html.Div(id=ids.NOTICE, children=notice),
+        search,  # visually first above the map and the filters: first in the Tab order too
         dbc.Row([
             dbc.Col(page_frame.drawer(filter_panel(ctx, state)), xs=12, md=3, xl=2),
             dbc.Col(html.Div(main + [tools, tabs], className="principal"), xs=12, md=9, xl=10),

@@ -20,6 +20,7 @@ from dashboard.model.since import since_laureates
 from dashboard.model.state import ViewState
 from dashboard.model.palette import COLOR_IN_TI, COLOR_OUT_TI, COLOR_SELECTED, COLOR_SINCE, OUTLINE
 from dashboard.model.fmt import PLOTLY_SEPARATORS as SEPARATORS
+from dashboard.views.map_overlays import overlay_legend_rows
 
 
 TRACE_CHORO, TRACE_TI, TRACE_REGIONS, TRACE_IN, TRACE_OUT, TRACE_SELECTED, TRACE_SINCE = range(7)
@@ -47,9 +48,9 @@ def legend_annotation(ctx: DataContext, state: ViewState, locations: list, scale
     """The class legend drawn in the map (so the slide image carries it too)."""
     selected = selected_location(locations, state)
     name = ctx.territory_names(state.niveau, state.phase).get(selected[0]) if selected else None
-    return {"text": legend_html(state, scale, name), "align": "left", "showarrow": False, "xref": "paper",
-            "yref": "paper", "x": 0.995, "y": 0.02, "xanchor": "right", "yanchor": "bottom",
-            "bgcolor": "rgba(255,255,255,0.9)", "bordercolor": "#bbbbbb", "borderwidth": 1, "borderpad": 4,
+    return {"text": legend_html(state, scale, name, overlay_legend_rows(ctx, state)), "align": "left",
+            "showarrow": False, "xref": "paper", "yref": "paper", "x": 0.995, "y": 0.02, "xanchor": "right",
+            "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0.9)", "bordercolor": "#bbbbbb", "borderwidth": 1, "borderpad": 4,
             "font": {"size": 12}, "name": "legende-classes"}
 
 
@@ -180,8 +181,7 @@ def map_figure(ctx: DataContext, state: ViewState, sel: pd.DataFrame) -> go.Figu
         showscale=False, colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
         marker={"line": {"width": 3, "color": COLOR_SELECTED}}, hoverinfo="skip", name="territoire sélectionné",
         showlegend=False))
-    fig.add_trace(go.Scattermap(**since_positions(sel, state), mode="markers", hoverinfo="skip",
-                                marker={"size": pin_size(state) + 10, "color": COLOR_SINCE, "opacity": 0.45},
+    fig.add_trace(go.Scattermap(**since_positions(sel, state, ctx.has_ti), mode="markers", hoverinfo="skip",
                                 name="décidés depuis la date de référence", showlegend=False))
     lon, lat, zoom = ctx.view_for(state)
     fig.update_layout(
@@ -207,10 +207,25 @@ def scope_geometry(ctx: DataContext, state: ViewState, fig: go.Figure) -> go.Fig
     return fig
 
 
-def since_positions(sel: pd.DataFrame, state: ViewState) -> dict:
-    """Positions of the halos around the laureates decided since ``state.depuis`` (none without it)."""
+#: Width (px) of the ring around a laureate decided since the reference date.
+SINCE_RING = 4
+
+
+def since_positions(sel: pd.DataFrame, state: ViewState, has_ti: bool = True) -> dict:
+    """The rings around the laureates decided since ``state.depuis`` (none without it): for each,
+    an opaque green disc, then the pin drawn again on it in its own colour (MapLibre circles have
+    no outline here), so the ring reads clearly and the pin stays on top.
+
+    Returns ``lat``, ``lon`` (the discs, then the pins) and ``marker`` (colours, sizes)."""
     new = since_laureates(sel, state.depuis)
-    return {"lat": new["lat"].round(3).to_numpy(dtype=float), "lon": new["lon"].round(3).to_numpy(dtype=float)}
+    lat = new["lat"].round(3).to_numpy(dtype=float)
+    lon = new["lon"].round(3).to_numpy(dtype=float)
+    inside = (new[in_ti_column(state.phase)].fillna(False).to_numpy(dtype=bool) if has_ti
+              else np.ones(len(new), dtype=bool))
+    size = pin_size(state)
+    return {"lat": np.concatenate([lat, lat]), "lon": np.concatenate([lon, lon]),
+            "marker": {"color": [COLOR_SINCE] * len(new) + np.where(inside, COLOR_IN_TI, COLOR_OUT_TI).tolist(),
+                       "size": [size + 2 * SINCE_RING] * len(new) + [size] * len(new), "opacity": 1}}
 
 
 def _pin_traces(ctx: DataContext):
@@ -243,9 +258,9 @@ def ti_outline_ids(ctx: DataContext, state: ViewState) -> list[str]:
 
 
 def _uirevision(state: ViewState) -> str:
-    """Changes only when the view must move (region/département); otherwise the
-    user's zoom and pan are kept across updates."""
-    return f"{state.region or 'fr'}-{state.departement or ''}"
+    """Changes only when the view must move (region/département, searched commune); otherwise
+    the user's zoom and pan are kept across updates."""
+    return f"{state.region or 'fr'}-{state.departement or ''}" + (f"-{state.commune}" if state.commune else "")
 
 
 def map_patch(ctx: DataContext, state: ViewState, before: ViewState | None, sel: pd.DataFrame) -> Patch:
@@ -297,11 +312,12 @@ def map_patch(ctx: DataContext, state: ViewState, before: ViewState | None, sel:
     if before is None or pin_size(before) != pin_size(state):
         for idx in (TRACE_IN, TRACE_OUT)[:len(_pin_traces(ctx))]:
             p["data"][idx]["marker"]["size"] = pin_size(state)
-        p["data"][TRACE_SINCE]["marker"]["size"] = pin_size(state) + 10
     if selection_changed(before, state) or before.depuis != state.depuis:
-        for k, v in since_positions(sel, state).items():
+        for k, v in since_positions(sel, state, ctx.has_ti).items():
             p["data"][TRACE_SINCE][k] = v
-    if before is None or (before.region, before.departement) != (state.region, state.departement):
+    if before is None or (before.region, before.departement) != (state.region, state.departement) or (
+            ctx.searched_commune(state) is not None and (before.commune, before.territoire) != (
+                state.commune, state.territoire)):
         lon, lat, zoom = ctx.view_for(state)
         p["layout"]["map"]["center"] = {"lon": lon, "lat": lat}
         p["layout"]["map"]["zoom"] = zoom

@@ -25,10 +25,16 @@ from dash import Patch
 from dashboard.model.catalog import ZONE_LABEL
 from dashboard.model.data import DataContext
 from dashboard.model.state import ViewState
-from dashboard.model.palette import ZONE_COLOR
+from dashboard.model.palette import COLOR_SELECTED, ZONE_COLOR
 
 #: Index of the zone trace in the map figure (after the six traces of figures.map_figure).
 TRACE_ZONE = 7  # after the figure's seven traces (map_figure.TRACE_SINCE = 6)
+#: Index of the searched commune's marker (after the zone layer).
+TRACE_COMMUNE = 8
+#: Zone communes: smaller (a pin is 8 px when zoomed in), see-through, another colour, named in the legend: not pins.
+ZONE_DOT_SIZE = 6
+#: The searched commune: a target (dark ring, white ring, red centre), sizes and colours from outside in.
+COMMUNE_MARK = ((22, "#161616"), (14, "#ffffff"), (7, COLOR_SELECTED))
 ZONES = tuple(ZONE_LABEL)  # toute, qpv, afr, zrr, acv
 PLACE_THRESHOLDS = ((30_000, 2), (10_000, 3))
 
@@ -60,7 +66,7 @@ def zone_trace(ctx: DataContext, state: ViewState) -> go.Scattermap:
                 else (np.array([]), np.array([])))
     return go.Scattermap(
         lon=lon, lat=lat, mode="markers", hoverinfo="skip", showlegend=False,
-        marker={"size": 6, "color": ZONE_COLOR, "opacity": 0.45},
+        marker={"size": ZONE_DOT_SIZE, "color": ZONE_COLOR, "opacity": 0.6},
         name=f"communes en {ZONE_LABEL[zone]}" if zone else "zone prioritaire")
 
 
@@ -82,6 +88,50 @@ def zone_patch(p: Patch, ctx: DataContext, state: ViewState, before: ViewState |
     p["data"][TRACE_ZONE]["lon"] = t.lon
     p["data"][TRACE_ZONE]["lat"] = t.lat
     p["data"][TRACE_ZONE]["name"] = t.name
+    return p
+
+
+def overlay_legend_rows(ctx: DataContext, state: ViewState) -> tuple:
+    """(kind, colour, label) rows of the legend for the layers of this module shown in ``state``:
+    the zone communes when a zone filter is on, the searched commune."""
+    rows = []
+    if state.zone in ZONES and ctx.has_zones:
+        rows.append(("zone", ZONE_COLOR, f"commune en {ZONE_LABEL[state.zone]}"))
+    commune = ctx.searched_commune(state)
+    if commune is not None:
+        rows.append(("commune", COMMUNE_MARK[-1][1], f"{commune['nom']} (commune recherchée)"))
+    return tuple(rows)
+
+
+def commune_trace(ctx: DataContext, state: ViewState) -> go.Scattermap:
+    """The searched commune as a target (:data:`COMMUNE_MARK`), empty when there is none."""
+    commune = ctx.searched_commune(state)
+    n = len(COMMUNE_MARK) if commune is not None else 0
+    lon, lat = (round(float(commune["lon"]), 4), round(float(commune["lat"]), 4)) if n else (None, None)
+    name = f"{commune['nom']} (commune recherchée)" if n else "commune recherchée"
+    return go.Scattermap(
+        lon=[lon] * n, lat=[lat] * n, mode="markers", hoverinfo="text", hovertext=[name] * n, showlegend=False,
+        marker={"size": [s for s, _ in COMMUNE_MARK][:n], "color": [c for _, c in COMMUNE_MARK][:n], "opacity": 1},
+        name=name)
+
+
+def add_commune_marker(fig: go.Figure, ctx: DataContext, state: ViewState) -> go.Figure:
+    """Append the searched commune's marker as trace :data:`TRACE_COMMUNE` (after the zone layer)."""
+    if len(fig.data) != TRACE_COMMUNE:
+        raise ValueError(f"la carte doit avoir {TRACE_COMMUNE} tracés avant le repère de la commune, elle en a "
+                         f"{len(fig.data)}")
+    fig.add_trace(commune_trace(ctx, state))
+    return fig
+
+
+def commune_patch(p: Patch, ctx: DataContext, state: ViewState, before: ViewState | None) -> Patch:
+    """Move (or remove) the searched commune's marker in a map Patch when it changed."""
+    if before is not None and (before.commune, before.territoire) == (state.commune, state.territoire):
+        return p
+    t = commune_trace(ctx, state)
+    for k in ("lon", "lat", "hovertext", "name"):
+        p["data"][TRACE_COMMUNE][k] = getattr(t, k)
+    p["data"][TRACE_COMMUNE]["marker"] = t.marker.to_plotly_json()
     return p
 
 

@@ -50,14 +50,32 @@ def legend_rows(scale: ClassScale, selected_name: str | None = None,
     return rows
 
 
-def legend_html(state: ViewState, scale: ClassScale, selected_name: str | None = None) -> str:
-    """The legend as Plotly annotation text (a subset of HTML; names escaped)."""
+#: Mark of each overlay row of the web map's legend (kind -> Plotly annotation HTML of its colour).
+OVERLAY_MARKS = {
+    "zone": "<span style='color:{color};font-size:9px'>●</span>",    # small pale dot, not a pin
+    "commune": "<span style='color:{color};font-size:17px'>◉</span>",  # the searched commune's target
+}
+
+
+def legend_html(state: ViewState, scale: ClassScale, selected_name: str | None = None,
+                overlays: tuple = ()) -> str:
+    """The legend as Plotly annotation text (a subset of HTML; names escaped).
+
+    Parameters
+    ----------
+    overlays : tuple of (kind, colour, label)
+        Rows of the web map's own layers after the classes (``zone``: the priority-zone
+        communes, ``commune``: the searched commune); kinds of :data:`OVERLAY_MARKS`.
+    """
     lines = [f"<b>{fmt.hover_escape(legend_title(state))}</b>"]
-    for kind, color, label in legend_rows(scale, selected_name, state):
+    for kind, color, label in (*legend_rows(scale, selected_name, state), *overlays):
+        if kind in OVERLAY_MARKS:
+            lines.append(f"{OVERLAY_MARKS[kind].format(color=color)} {fmt.hover_escape(label)}")
+            continue
         if kind == "outline":
             mark = f"<span style='color:{color};font-size:17px'>▢</span>"
         elif kind == "ring":
-            mark = f"<span style='color:{color};font-size:17px'>●</span>"
+            mark = f"<span style='color:{color};font-size:17px'>◎</span>"
         elif color.lower() == "#ffffff":
             mark = "<span style='color:#9a9a9a;font-size:17px'>□</span>"
         else:

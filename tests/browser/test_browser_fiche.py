@@ -235,8 +235,8 @@ def test_depuis_rings_and_kpi_change(base_url, driver, demo_bundle):
     def rings():
         return driver.execute_script("""
             const gd = document.querySelector('#carte .js-plotly-plot');
-            const t = gd._fullData[6];
-            return t && t.lat ? Array.from(t.lat).filter(v => v !== null && !Number.isNaN(v)).length : -1;""")
+            const t = gd._fullData[6];  // a ring: a green disc, then the pin drawn again on it
+            return t && t.lat ? Array.from(t.lat).filter(v => v !== null && !Number.isNaN(v)).length / 2 : -1;""")
 
     driver.get(base_url + "/?region=84&depuis=2021-06-15")
     wait_map(driver)

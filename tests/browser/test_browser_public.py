@@ -322,8 +322,10 @@ def test_place_names_and_zone_layer(base_url, driver):
     with_zone = _green(driver, ARTIFACTS / "loiret_zone_afr.png")
     assert with_zone > 200 and with_zone > 10 * (without + 1), (with_zone, without)
     # switching the filter off in the page removes the layer (Patch of the zone trace)
-    driver.execute_script("return document.getElementById(arguments[0])", '{"name":"zone","type":"filtre"}') \
-        .find_element("xpath", "..").find_element("css selector", ".dash-dropdown-clear").click()
+    clear = driver.execute_script("return document.getElementById(arguments[0])", '{"name":"zone","type":"filtre"}') \
+        .find_element("xpath", "..").find_element("css selector", ".dash-dropdown-clear")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", clear)
+    clear.click()
     _wait(driver, lambda d: "zone" not in _query(d))
     wait_map(driver)
     assert _green(driver, ARTIFACTS / "loiret_zone_retiree.png") < with_zone / 10

@@ -51,7 +51,7 @@ def test_render_skips_what_is_drawn(ctx):
     assert set(out) == set(cb.RENDER_OUTPUTS)
     assert {k: set(v) for k, v in out.items() if isinstance(v, dict)} == \
         {k: set(v) for k, v in cb.RENDER_OUTPUTS.items() if isinstance(v, dict)}
-    assert len(leaves(out)) == len(leaves(cb.RENDER_OUTPUTS)) == 5 + 2 * len(ids.KPIS)
+    assert len(leaves(out)) == len(leaves(cb.RENDER_OUTPUTS)) == 6 + 2 * len(ids.KPIS)
     assert isinstance(out["figure"], Patch)
     n = len(filter_laureates(ctx.laureats, state))
     assert out["kpi_text"]["kpi-laureats"] == f"{n:,}".replace(",", "\u202f")

@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 from dashboard.model import fmt
 from dashboard.model.colour_scale import OUTSIDE_COLOR, PALETTE, ZERO_COLOR, class_scale
 from dashboard.model.data import DataContext, filter_laureates
-from dashboard.views.map_figure import TRACE_CHORO, TRACE_IN, TRACE_SINCE, map_figure, map_patch
+from dashboard.views.map_figure import TRACE_CHORO, TRACE_IN, map_figure, map_patch
 from dashboard.views.map_style import PIN_SIZE_NATIONAL, PIN_SIZE_ZOOMED, scale_for
 from dashboard.model.state import ViewState
 
@@ -119,5 +119,4 @@ def test_patch_updates_classes_pins_and_named_selection(ctx):
     sizes = {tuple(op["location"]): op["params"]["value"] for op in body["operations"]
              if op["location"][-2:] == ["marker", "size"]}
     assert sizes == {("data", TRACE_IN, "marker", "size"): PIN_SIZE_ZOOMED,
-                     ("data", TRACE_IN + 1, "marker", "size"): PIN_SIZE_ZOOMED,
-                     ("data", TRACE_SINCE, "marker", "size"): PIN_SIZE_ZOOMED + 10}  # the « depuis » halos
+                     ("data", TRACE_IN + 1, "marker", "size"): PIN_SIZE_ZOOMED}

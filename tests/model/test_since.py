@@ -6,6 +6,7 @@ import pytest
 from dashboard.model import fmt
 from dashboard.model.data import DataContext, filter_laureates
 from dashboard.views.map_figure import TRACE_SINCE, map_figure, map_patch
+from dashboard.model.palette import COLOR_SINCE
 from dashboard.model.since import since_kpis, since_mask, since_text
 from dashboard.model.state import Choices, ViewState
 
@@ -39,7 +40,10 @@ def test_map_rings_the_new_laureates(ctx):
     n = int(since_mask(sel, state.depuis).sum())
     fig = map_figure(ctx, state, sel)
     ring = fig.data[TRACE_SINCE]
-    assert len(ring.lat) == n > 0 and not any(math.isnan(v) for v in ring.lat)
+    # a ring per new laureate: an opaque green disc, then the pin drawn again on it
+    assert len(ring.lat) == 2 * n and n > 0 and not any(math.isnan(v) for v in ring.lat)
+    assert list(ring.marker.color[:n]) == [COLOR_SINCE] * n and ring.marker.opacity == 1
+    assert min(ring.marker.size[:n]) > max(ring.marker.size[n:])
     assert "décidé depuis le 15 juin 2021" in fig.layout.annotations[0].text
     # the selection is not filtered by the date
     assert sum(v for v in fig.data[0].z if not math.isnan(v)) == len(sel)

@@ -9,7 +9,6 @@ import pytest
 from PIL import Image
 from pptx import Presentation
 
-from dashboard import create_app
 from dashboard.views import ids
 from dashboard.model.colour_scale import ZERO_COLOR
 from dashboard.model.data import filter_laureates, kpis
@@ -25,21 +24,6 @@ from dashboard.exports.static_map import OVERSEAS, class_colors_rgb
 from tests.conftest import ARTIFACTS
 
 PPTX_FILENAME, PPTX_MIMETYPE = EXPORT_BY_KIND["pptx"].filename, EXPORT_BY_KIND["pptx"].mimetype
-
-
-@pytest.fixture(scope="module")
-def app(demo_bundle):
-    return create_app(demo_bundle)
-
-
-@pytest.fixture(scope="module")
-def ctx(app):
-    return app._ti_context
-
-
-@pytest.fixture(scope="module")
-def client(app):
-    return app.server.test_client()
 
 
 def get_deck(client, query: str, name: str):

@@ -7,7 +7,6 @@ import numpy as np
 import pypdf
 import pytest
 
-from dashboard import create_app
 from dashboard.model.data import DataContext, filter_laureates
 from dashboard.model.state import ViewState
 from dashboard.views import ids
@@ -18,21 +17,6 @@ from geodata.schema import PHASES, ti_nom_column
 from tests.conftest import ARTIFACTS
 
 PDF_FILENAME = EXPORT_BY_KIND["fiche.pdf"].filename
-
-
-@pytest.fixture(scope="module")
-def app(demo_bundle):
-    return create_app(demo_bundle)
-
-
-@pytest.fixture(scope="module")
-def ctx(app):
-    return app._ti_context
-
-
-@pytest.fixture(scope="module")
-def client(app):
-    return app.server.test_client()
 
 
 def words(text: str) -> str:

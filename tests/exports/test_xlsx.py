@@ -4,29 +4,12 @@ from __future__ import annotations
 import io
 
 import openpyxl
-import pytest
 
-from dashboard import create_app
 from dashboard.exports.xlsx import DATA_SHEET, DATE_FORMAT, HEADERS, since_header
 from dashboard.model.data import filter_laureates
 from dashboard.model.state import ViewState
 
 from tests.conftest import ARTIFACTS
-
-
-@pytest.fixture(scope="module")
-def app(demo_bundle):
-    return create_app(demo_bundle)
-
-
-@pytest.fixture(scope="module")
-def ctx(app):
-    return app._ti_context
-
-
-@pytest.fixture(scope="module")
-def client(app):
-    return app.server.test_client()
 
 
 def sheet(client, query: str, name: str):

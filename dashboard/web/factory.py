@@ -145,8 +145,8 @@ def create_app(bundle: Bundle, **dash_kwargs) -> dash.Dash:
 
     def serve_embed_page():
         """``?embed=1``: the light page of the embed view (no Dash renderer, no callback)."""
-        if request.method != "GET" or request.path != (app.config.routes_pathname_prefix or "/"):
-            return None
+        if request.method not in ("GET", "HEAD") or request.path != ctx.urls.route(""):
+            return None  # HEAD answers as GET (same headers: issue 18, defect 11)
         state, ignored = ViewState.from_query(request.query_string.decode("utf-8", errors="replace"), ctx.choices)
         if not state.embed:
             return None

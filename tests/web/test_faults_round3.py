@@ -105,8 +105,9 @@ EMBED_QUERIES = ["?embed=1", "?embed=true", "?embed=TRUE", "?embed=True", "?embe
 
 
 def _layout_is_embed(client, query: str) -> bool:
+    """Is the view served for ``/<query>`` the embed (its own light page since issue 20)?"""
     from dashboard.views.embed import FULL_VIEW_LINK
-    r = client.get("/_dash-layout", headers={"Referer": "http://localhost/" + query})
+    r = client.get("/" + query, headers={"Accept": "text/html"})
     assert r.status_code == 200
     return FULL_VIEW_LINK in r.get_data(as_text=True)
 

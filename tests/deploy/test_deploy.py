@@ -417,7 +417,7 @@ def test_page_retries_failed_callbacks_and_says_so_in_french(topo):
     says so, and goes at the next success."""
     from selenium.webdriver.support.ui import WebDriverWait
 
-    from tests.support.browser import chrome
+    from tests.support.browser import chrome, click_label
     driver = chrome()
     try:
         driver.get(topo.proxy_url + "/?region=27")
@@ -427,7 +427,7 @@ def test_page_retries_failed_callbacks_and_says_so_in_french(topo):
             driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*_dash-update-component*"] if on else []})
 
         def choose(label: str) -> None:
-            next(e for e in driver.find_elements("css selector", "label") if e.text.strip() == label).click()
+            click_label(driver, label)
 
         def kpi() -> str:
             return driver.find_element("id", "kpi-laureats").text

@@ -164,3 +164,12 @@ def url_callback_body(dep, search, rendered) -> dict:
             "inputs": [{"id": "url", "property": "search", "value": search}],
             "state": [{"id": "etat-rendu", "property": "data", "value": rendered}],
             "changedPropIds": ["url.search"]}
+
+
+def click_label(driver, text: str) -> None:
+    """Click the ``<label>`` whose text is ``text`` (a radio or checkbox of the filters), scrolled to the
+    middle of the window first: below the search and the cards, the filters may start under the fold."""
+    label = next(e for e in driver.find_elements("css selector", "label") if e.text.strip() == text)
+    # instant: the DSFR's smooth scrolling would still be moving at the click
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", label)
+    label.click()

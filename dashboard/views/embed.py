@@ -22,7 +22,7 @@ from dashboard.model.palette import COLOR_IN_TI, COLOR_OUT_TI
 from dashboard.views.fiche import card_scope
 from dashboard.views.map_complements import keep_drawn
 from dashboard.views.map_figure import map_figure, scope_geometry
-from dashboard.views.map_overlays import add_commune_marker, add_zone_layer, places_source
+from dashboard.views.map_overlays import add_overlays, places_source
 from dashboard.model.kpi_text import KPI_LABELS, kpi_titles, kpi_values
 from dashboard.views.html_render import to_html
 from dashboard.views.layout import GRAPH_CONFIG, summary
@@ -38,8 +38,7 @@ def embed_figure(ctx: DataContext, state: ViewState, sel):
     """The map figure without a fixed height: it fills the frame it is given; only what is drawn
     (:func:`~dashboard.views.map_complements.keep_drawn`), its outlines those of the view's scope."""
     # read-only: only what is drawn, names, hover texts and region lines inline (nothing to wait for)
-    fig = add_zone_layer(scope_geometry(ctx, state, keep_drawn(map_figure(ctx, state, sel))), ctx, state)
-    fig = add_commune_marker(fig, ctx, state)
+    fig = add_overlays(scope_geometry(ctx, state, keep_drawn(map_figure(ctx, state, sel))), ctx, state)
     fig.update_layout(height=None, autosize=True)
     fig.update_traces(selector={"name": "territoires"},
                       colorbar={"thickness": 8, "len": 0.5, "x": 1.0, "xanchor": "right", "y": 0.5,

@@ -17,7 +17,7 @@ from dashboard.views.panels import initial_tab, tabs_of
 from dashboard.model.since import since_text
 from dashboard.views import page_frame
 from dashboard.views.fiche import card_scope
-from dashboard.views.map_overlays import add_commune_marker, add_zone_layer, places_source
+from dashboard.views.map_overlays import add_overlays, places_source
 from dashboard.model.palette import COLOR_IN_TI, COLOR_OUT_TI
 from dashboard.views.map_complements import defer_complements
 from dashboard.views.map_figure import map_figure
@@ -230,8 +230,7 @@ def page(ctx: DataContext, state: ViewState, ignored: list[str]):
     sel = filter_laureates(ctx.laureats, state)
     cards, scope = card_scope(ctx, state, sel)
     k = kpis(cards, ctx.choices)
-    fig = add_commune_marker(add_zone_layer(defer_complements(ctx, state, map_figure(ctx, state, sel)), ctx, state),
-                             ctx, state)
+    fig = add_overlays(defer_complements(ctx, state, map_figure(ctx, state, sel)), ctx, state)
     fig.update_layout(height=None, autosize=True)  # the map fills its box (CSS height): no jump while loading
     banners = []
     if ctx.demonstration:

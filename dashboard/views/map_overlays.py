@@ -70,13 +70,18 @@ def zone_trace(ctx: DataContext, state: ViewState) -> go.Scattermap:
         name=f"communes en {ZONE_LABEL[zone]}" if zone else "zone prioritaire")
 
 
-def add_zone_layer(fig: go.Figure, ctx: DataContext, state: ViewState) -> go.Figure:
-    """Append the zone layer as trace :data:`TRACE_ZONE` (the map must have exactly that many traces before)."""
-    if len(fig.data) != TRACE_ZONE:
-        raise ValueError(f"la carte doit avoir {TRACE_ZONE} tracés avant la couche des zones, elle en a "
-                         f"{len(fig.data)}")
-    fig.add_trace(zone_trace(ctx, state))
+def _append_at(fig: go.Figure, index: int, trace, what: str) -> go.Figure:
+    """Append ``trace`` as trace ``index`` of ``fig`` (patches address it by that index: the map must
+    have exactly that many traces before)."""
+    if len(fig.data) != index:
+        raise ValueError(f"la carte doit avoir {index} tracés avant {what}, elle en a {len(fig.data)}")
+    fig.add_trace(trace)
     return fig
+
+
+def add_zone_layer(fig: go.Figure, ctx: DataContext, state: ViewState) -> go.Figure:
+    """Append the zone layer as trace :data:`TRACE_ZONE`."""
+    return _append_at(fig, TRACE_ZONE, zone_trace(ctx, state), "la couche des zones")
 
 
 def zone_patch(p: Patch, ctx: DataContext, state: ViewState, before: ViewState | None) -> Patch:
@@ -117,11 +122,12 @@ def commune_trace(ctx: DataContext, state: ViewState) -> go.Scattermap:
 
 def add_commune_marker(fig: go.Figure, ctx: DataContext, state: ViewState) -> go.Figure:
     """Append the searched commune's marker as trace :data:`TRACE_COMMUNE` (after the zone layer)."""
-    if len(fig.data) != TRACE_COMMUNE:
-        raise ValueError(f"la carte doit avoir {TRACE_COMMUNE} tracés avant le repère de la commune, elle en a "
-                         f"{len(fig.data)}")
-    fig.add_trace(commune_trace(ctx, state))
-    return fig
+    return _append_at(fig, TRACE_COMMUNE, commune_trace(ctx, state), "le repère de la commune")
+
+
+def add_overlays(fig: go.Figure, ctx: DataContext, state: ViewState) -> go.Figure:
+    """The map's overlays of this module, in trace order: the zone layer, then the searched commune."""
+    return add_commune_marker(add_zone_layer(fig, ctx, state), ctx, state)
 
 
 def commune_patch(p: Patch, ctx: DataContext, state: ViewState, before: ViewState | None) -> Patch:

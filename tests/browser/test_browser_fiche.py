@@ -12,7 +12,7 @@ from selenium.webdriver.common.keys import Keys
 from dashboard.model.data import DataContext, filter_laureates
 from dashboard.model.state import ViewState
 
-from tests.support.browser import chrome, console_errors, wait_map
+from tests.support.browser import chrome, console_errors, type_in_dropdown, wait_map
 from tests.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
@@ -55,19 +55,9 @@ def test_compare_two_territories(base_url, driver):
 def test_search_selects_epci_of_commune(base_url, driver):
     driver.get(base_url + "/")
     wait_map(driver)
-    option = None
-    for _ in range(3):  # Dash 4 dropdown: a button opening a search popover
-        driver.find_element("id", "recherche").click()
-        _wait(driver, lambda d: d.find_element("id", "recherche").get_attribute("aria-expanded") == "true")
-        time.sleep(0.5)
-        driver.switch_to.active_element.send_keys("le malesherbois")
-        try:
-            option = _wait(driver, lambda d: [o for o in d.find_elements("css selector", "[role=option]")
-                                              if "Malesherbois" in o.text], timeout=10)[0]
-            break
-        except Exception:
-            driver.get(base_url + "/")
-            wait_map(driver)
+    option = type_in_dropdown(driver, "recherche", "le malesherbois",
+                              lambda d: [o for o in d.find_elements("css selector", "[role=option]")
+                                         if "Malesherbois" in o.text])[0]
     assert option is not None
     assert "Pithiviers" in option.text
     option.click()
@@ -170,19 +160,10 @@ def test_compare_chosen_from_the_screen(base_url, driver, demo_bundle):
     driver.get(base_url + "/?territoire=200054781")
     wait_map(driver)
     _wait(driver, lambda d: "Métropole du Grand Paris" in d.find_element("id", "fiche").text)
-    box = _wait(driver, lambda d: d.find_element("id", "comparer-avec"))
-    option = None
-    for _ in range(3):  # the options arrive by a callback: retype if the first keys came too early
-        box.click()
-        _wait(driver, lambda d: d.find_element("id", "comparer-avec").get_attribute("aria-expanded") == "true")
-        time.sleep(0.5)
-        driver.switch_to.active_element.send_keys("pithiverais")
-        try:
-            option = _wait(driver, lambda d: [o for o in d.find_elements("css selector", "[role=option]")
-                                              if "Pithiverais" in o.text], timeout=10)[0]
-            break
-        except Exception:
-            driver.switch_to.active_element.send_keys(Keys.CONTROL, "a", Keys.BACKSPACE)
+    _wait(driver, lambda d: d.find_element("id", "comparer-avec"))
+    option = type_in_dropdown(driver, "comparer-avec", "pithiverais",
+                              lambda d: [o for o in d.find_elements("css selector", "[role=option]")
+                                         if "Pithiverais" in o.text])[0]
     assert option is not None and "(EPCI)" in option.text
     chosen = option.text.rsplit(" (EPCI)", 1)[0]
     option.click()

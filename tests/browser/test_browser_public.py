@@ -15,7 +15,8 @@ from dashboard.model.data import DataContext
 from dashboard.views.page_frame import INFO_PAGES
 from geodata.read.readers import read_postcodes
 
-from tests.support.browser import (axe_violations, chrome, console_errors, free_port, map_pixels, wait_map)
+from tests.support.browser import (axe_violations, chrome, console_errors, free_port, map_pixels, type_in_dropdown,
+                                   wait_map)
 from tests.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
@@ -50,11 +51,8 @@ def _query(driver) -> dict:
 
 def _type_in_search(driver, text):
     """Open the search dropdown and type ``text``; returns once the popover's input holds it."""
-    driver.find_element("id", "recherche").click()
-    _wait(driver, lambda d: d.find_element("id", "recherche").get_attribute("aria-expanded") == "true")
-    box = _wait(driver, lambda d: d.find_element("css selector", ".dash-dropdown-search"))
-    box.send_keys(text)
-    _wait(driver, lambda d: d.find_element("css selector", ".dash-dropdown-search").get_attribute("value") == text)
+    type_in_dropdown(driver, "recherche", text,
+                     lambda d: d.find_element("css selector", ".dash-dropdown-search").get_attribute("value") == text)
 
 
 def _options(driver) -> list:

@@ -173,3 +173,35 @@ def click_label(driver, text: str) -> None:
     # instant: the DSFR's smooth scrolling would still be moving at the click
     driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", label)
     label.click()
+
+
+def type_in_dropdown(driver, elem_id: str, text: str, found, tries: int = 3, timeout: float = 10):
+    """Open the Dash 4 dropdown ``elem_id`` (a button opening a search popover), type ``text`` in its
+    search field and return what ``found(driver)`` gives once it is truthy (e.g. the matching options).
+
+    The button is scrolled into view instantly first (the DSFR's smooth scrolling would still be moving
+    at the click), and each step is retried: a click that came before the page's scripts were ready
+    opens nothing, and keys typed before the options' callback answered find nothing."""
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def until(cond):
+        return WebDriverWait(driver, timeout, poll_frequency=0.2).until(cond)
+
+    for attempt in range(tries):
+        button = driver.find_element("id", elem_id)
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", button)
+        if button.get_attribute("aria-expanded") != "true":
+            button.click()
+        try:
+            until(lambda d: d.find_element("id", elem_id).get_attribute("aria-expanded") == "true")
+            field = until(lambda d: d.find_element("css selector", ".dash-dropdown-search"))
+            field.send_keys(Keys.CONTROL, "a", Keys.BACKSPACE)
+            field.send_keys(text)
+            return until(found)
+        except TimeoutException:
+            if attempt == tries - 1:
+                raise
+            driver.find_element("tag name", "body").send_keys(Keys.ESCAPE)
+            time.sleep(0.5)

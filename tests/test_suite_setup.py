@@ -89,3 +89,12 @@ def test_single_process_builds_in_its_own_folder(tmp_path, monkeypatch):
     monkeypatch.setattr("geodata.build.pipeline.build", lambda s, lau, out, quiet: built.append(out))
     out = conftest.built_once(SimpleNamespace(), FakeFactory(tmp_path / "seul"), "lot", None)
     assert built == [out] and out == tmp_path / "seul" / "lot" / "processed"
+
+
+def test_long_modules_are_handed_out_first():
+    from tests.conftest import run_order
+    ids = ["tests/model/test_since.py::t", "tests/browser/test_offline_start.py::t", "tests/test_layering.py::t",
+           "tests/web/test_runtime.py::t", "tests/deploy/test_deploy.py::t", "tests/geodata/test_build.py::t"]
+    assert sorted(ids, key=run_order) == [
+        "tests/browser/test_offline_start.py::t", "tests/deploy/test_deploy.py::t", "tests/web/test_runtime.py::t",
+        "tests/geodata/test_build.py::t", "tests/model/test_since.py::t", "tests/test_layering.py::t"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from functools import partial
-from http.server import HTTPServer, SimpleHTTPRequestHandler
+from http.server import ThreadingHTTPServer, SimpleHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -212,7 +212,10 @@ def other_site(tmp_path_factory):
     """Another local origin (localhost on another port) serving pages that frame the map."""
     root = tmp_path_factory.mktemp("autre_site")
     port = free_port()
-    server = HTTPServer(("127.0.0.1", port), partial(_Quiet, directory=str(root)))
+    # threaded: a connection Chromium opens ahead and leaves idle must not hold the server (its
+    # shutdown waited for Chromium to drop it, 36-44 s at the module's end)
+    server = ThreadingHTTPServer(("127.0.0.1", port), partial(_Quiet, directory=str(root)))
+    server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield root, f"http://localhost:{port}"

@@ -2,9 +2,11 @@
 Screenshots are kept in tests/artifacts/ and were looked at."""
 from __future__ import annotations
 
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboard.model.data import DataContext, filter_laureates, kpis
 from dashboard.model.kpi_text import kpi_values
@@ -105,6 +107,25 @@ def test_embed_view_has_no_filter_panel(base_url, driver, ctx):
     driver.save_screenshot(str(ARTIFACTS / "page_embed_region53_afr.png"))
     assert px["polygons"] > 2000 and px["blue"] + px["orange"] > 30, px
     assert "Sources" in driver.find_element("css selector", ".source-line").text
+    assert console_errors(driver) == []
+
+
+def test_embed_map_follows_its_box(base_url, driver):
+    """The embed's plot takes its box's size when the box changes without the window (a frame whose
+    layout settles after the drawing: on a busy machine a 300×250 frame showed the left part of a
+    wider canvas, off its region). Plotly's "responsive" follows the window only."""
+    driver.get(base_url + "/?embed=1&region=24")
+    wait_map(driver)
+    size = ("const gd = document.querySelector('#carte .js-plotly-plot'), r = gd.getBoundingClientRect();"
+            "return [Math.round(gd._fullLayout.width), Math.round(r.width)];")
+    plot_w, box_w = driver.execute_script(size)
+    assert abs(plot_w - box_w) <= 2, (plot_w, box_w)
+    driver.execute_script("document.querySelector('#carte .js-plotly-plot').style.width = '60%';")
+    WebDriverWait(driver, 10, poll_frequency=0.2).until(
+        lambda d: d.execute_script(size)[1] < 0.8 * box_w)  # the box is narrower
+    time.sleep(1)
+    new_plot_w, new_box_w = driver.execute_script(size)
+    assert abs(new_plot_w - new_box_w) <= 2, (new_plot_w, new_box_w, box_w)
     assert console_errors(driver) == []
 
 

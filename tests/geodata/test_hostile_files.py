@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
@@ -33,7 +34,7 @@ def official_lines() -> list[str]:
     return OFFICIAL.read_text(encoding="utf-8").splitlines()
 
 
-def write(tmp_path, lines, name="hostile.csv", encoding="utf-8") -> "Path":  # noqa: F821
+def write(tmp_path, lines, name="hostile.csv", encoding="utf-8") -> Path:
     p = tmp_path / name
     p.write_bytes(("\n".join(lines) + "\n").encode(encoding))
     return p

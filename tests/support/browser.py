@@ -95,7 +95,17 @@ def wait_map(driver, timeout=60, features=True):
     from selenium.webdriver.support.ui import WebDriverWait
     WebDriverWait(driver, timeout, poll_frequency=0.25).until(
         lambda d: d.execute_script(MAP_DRAWN_JS, features))
-    time.sleep(0.8)  # let the last frame paint
+    wait_frames(driver)
+
+
+def wait_frames(driver, frames: int = 3) -> None:
+    """Return once the page has painted ``frames`` more animation frames (the map's last frame is on
+    screen): what a fixed pause after the map's idle event was for, without its 0.8 s each time."""
+    driver.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        let left = arguments[0];
+        const next = () => (--left <= 0 ? done(true) : requestAnimationFrame(next));
+        requestAnimationFrame(next);""", frames)
 
 
 def wait_text(driver, elem_id, predicate, timeout=30):

@@ -3,7 +3,7 @@
 - cold build time in a fresh process (target <= 30 s on 2 cores) and its peak memory; cold means
   without the base-geometry cache (``TI_CACHE_CONSTRUCTION=non``);
 - a rebuild for a new laureates file once that cache holds the base geometry, against the cold build
-  (``geodata/build/base_geometry.py``);
+  (``geodata/build/geometry_cache.py``);
 - the same build from a 3,080-row file of the official laureates file's shape (generated test data,
   ``tests/support/official_file.py``) beside it: about the same time (ratio printed);
 - EPCI dissolve, ours (coverage union) vs a naive ``GeoDataFrame.dissolve`` (unary union), same run;

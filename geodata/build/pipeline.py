@@ -21,7 +21,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geodata.build import demo as demo_mod
-from geodata.build.base_geometry import cache_dir_from_env, load_base_geometry
+from geodata.build.geometry_cache import cache_dir_from_env, load_base_geometry, load_ti_geometry
 from geodata.build import join
 from geodata.build import validate, vintages
 from geodata.bundle import BUNDLE_FILES, CHANGES_FILE, QUARANTINE_FILE
@@ -147,7 +147,7 @@ def build(source_dir=None, laureates=None, out="data/processed", quiet: bool = F
         Largest share (0 to 1) of the laureates file's rows put in quarantine; above it the
         file is refused and its report written at :func:`refused_report_path`.
     cache_dir : path, True or None
-        Cache of the base geometry (:mod:`geodata.build.base_geometry`): True, the folder the
+        Cache of the base geometry (:mod:`geodata.build.geometry_cache`): True, the folder the
         environment gives (``$TI_CACHE_CONSTRUCTION``, else ``data/cache``); None, no cache.
 
     Returns
@@ -206,8 +206,10 @@ def build(source_dir=None, laureates=None, out="data/processed", quiet: bool = F
     prog.step("Territoires d'industrie (membres et contours)")
     members = facts.members
     if members is not None:
-        commune_ti = join.resolve_members(members, communes, set(df["epci"]["epci_siren"]))
-        territoires = join.build_territoires(members, commune_ti, communes)
+        ti = load_ti_geometry(members, base, cache_dir)
+        commune_ti, territoires = ti.commune_ti, ti.territoires
+        if ti.from_cache and not quiet:
+            print(" (cache)", end="", file=sys.stderr, flush=True)
     else:
         commune_ti = territoires = None
 

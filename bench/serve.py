@@ -5,12 +5,13 @@
    callback rebuilds the whole figure with every polygon, as most Dash examples do.
    Targets: <= 20 ms, <= 30 KB, >= 20x faster than naive.
 2. First page: figure bytes and time to the first idle map (MapLibre loaded, idle, features drawn)
-   in headless Chromium, 5 interleaved rounds (``--tours``), medians, warm cache, then once more with
-   an empty cache (first visit), for: ours (through the proxy), the fair plain-Dash baseline (one
+   in headless Chromium, 5 interleaved rounds (``--tours``), medians, warm cache, then in a browser
+   just started (first visit), for: ours (through the proxy), the fair plain-Dash baseline (one
    ``dcc.Graph`` with the same figure and geometry inline, the same canvas size, its layout cached as
    ours is), the bare-MapLibre floor (``bench/vendor``: same GeoJSON and pins), and the embed view
    against the plain-Dash page of the same view. Targets: page <= 0.9x and embed <= 0.75x the fair
-   baseline (warm), first visit <= 0.7x, embed <= 1,200 KB cold; callbacks fired by one page view: 0.
+   baseline (warm), first visit <= 0.7x (each page in a newly started browser, 3 rounds, medians),
+   embed <= 1,200 KB cold; callbacks fired by one page view: 0.
    The lines compared from run to run are printed as they are after the table.
    ``--premiere-carte`` runs just this part.
 3. Load through the production topology (``deploy/local.py``: nginx -> 2 x ``gunicorn app:server``
@@ -290,15 +291,21 @@ return performance.getEntriesByType('resource').reduce((s, e) => s + e.transferS
 """
 
 
-def paint_times(urls: dict, access_log=None, rounds=5):
+#: Seconds of pause after each measured page (the previous page's late work out of the next one's time).
+SETTLE = 1.5
+
+
+def paint_times(urls: dict, access_log=None, rounds=5, cold_rounds=3):
     """First idle map in Chromium, every page of ``urls`` (name -> URL) in turn, ``rounds`` times,
     after one warm-up load each (static files in the browser cache, as for a returning visitor);
-    then each page once more with an empty cache (first visit). Returns ({name: [(idle, network)]},
-    {name: (cold idle, cold bytes)}, callbacks per view of ``ours``); callbacks are counted in the
-    proxy's access log."""
+    then, ``cold_rounds`` times in turn, each page in a browser just started (first visit: no HTTP
+    cache and no compiled code — clearing the cache of a browser that had run the page left V8's
+    compiled scripts in its renderer, so a « first visit » compiled nothing). Returns
+    ({name: [(idle, network)]}, {name: (median cold idle, median cold bytes)}, callbacks per view of
+    ``ours``); callbacks are counted in the proxy's access log."""
     from tests.support.browser import chrome
     warm = {name: [] for name in urls}
-    cold, callbacks = {}, []
+    cold_runs, callbacks = {name: [] for name in urls}, []
 
     def posts():
         if access_log is None or not Path(access_log).exists():
@@ -316,16 +323,24 @@ def paint_times(urls: dict, access_log=None, rounds=5):
             for name, url in urls.items():
                 before = posts()
                 warm[name].append(time_to_idle_map(d, url, drawn_js=drawn(name)))
-                if name == "nous":
-                    time.sleep(1.5)  # callbacks fired after the map is idle are part of the view
-                    if before is not None:
-                        callbacks.append(posts() - before)
-        for name, url in urls.items():
-            d.execute_cdp_cmd("Network.clearBrowserCache", {})
-            idle, _ = time_to_idle_map(d, url, drawn_js=drawn(name))
-            cold[name] = (idle, d.execute_script(COLD_BYTES_JS))
+                # the same pause after every page, so that each starts from a quiet browser (only the
+                # page after ours had one: callbacks fired after the map is idle are part of the view)
+                time.sleep(SETTLE)
+                if name == "nous" and before is not None:
+                    callbacks.append(posts() - before)
     finally:
         d.quit()
+    for _ in range(cold_rounds):
+        for name, url in urls.items():
+            d = chrome()  # a new browser, its own new profile: nothing cached, nothing compiled
+            try:
+                time.sleep(SETTLE)
+                idle, _ = time_to_idle_map(d, url, drawn_js=drawn(name))
+                cold_runs[name].append((idle, d.execute_script(COLD_BYTES_JS)))
+            finally:
+                d.quit()
+    cold = {name: (statistics.median(x[0] for x in v), statistics.median(x[1] for x in v))
+            for name, v in cold_runs.items()}
     return warm, cold, callbacks
 
 

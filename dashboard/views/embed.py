@@ -20,13 +20,14 @@ from dashboard.views import ids
 from dashboard.model.data import DataContext, filter_laureates, kpis
 from dashboard.model.palette import COLOR_IN_TI, COLOR_OUT_TI
 from dashboard.views.fiche import card_scope
-from dashboard.views.map_complements import keep_drawn
+from dashboard.views.map_complements import keep_drawn, without_empty_traces
 from dashboard.views.map_figure import map_figure, scope_geometry
 from dashboard.views.map_overlays import add_overlays, places_source
 from dashboard.model.kpi_text import KPI_LABELS, kpi_titles, kpi_values
 from dashboard.views.html_render import to_html
 from dashboard.views.layout import GRAPH_CONFIG, summary
 from dashboard.views.page_frame import EMBED_BLOCK, EMBED_CODE, map_box
+from dashboard.views.preload import map_resource_urls, preload_tags
 from dashboard.model.since import since_text
 from dashboard.model.state import ViewState
 
@@ -36,9 +37,11 @@ EMBED_TITLE = "Carte des Territoires d’industrie et des lauréats France Relan
 
 def embed_figure(ctx: DataContext, state: ViewState, sel):
     """The map figure without a fixed height: it fills the frame it is given; only what is drawn
-    (:func:`~dashboard.views.map_complements.keep_drawn`), its outlines those of the view's scope."""
+    (:func:`~dashboard.views.map_complements.keep_drawn`; no trace that draws nothing: no update will
+    fill it), its outlines those of the view's scope."""
     # read-only: only what is drawn, names, hover texts and region lines inline (nothing to wait for)
-    fig = add_overlays(scope_geometry(ctx, state, keep_drawn(map_figure(ctx, state, sel))), ctx, state)
+    fig = without_empty_traces(add_overlays(scope_geometry(ctx, state, keep_drawn(map_figure(ctx, state, sel))),
+                                            ctx, state))
     fig.update_layout(height=None, autosize=True)
     fig.update_traces(selector={"name": "territoires"},
                       colorbar={"thickness": 8, "len": 0.5, "x": 1.0, "xanchor": "right", "y": 0.5,
@@ -102,13 +105,14 @@ def embed_document(ctx: DataContext, state: ViewState, ignored: list[str], head:
     is unchanged), then ``scripts`` (URLs, deferred, in order: plotly.js before the drawing)."""
     sel = filter_laureates(ctx.laureats, state)
     body = to_html(embed_page(ctx, state, ignored, sel))
-    figure = embed_figure(ctx, state, sel).to_json()
-    data = '{"figure":' + figure + ',"config":' + json.dumps(EMBED_CONFIG, ensure_ascii=False) + "}"
+    fig = embed_figure(ctx, state, sel)
+    data = '{"figure":' + fig.to_json() + ',"config":' + json.dumps(EMBED_CONFIG, ensure_ascii=False) + "}"
     data = data.replace("</", "<\\/")  # never closes the data block
     tags = "".join(f'<script defer src="{escape(u, quote=True)}"></script>' for u in scripts)
+    preloads = preload_tags(map_resource_urls(fig))  # its geometry, fetched while plotly.js loads
     return (f'<!DOCTYPE html>\n<html lang="fr"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{escape(EMBED_TITLE)}</title>{head}{tags}</head><body>{body}"
+            f"<title>{escape(EMBED_TITLE)}</title>{head}{preloads}{tags}</head><body>{body}"
             f'<script type="application/json" id="{FIGURE_DATA_ID}">{data}</script></body></html>')
 
 

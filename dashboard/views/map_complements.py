@@ -79,3 +79,14 @@ def keep_drawn(fig):
         pins.update(lat=lat[shown], lon=np.asarray(pins.lon, dtype=float)[shown],
                     hovertext=np.asarray(pins.hovertext, dtype=object)[shown])
     return fig
+
+
+def without_empty_traces(fig):
+    """``fig`` (a map figure, in place) without the traces that draw nothing (no location, no point):
+    plotly.js gives each map trace its MapLibre sources and layers (four for a scattermap), drawn
+    and tiled even when empty. Only for a figure that no update addresses by trace index (the embed)."""
+    def draws(trace) -> bool:
+        points = trace.locations if trace.type == "choroplethmap" else trace.lon
+        return points is not None and len(points) > 0
+    fig.data = [t for t in fig.data if draws(t)]
+    return fig

@@ -86,15 +86,17 @@ def frenchify_dropdowns(tree) -> None:
             node.labels = dict(DROPDOWN_LABELS)
 
 
-def install(app, head: str = "") -> None:
+def install(app, head: str = "", view_head=None) -> None:
     """French HTML shell for ``app``: ``<html lang="fr">``, French loading text; ``head``: tags put
-    first in ``<head>`` (the versioned stylesheet and plotly.js, see ``dashboard.web.static_files``)."""
+    first in ``<head>`` (the versioned stylesheet and plotly.js, see ``dashboard.web.static_files``);
+    ``view_head()``, asked per page served: the tags of that view, after them (the files its first
+    map needs, see ``dashboard.views.preload``)."""
     app.index_string = INDEX_STRING
     original = app.interpolate_index
 
     def interpolate_index(**kwargs):
         kwargs["app_entry"] = APP_ENTRY
-        kwargs["css"] = head + kwargs.get("css", "")
+        kwargs["css"] = head + (view_head() if view_head else "") + kwargs.get("css", "")
         return original(**kwargs)
 
     app.interpolate_index = interpolate_index

@@ -18,7 +18,9 @@ from dashboard.views import page_frame
 from dashboard.callbacks.view import register_callbacks
 from dashboard.model.data import DataContext
 from dashboard.model.urls import AppUrls
+from dashboard.views import ids
 from dashboard.views.embed import embed_document, register_embed_callbacks
+from dashboard.views.preload import component_by_id, dcc_chunk_urls, map_resource_urls, preload_tags
 from dashboard.views.layout import page
 from dashboard.views.info_pages import info_page
 from dashboard.web.routes import register_routes
@@ -103,6 +105,20 @@ def create_app(bundle: Bundle, **dash_kwargs) -> dash.Dash:
         page_frame.frenchify_dropdowns(tree)
         return tree
 
+    @functools.lru_cache(maxsize=256)
+    def page_preloads(state: ViewState, ignored: tuple) -> str:
+        # what the view's first map needs, named in <head>: fetched while the page's scripts load
+        tree = cached_page(state, ignored)
+        graph = component_by_id(tree, ids.MAP)
+        return preload_tags(map_resource_urls(graph.figure) if graph is not None else (),
+                            dcc_chunk_urls(tree, app.config.requests_pathname_prefix or "/"))
+
+    def view_head() -> str:
+        if _page_path() in page_frame.INFO_PAGES:
+            return ""
+        state, ignored = ViewState.from_query(_page_query(), ctx.choices)
+        return "" if state.embed else page_preloads(state, tuple(ignored))
+
     @functools.lru_cache(maxsize=len(page_frame.INFO_PAGES))
     def cached_info(name: str):
         return html.Div([page_frame.skip_links(), page_frame.brand_header(), info_page(ctx, name), page_frame.brand_footer()])
@@ -159,7 +175,7 @@ def create_app(bundle: Bundle, **dash_kwargs) -> dash.Dash:
         return resp
 
     app.layout = layout
-    page_frame.install(app, head=static.head_html())
+    page_frame.install(app, head=static.head_html(), view_head=view_head)
     register_callbacks(app, ctx)
     register_embed_callbacks(app)
     page_frame.register_shell_callbacks(app)

@@ -14,6 +14,8 @@ from tests.support.browser import chrome, console_errors, map_pixels, wait_map
 pytestmark = pytest.mark.browser
 
 RESOURCES_JS = "return performance.getEntriesByType('resource').map(e => e.name.replace(location.origin, ''));"
+PRELOADS_JS = ("return [...document.querySelectorAll('link[rel=preload]')]"
+               ".map(l => l.href.replace(location.origin, ''));")
 TRACES_JS = """
 const gd = document.querySelector('#carte .js-plotly-plot');
 return gd.data.map(t => ({name: t.name, hovertext: (t.hovertext || []).length,
@@ -38,6 +40,16 @@ def _traces(driver):
         time.sleep(0.3)
 
 
+def _preloads_used_once(driver, resources, kinds):
+    """What ``<head>`` preloads (the first map's geometry, complements, code) is asked once: the
+    page used the preloaded answer rather than asking again."""
+    preloaded = driver.execute_script(PRELOADS_JS)
+    for kind in kinds:
+        assert [u for u in preloaded if kind in u], kind
+    for url in preloaded:
+        assert resources.count(url) == 1, (url, resources.count(url))
+
+
 def test_page_starts_no_callback_and_gets_its_complements(base_url, driver):
     query = "?region=24&ti=dans"
     driver.get(base_url + "/" + query)
@@ -48,6 +60,7 @@ def test_page_starts_no_callback_and_gets_its_complements(base_url, driver):
     assert not [r for r in resources if "package_data/plotly.min.js" in r]  # Dash's full plotly.js: not asked
     assert [r for r in resources if r.startswith("/static/") and r.endswith("/plotly.min.js")]
     assert not [r for r in resources if r.split("?")[0].endswith("style.css")]  # one stylesheet, no @import chain
+    _preloads_used_once(driver, resources, kinds=(".geojson", "/complements/", "/async-graph.js"))
     traces = _traces(driver)
     pins = [t for name, t in traces.items() if name.startswith("Lauréat")]
     assert pins and all(t["hovertext"] > 100 for t in pins)  # every pin's hover text, from its complement
@@ -73,6 +86,7 @@ def test_embed_is_a_page_without_dash(base_url, driver):
     resources = driver.execute_script(RESOURCES_JS)
     assert not [r for r in resources if "_dash-" in r]  # no renderer, no layout, no callback
     assert not [r for r in resources if r.startswith("/geo/") and ".geojson" in r and "-region-24" not in r]
+    _preloads_used_once(driver, resources, kinds=(".geojson",))
     traces = _traces(driver)
     pins = traces["Lauréat dans un TI"]  # only the region's pins, each with its hover text
     assert 0 < pins["hovertext"] < 200 and traces["Régions"]["lon"] > 1000

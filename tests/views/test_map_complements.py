@@ -77,3 +77,21 @@ def test_unknown_complement_is_refused(app):
     client = app.server.test_client()
     assert client.get("/geo/complements/inconnu.json").status_code == 404
     assert client.get("/geo/complements/..%2Fsettings.json").status_code == 404
+
+
+def test_embed_figure_has_no_trace_that_draws_nothing(app):
+    """Every map trace is four MapLibre sources and layers, tiled and drawn even when empty: the embed
+    (no update addresses its traces) keeps only those that draw; the page keeps its trace indices."""
+    from dashboard.model.data import filter_laureates
+    from dashboard.views.embed import embed_figure
+    from dashboard.views.map_overlays import TRACE_COMMUNE, add_overlays
+    ctx = app._ti_context
+    for query, overlay in (("?embed=1&region=24", None), ("?embed=1&region=24&zone=afr", "communes en zone AFR")):
+        state, _ = ViewState.from_query(query, ctx.choices)
+        sel = filter_laureates(ctx.laureats, state)
+        names = [t.name for t in embed_figure(ctx, state, sel).data]
+        assert names[:5] == ["territoires", "Territoires d'industrie 2019-2022", "Régions", "Lauréat dans un TI",
+                             "Lauréat hors TI"]
+        assert names[5:] == ([overlay] if overlay else [])  # no empty selection, rings, zone or commune trace
+        page_fig = add_overlays(map_figure(ctx, state, sel), ctx, state)
+        assert len(page_fig.data) == TRACE_COMMUNE + 1  # the page's patches address traces by index

@@ -1,0 +1,82 @@
+"""The page's ``<head>`` names what its first map needs (issue 20): the geometry and complements of
+the view's figure, the ``dcc`` chunks of its components; the embed view, its geometry. Each is a
+file the app serves; nothing else is preloaded (a preload never used is a wasted download)."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from dash import dcc, html
+
+from dashboard import create_app
+from dashboard.views.preload import DCC_PATH, dcc_chunk_urls, map_resource_urls, preload_tags
+
+PRELOAD_RE = re.compile(r'<link rel="preload" as="(\w+)"( crossorigin)? href="([^"]+)">')
+
+
+@pytest.fixture(scope="module")
+def client(demo_bundle):
+    return create_app(demo_bundle).server.test_client()
+
+
+def _preloads(html_text: str) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for kind, cross, url in PRELOAD_RE.findall(html_text):
+        assert kind == "script" or cross, url  # fetch() and XMLHttpRequest ask in CORS mode
+        out.setdefault(kind, []).append(url.replace("&amp;", "&"))
+    return out
+
+
+def _figure(layout: dict) -> dict:
+    stack = [layout]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.get("props", {}).get("id") == "carte" and "figure" in node["props"]:
+                return node["props"]["figure"]
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    raise AssertionError("pas de carte dans la mise en page")
+
+
+@pytest.mark.parametrize("query", ["", "?region=24&niveau=ti", "?departement=45&zone=afr"])
+def test_page_preloads_what_its_map_fetches(client, query):
+    page = client.get("/" + query).get_data(as_text=True)
+    pre = _preloads(page)
+    layout = client.get("/_dash-layout", headers={"Referer": "http://localhost/" + query}).get_json()
+    fig = _figure(layout)
+    wanted = {t["geojson"] for t in fig["data"] if isinstance(t.get("geojson"), str)}
+    wanted |= {t["meta"]["complement"] for t in fig["data"] if isinstance(t.get("meta"), dict)}
+    assert set(pre["fetch"]) == wanted and len(pre["fetch"]) == len(wanted)  # each once
+    chunks = [u for u in pre["script"] if DCC_PATH in u]
+    assert sorted(u.rsplit("/", 1)[1] for u in chunks) == ["async-dropdown.js", "async-graph.js", "async-slider.js"]
+    for url in pre["fetch"] + chunks:  # all served (a preload of a 404 would be a console error)
+        assert client.get(url).status_code == 200, url
+
+
+def test_other_pages_preload_no_map_file(client):
+    info = _preloads(client.get("/a-propos").get_data(as_text=True))
+    assert "fetch" not in info and not [u for u in info["script"] if DCC_PATH in u]
+    embed = client.get("/?embed=1&region=24").get_data(as_text=True)
+    pre = _preloads(embed)
+    spec = json.loads(re.search(r'<script type="application/json" id="figure-carte">(.*?)</script>', embed, re.S)
+                      .group(1).replace("<\\/", "</"))
+    assert pre["fetch"] == map_resource_urls(spec["figure"]) and all("-region-24" in u for u in pre["fetch"])
+    assert "script" not in pre and DCC_PATH not in embed  # no Dash renderer there
+
+
+def test_resource_urls_and_chunks_from_a_figure_and_a_tree():
+    fig = {"data": [{"type": "choroplethmap", "geojson": "/geo/a.geojson?v=1", "meta": {"complement": "/c/n.json"}},
+                    {"type": "choroplethmap", "geojson": "/geo/a.geojson?v=1"},
+                    {"type": "choroplethmap", "geojson": {"type": "FeatureCollection", "features": []}},
+                    {"type": "scattermap", "meta": {"complement": "/c/p.json"}}]}
+    assert map_resource_urls(fig) == ["/geo/a.geojson?v=1", "/c/n.json", "/c/p.json"]
+    tree = html.Div([dcc.Graph(id="g"), html.Div(dcc.Dropdown(id="d")), dcc.Dropdown(id="e"), dcc.RangeSlider(0, 1)])
+    assert dcc_chunk_urls(tree, "/p/") == [f"/p/{DCC_PATH}async-graph.js", f"/p/{DCC_PATH}async-dropdown.js",
+                                           f"/p/{DCC_PATH}async-slider.js"]
+    assert dcc_chunk_urls(html.Div("texte"), "/") == []
+    assert preload_tags(["/a?x=1&y=2"], ["/s.js"]) == (
+        '<link rel="preload" as="fetch" crossorigin href="/a?x=1&amp;y=2">'
+        '<link rel="preload" as="script" href="/s.js">')

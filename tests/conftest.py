@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import fcntl
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -39,6 +41,8 @@ def _find_mirror() -> Path | None:
 #: The source mirror, or None on a fresh clone without one.
 SHARED = _find_mirror()
 REQUIRE_SOURCES = os.environ.get("TI_REQUIRE_SOURCES") == "1"
+#: Folder (under the run's base folder) of the demonstration bundle the workers share.
+DEMO_RUN_DIR = "bundle"
 NO_MIRROR = ("miroir des sources absent (ni $TI_SHARED_DATA, ni ../shared/data, ni data/raw) : pour activer ces "
              "tests, placez le miroir à côté du dépôt ou lancez « python -m geodata fetch »")
 
@@ -46,6 +50,36 @@ NO_MIRROR = ("miroir des sources absent (ni $TI_SHARED_DATA, ni ../shared/data, 
 def pytest_configure(config):
     config.addinivalue_line("markers", "needs_sources: reads raw source files (the mirror)")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist starts the workers
+def pytest_sessionstart(session):
+    config = session.config
+    if (not hasattr(config, "workerinput") and config.getoption("numprocesses", None)
+            and not config.getoption("collectonly")):
+        config._ti_prebuild = start_prebuild(config._tmp_path_factory.getbasetemp())
+
+
+def start_prebuild(base: Path) -> subprocess.Popen:
+    """In the xdist controller, before the workers start: build the run's demonstration bundle (and so
+    the build cache's geometry) in the background, into the folder the workers share, under their lock
+    (:func:`make_in`). The workers spend their first seconds starting and collecting; without it they
+    all then waited for the first one's cold build. Log: ``tests/artifacts/prebuild.log``."""
+    cache = base / "cache_construction"
+    cache.mkdir(exist_ok=True)
+    env = {**os.environ, "TI_CACHE_CONSTRUCTION": str(cache)}
+    log = open(ARTIFACTS / "prebuild.log", "w")
+    return subprocess.Popen([sys.executable, "-m", "tests.support.prebuild", str(base / DEMO_RUN_DIR)], cwd=ROOT,
+                            env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def pytest_unconfigure(config):
+    prebuild = getattr(config, "_ti_prebuild", None)
+    if prebuild is not None:
+        try:
+            prebuild.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            prebuild.kill()
 
 
 #: Test folders whose modules start browsers, servers or builds: they run first, so that with
@@ -116,7 +150,12 @@ def made_once(config, tmp_path_factory, name: str, make) -> Path:
         out = tmp_path_factory.mktemp(name) / "processed"
         make(out)
         return out
-    run_dir = tmp_path_factory.getbasetemp().parent / name  # the workers' base folders share this parent
+    # the workers' base folders share this parent
+    return make_in(tmp_path_factory.getbasetemp().parent / name, make)
+
+
+def make_in(run_dir: Path, make) -> Path:
+    """``make(run_dir / "processed")`` unless done already (mark ``construit``), under ``run_dir``'s lock."""
     run_dir.mkdir(exist_ok=True)
     out, done = run_dir / "processed", run_dir / "construit"
     with open(run_dir / "verrou", "w") as lock:
@@ -141,7 +180,7 @@ def built_once(config, tmp_path_factory, name: str, laureates: Path | None) -> P
 @pytest.fixture(scope="session")
 def demo_bundle_dir(request, tmp_path_factory) -> Path:
     """Bundle built from the mirror (else the embedded snapshot) with the demonstration laureates."""
-    return built_once(request.config, tmp_path_factory, "bundle", None)
+    return built_once(request.config, tmp_path_factory, DEMO_RUN_DIR, None)
 
 
 @pytest.fixture(scope="session")

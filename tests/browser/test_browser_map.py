@@ -2,10 +2,10 @@
 Screenshots are kept in tests/artifacts/ and were looked at."""
 from __future__ import annotations
 
-import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboard.model.data import DataContext, filter_laureates, kpis
@@ -123,7 +123,14 @@ def test_embed_map_follows_its_box(base_url, driver):
     driver.execute_script("document.querySelector('#carte .js-plotly-plot').style.width = '60%';")
     WebDriverWait(driver, 10, poll_frequency=0.2).until(
         lambda d: d.execute_script(size)[1] < 0.8 * box_w)  # the box is narrower
-    time.sleep(1)
+
+    def follows(d) -> bool:
+        plot, box = d.execute_script(size)
+        return abs(plot - box) <= 2
+    try:  # the plot follows (or not: said by the assertion below)
+        WebDriverWait(driver, 5, poll_frequency=0.2).until(follows)
+    except TimeoutException:
+        pass
     new_plot_w, new_box_w = driver.execute_script(size)
     assert abs(new_plot_w - new_box_w) <= 2, (new_plot_w, new_box_w, box_w)
     assert console_errors(driver) == []

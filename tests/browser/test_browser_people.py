@@ -16,7 +16,7 @@ from selenium.webdriver.common.keys import Keys
 
 from dashboard.model.data import DataContext
 from tests.conftest import ARTIFACTS
-from tests.support.browser import axe_violations, chrome, console_errors, map_pixels, wait_map
+from tests.support.browser import axe_violations, chrome, console_errors, map_pixels, scroll_to_centre, wait_map
 
 pytestmark = pytest.mark.browser
 
@@ -372,7 +372,7 @@ def test_indicator_options_without_amounts_disabled_with_their_reason(official_b
             d.get(url + "/")
             wait_map(d)
             box = d.execute_script("return document.getElementById(arguments[0])", '{"name":"indicateur","type":"filtre"}')
-            d.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", box)
+            scroll_to_centre(d, box)
             time.sleep(0.3)
             box.click()
             _wait(d, lambda dd: dd.find_elements("css selector", "[role=option]"))

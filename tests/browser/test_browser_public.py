@@ -15,8 +15,8 @@ from dashboard.model.data import DataContext
 from dashboard.views.page_frame import INFO_PAGES
 from geodata.read.readers import read_postcodes
 
-from tests.support.browser import (axe_violations, chrome, console_errors, free_port, map_pixels, type_in_dropdown,
-                                   wait_map)
+from tests.support.browser import (axe_violations, chrome, console_errors, free_port, map_pixels, scroll_to_centre,
+                                   type_in_dropdown, wait_map)
 from tests.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
@@ -325,7 +325,7 @@ def test_place_names_and_zone_layer(base_url, driver):
     # switching the filter off in the page removes the layer (Patch of the zone trace)
     clear = driver.execute_script("return document.getElementById(arguments[0])", '{"name":"zone","type":"filtre"}') \
         .find_element("xpath", "..").find_element("css selector", ".dash-dropdown-clear")
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", clear)
+    scroll_to_centre(driver, clear)
     clear.click()
     _wait(driver, lambda d: "zone" not in _query(d))
     wait_map(driver)

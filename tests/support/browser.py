@@ -176,12 +176,17 @@ def url_callback_body(dep, search, rendered) -> dict:
             "changedPropIds": ["url.search"]}
 
 
+def scroll_to_centre(driver, element) -> None:
+    """Scroll ``element`` to the middle of the window, instantly: the DSFR's smooth scrolling would
+    still be moving at the next click."""
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", element)
+
+
 def click_label(driver, text: str) -> None:
     """Click the ``<label>`` whose text is ``text`` (a radio or checkbox of the filters), scrolled to the
     middle of the window first: below the search and the cards, the filters may start under the fold."""
     label = next(e for e in driver.find_elements("css selector", "label") if e.text.strip() == text)
-    # instant: the DSFR's smooth scrolling would still be moving at the click
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", label)
+    scroll_to_centre(driver, label)
     label.click()
 
 
@@ -189,8 +194,7 @@ def type_in_dropdown(driver, elem_id: str, text: str, found, tries: int = 3, tim
     """Open the Dash 4 dropdown ``elem_id`` (a button opening a search popover), type ``text`` in its
     search field and return what ``found(driver)`` gives once it is truthy (e.g. the matching options).
 
-    The button is scrolled into view instantly first (the DSFR's smooth scrolling would still be moving
-    at the click), and each step is retried: a click that came before the page's scripts were ready
+    The button is scrolled into view first (:func:`scroll_to_centre`), and each step is retried: a click that came before the page's scripts were ready
     opens nothing, and keys typed before the options' callback answered find nothing."""
     from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.common.keys import Keys
@@ -201,7 +205,7 @@ def type_in_dropdown(driver, elem_id: str, text: str, found, tries: int = 3, tim
 
     for attempt in range(tries):
         button = driver.find_element("id", elem_id)
-        driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", button)
+        scroll_to_centre(driver, button)
         if button.get_attribute("aria-expanded") != "true":
             button.click()
         try:

@@ -9,6 +9,7 @@ from http.server import ThreadingHTTPServer, SimpleHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.keys import Keys
 
 from dashboard.model.data import DataContext
@@ -323,10 +324,17 @@ def test_place_names_and_zone_layer(base_url, driver):
     with_zone = _green(driver, ARTIFACTS / "loiret_zone_afr.png")
     assert with_zone > 200 and with_zone > 10 * (without + 1), (with_zone, without)
     # switching the filter off in the page removes the layer (Patch of the zone trace)
-    clear = driver.execute_script("return document.getElementById(arguments[0])", '{"name":"zone","type":"filtre"}') \
-        .find_element("xpath", "..").find_element("css selector", ".dash-dropdown-clear")
-    scroll_to_centre(driver, clear)
-    clear.click()
+    for attempt in range(3):  # the dropdown may be drawn anew between finding its clear button and the click
+        try:
+            clear = driver.execute_script("return document.getElementById(arguments[0])",
+                                          '{"name":"zone","type":"filtre"}') \
+                .find_element("xpath", "..").find_element("css selector", ".dash-dropdown-clear")
+            scroll_to_centre(driver, clear)
+            clear.click()
+            break
+        except StaleElementReferenceException:
+            if attempt == 2:
+                raise
     _wait(driver, lambda d: "zone" not in _query(d))
     wait_map(driver)
     assert _green(driver, ARTIFACTS / "loiret_zone_retiree.png") < with_zone / 10

@@ -166,13 +166,18 @@ def build_territoires(members: pd.DataFrame, commune_ti: pd.DataFrame,
 
 
 def points_in(points: gpd.GeoSeries, zones: gpd.GeoDataFrame | None) -> np.ndarray:
-    """Boolean array: is each point inside any polygon of ``zones``."""
-    if zones is None or len(zones) == 0:
-        return np.zeros(len(points), dtype=bool)
-    tree = shapely.STRtree(zones.geometry.to_numpy())
-    idx = tree.query(points.to_numpy(), predicate="intersects")
+    """Boolean array: is each point inside any polygon of ``zones`` (boundary included).
+
+    The tree is built on the points and queried with the polygons: GEOS evaluates the predicate
+    on prepared query geometries, so each polygon is prepared once (a tree on the polygons queried
+    with the points tested every point against the raw polygon: one 10,000-vertex ZRR outline
+    against the 35,000 commune points took ~1 s, now ~30 ms)."""
     hit = np.zeros(len(points), dtype=bool)
-    hit[idx[0]] = True
+    if zones is None or len(zones) == 0 or len(points) == 0:
+        return hit
+    tree = shapely.STRtree(points.to_numpy())
+    idx = tree.query(zones.geometry.to_numpy(), predicate="intersects")
+    hit[idx[1]] = True
     return hit
 
 
@@ -197,6 +202,24 @@ def commune_zone_flags(communes: pd.DataFrame, zones: dict) -> pd.DataFrame:
     return out
 
 
+#: How far (metres, Lambert-93) a point outside every commune may be from the commune it is given.
+NEAREST_MAX_METRES = 5000
+#: Margin (degrees) around such points within which communes are candidates: 5 km is < 0.05° of
+#: latitude, and < 0.2° of longitude up to 75° of latitude (every French territory is nearer the equator).
+NEAREST_MARGIN_DEGREES = 0.2
+
+
+def _around(polys: gpd.GeoDataFrame, points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The polygons whose bounding box comes within :data:`NEAREST_MARGIN_DEGREES` of a point (the only
+    ones that can be within :data:`NEAREST_MAX_METRES` of it): reprojecting all 35,000 communes
+    for a handful of points took ~0.6 s of each build."""
+    x, y = points.geometry.x.to_numpy(), points.geometry.y.to_numpy()
+    m = NEAREST_MARGIN_DEGREES
+    boxes = shapely.box(x - m, y - m, x + m, y + m)
+    idx = np.unique(polys.sindex.query(boxes, predicate="intersects")[1])
+    return polys.iloc[idx]
+
+
 def join_laureates(lau: pd.DataFrame, communes: gpd.GeoDataFrame, commune_ti: pd.DataFrame | None,
                    territoires: gpd.GeoDataFrame | None, flags: pd.DataFrame) -> gpd.GeoDataFrame:
     """Spatial join of laureate points to communes, EPCI, TI and priority zones.
@@ -212,8 +235,9 @@ def join_laureates(lau: pd.DataFrame, communes: gpd.GeoDataFrame, commune_ti: pd
     insee = hit["insee_com"].reindex(pts.index)
     miss = insee.isna()
     if miss.any():  # points just off the coast or on a border: nearest commune within ~5 km
-        near = gpd.sjoin_nearest(pts.loc[miss, ["geometry"]].to_crs(2154), polys.to_crs(2154), how="left",
-                                 max_distance=5000)
+        lost = pts.loc[miss, ["geometry"]]
+        near = gpd.sjoin_nearest(lost.to_crs(2154), _around(polys, lost).to_crs(2154), how="left",
+                                 max_distance=NEAREST_MAX_METRES)
         near = near[~near.index.duplicated(keep="first")]
         insee.loc[miss] = near["insee_com"].reindex(pts.index[miss]).to_numpy()
     pts["insee_com"] = insee.astype("string")

@@ -192,19 +192,30 @@ def parse_gps(text: str) -> tuple[float, float] | None:
     return float(parts[0]), float(parts[1])
 
 
+#: Date formats tried in turn (the file's own first), before pandas' guess.
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%dT%H:%M:%S", "%Y-%m", "%Y/%m/%d")
+#: Years a date may have (pandas' timestamps; a date outside is left to pandas, which refuses it).
+DATE_YEARS = (pd.Timestamp.min.year + 1, pd.Timestamp.max.year - 1)
+
+
 def parse_date(text: str) -> str | None:
     t = str(text).strip()
     if not t:
         return None
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%dT%H:%M:%S", "%Y-%m", "%Y/%m/%d"):
+    for fmt in DATE_FORMATS:
         try:
-            return pd.to_datetime(t[:19], format=fmt).strftime("%Y-%m-%d")
+            day = dt.datetime.strptime(t[:19], fmt)
         except ValueError:
             continue
+        if DATE_YEARS[0] <= day.year <= DATE_YEARS[1]:
+            return day.strftime("%Y-%m-%d")
     ts = pd.to_datetime(t, errors="coerce", utc=True)
     if pd.isna(ts):
         raise ValueError(t)
-    return ts.strftime("%Y-%m-%d")
+    try:
+        return ts.strftime("%Y-%m-%d")
+    except NotImplementedError:  # a year before 1 (« -2143/9/1 »): pandas has no text for it
+        raise ValueError(t) from None
 
 
 @dataclass

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 import pandas as pd
 
@@ -38,7 +39,12 @@ def name_key(text) -> str:
     """
     if text is None or (isinstance(text, float) and pd.isna(text)):
         return ""
-    t = strip_accents(str(text)).lower().replace("œ", "oe").replace("æ", "ae")
+    return _key_of(str(text))
+
+
+@lru_cache(maxsize=1 << 17)  # the 35,000 commune names are keyed by every build and at each start
+def _key_of(text: str) -> str:
+    t = strip_accents(text).lower().replace("œ", "oe").replace("æ", "ae")
     t = t.replace("’", "'")
     t = _TRAILING_ARTICLE.sub("", t)  # "Mureaux (Les)" -> "Mureaux"
     words = [w for w in _NON_ALNUM.split(t) if w]

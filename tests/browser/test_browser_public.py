@@ -316,8 +316,10 @@ def _green(driver, path):
 
 def test_place_names_and_zone_layer(base_url, driver):
     _open(driver, base_url + "/?departement=45")
-    _wait(driver, lambda d: d.find_elements("css selector", ".lieux .lieu"))
-    names = [e.text for e in driver.find_elements("css selector", ".lieux .lieu")]
+    # read in one script: the names are drawn anew when the map moves (elements read one by one
+    # could be gone in between: a stale element in one full run)
+    names = _wait(driver, lambda d: d.execute_script(
+        "return [...document.querySelectorAll('.lieux .lieu')].map(e => e.innerText.trim())"))
     assert "Orléans" in names and "Montargis" in names, names  # préfecture and a large town of the Loiret
     without = _green(driver, ARTIFACTS / "loiret_sans_zone.png")
     _open(driver, base_url + "/?departement=45&zone=afr")

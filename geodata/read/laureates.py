@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
+import shapely
 import pandas as pd
 
 from geodata.read import normalize as nz
@@ -234,12 +235,19 @@ class CommuneIndex:
                       ) -> "CommuneIndex":
         by_name_dep: dict = {}
         by_name: dict = {}
-        for code, nom, dep in zip(communes["insee_com"], communes["nom"], communes["code_departement"]):
+        codes = communes["insee_com"].tolist()  # plain lists: iterating arrow-backed columns is slow
+        for code, nom, dep in zip(codes, communes["nom"].tolist(), communes["code_departement"].tolist()):
             k = nz.name_key(nom)
             by_name_dep.setdefault((k, dep), []).append(code)
             by_name.setdefault(k, []).append(code)
-        by_postal = codes_postaux.groupby("code_postal")["insee_com"].agg(list).to_dict()
-        points = {c: (p.y, p.x) for c, p in zip(communes["insee_com"], communes["point"]) if p is not None}
+        by_postal: dict = {}
+        postal = codes_postaux.dropna(subset=["code_postal"])
+        for cp, code in zip(postal["code_postal"].tolist(), postal["insee_com"].tolist()):
+            by_postal.setdefault(cp, []).append(code)
+        pts = communes["point"].to_numpy()
+        drawn = ~shapely.is_missing(pts)
+        points = dict(zip([c for c, d in zip(codes, drawn) if d],
+                          zip(shapely.get_y(pts[drawn]).tolist(), shapely.get_x(pts[drawn]).tolist())))
         names = {} if regions is None else {nz.name_key(n): n for n in regions["nom_region"]}
         return cls(by_name_dep, by_name, by_postal, points, names)
 

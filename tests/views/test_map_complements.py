@@ -10,25 +10,12 @@ from dashboard import create_app
 from dashboard.model.state import ViewState
 from dashboard.views.map_figure import (COMPLEMENT, TRACE_CHORO, TRACE_IN, TRACE_OUT, TRACE_REGIONS, map_figure,
                                         map_patch)
+from tests.support.layout_json import find_component
 
 
 @pytest.fixture(scope="module")
 def app(demo_bundle):
     return create_app(demo_bundle)
-
-
-def _find(node, cid):
-    if isinstance(node, dict):
-        if node.get("props", {}).get("id") == cid:
-            return node
-        for v in node.values():
-            if (found := _find(v, cid)) is not None:
-                return found
-    elif isinstance(node, list):
-        for v in node:
-            if (found := _find(v, cid)) is not None:
-                return found
-    return None
 
 
 def _filled(client, trace: dict) -> dict:
@@ -46,7 +33,7 @@ def test_layout_is_light_and_the_complements_give_back_the_whole_figure(app, que
     client = app.server.test_client()
     raw = client.get("/_dash-layout", headers={"Referer": "http://localhost/" + query}).data
     assert len(raw) <= 250_000
-    fig = _find(json.loads(raw), "carte")["props"]["figure"]
+    fig = find_component(json.loads(raw), "carte")["props"]["figure"]
     ctx = app._ti_context
     state = ViewState.from_query(query, ctx.choices)[0]
     from dashboard.model.data import filter_laureates

@@ -8,6 +8,7 @@ import dashboard.web.factory
 from dashboard import create_app
 
 from tests.support.browser import url_callback_body
+from tests.support.layout_json import find_component
 
 
 def test_layout_is_dashs_own_answer_serialised_once_per_view(demo_bundle, monkeypatch):
@@ -73,22 +74,6 @@ def _dependency(client, output_part):
 _body = url_callback_body  # tests/support/browser.py
 
 
-def _find(node, cid):
-    if isinstance(node, dict):
-        if node.get("props", {}).get("id") == cid:
-            return node
-        for v in node.values():
-            found = _find(v, cid)
-            if found is not None:
-                return found
-    elif isinstance(node, list):
-        for v in node:
-            found = _find(v, cid)
-            if found is not None:
-                return found
-    return None
-
-
 def test_panels_are_not_recomputed_for_the_view_the_layout_holds(demo_bundle):
     """The panels callback (fiche, ranking, regions, months: ~90 ms of CPU, the dearest request of a
     page view) answers nothing for the view the layout holds, and for another view it sends exactly
@@ -100,7 +85,7 @@ def test_panels_are_not_recomputed_for_the_view_the_layout_holds(demo_bundle):
     dep = _dependency(client, "classement.children")
     query = "?region=24&territoire=200071850"
     layout = client.get("/_dash-layout", headers={"Referer": "http://localhost/" + query}).get_json()
-    assert _find(layout, "etat-rendu")["props"]["data"] == query
+    assert find_component(layout, "etat-rendu")["props"]["data"] == query
 
     def body(search, rendered, drawn):
         b = _body(dep, search, rendered)
@@ -116,5 +101,5 @@ def test_panels_are_not_recomputed_for_the_view_the_layout_holds(demo_bundle):
     assert fresh.status_code == 200
     response = fresh.get_json()["response"]
     sent = json.loads(json.dumps(response["fiche"]["children"]))
-    assert sent == _find(layout, "fiche")["props"]["children"]
+    assert sent == find_component(layout, "fiche")["props"]["children"]
     assert "classement" not in response and "tableau-regions" not in response  # hidden tabs: when opened

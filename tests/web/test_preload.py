@@ -11,6 +11,7 @@ from dash import dcc, html
 
 from dashboard import create_app
 from dashboard.views.preload import DCC_PATH, dcc_chunk_urls, map_resource_urls, preload_tags
+from tests.support.layout_json import map_figure_of
 
 PRELOAD_RE = re.compile(r'<link rel="preload" as="(\w+)"( crossorigin)? href="([^"]+)">')
 
@@ -28,25 +29,12 @@ def _preloads(html_text: str) -> dict[str, list[str]]:
     return out
 
 
-def _figure(layout: dict) -> dict:
-    stack = [layout]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            if node.get("props", {}).get("id") == "carte" and "figure" in node["props"]:
-                return node["props"]["figure"]
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    raise AssertionError("pas de carte dans la mise en page")
-
-
 @pytest.mark.parametrize("query", ["", "?region=24&niveau=ti", "?departement=45&zone=afr"])
 def test_page_preloads_what_its_map_fetches(client, query):
     page = client.get("/" + query).get_data(as_text=True)
     pre = _preloads(page)
     layout = client.get("/_dash-layout", headers={"Referer": "http://localhost/" + query}).get_json()
-    fig = _figure(layout)
+    fig = map_figure_of(layout)
     wanted = {t["geojson"] for t in fig["data"] if isinstance(t.get("geojson"), str)}
     wanted |= {t["meta"]["complement"] for t in fig["data"] if isinstance(t.get("meta"), dict)}
     assert set(pre["fetch"]) == wanted and len(pre["fetch"]) == len(wanted)  # each once

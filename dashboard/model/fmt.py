@@ -91,9 +91,11 @@ def month(ym: str, short: bool = False) -> str:
 
 
 def date_fr(iso: str) -> str:
-    """``"2021-09-24" -> "24 septembre 2021"``."""
+    """``"2021-09-24" -> "24 septembre 2021"``; the first of the month is written « 1er »
+    (``"2022-04-01" -> "1er avril 2022"``), as French typography has it."""
     y, m, d = iso[:10].split("-")
-    return f"{int(d)} {month(f'{y}-{m}').split()[0]} {y}"
+    day = "1er" if int(d) == 1 else str(int(d))
+    return f"{day} {month(f'{y}-{m}').split()[0]} {y}"
 
 
 #: Plotly's French locale, given with each figure's config (no global registration, no CDN).

@@ -236,7 +236,6 @@ def test_depuis_rings_and_kpi_change(base_url, driver, demo_bundle):
     box.send_keys("2021-09-01", Keys.ENTER)
     _wait(driver, lambda d: "depuis=2021-09-01" in d.current_url)
     m = expected("2021-09-01")
-    _wait(driver, lambda d: "1er septembre 2021" in d.find_element("id", "kpi-depuis").text
-          or "1 septembre 2021" in d.find_element("id", "kpi-depuis").text)
+    _wait(driver, lambda d: "depuis le 1er septembre 2021" in d.find_element("id", "kpi-depuis").text)
     _wait(driver, lambda d: rings() == m)
     assert console_errors(driver) == []

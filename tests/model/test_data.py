@@ -89,6 +89,8 @@ def test_aggregate_ti(lau):
     (fmt.integer, None, "n.d."),
     (fmt.month, "2021-03", "mars 2021"),
     (fmt.date_fr, "2021-09-24", "24 septembre 2021"),
+    (fmt.date_fr, "2022-04-01", "1er avril 2022"),       # « 1 avril » before
+    (fmt.date_fr, "2022-04-02T10:00:00+00:00", "2 avril 2022"),
 ])
 def test_french_format(fn, value, text):
     assert fn(value) == text

@@ -204,8 +204,9 @@ def commune_zone_flags(communes: pd.DataFrame, zones: dict) -> pd.DataFrame:
 
 #: How far (metres, Lambert-93) a point outside every commune may be from the commune it is given.
 NEAREST_MAX_METRES = 5000
-#: Margin (degrees) around such points within which communes are candidates: 5 km is < 0.05° of
-#: latitude, and < 0.2° of longitude up to 75° of latitude (every French territory is nearer the equator).
+#: Margin (degrees) around such points within which communes are candidates: 0.2° in any direction
+#: spans at least 14 km of Lambert-93 wherever France is (measured at Dunkerque, Saint-Pierre, Guadeloupe,
+#: Guyane, La Réunion, Mayotte, Nouméa, Papeete), well over NEAREST_MAX_METRES.
 NEAREST_MARGIN_DEGREES = 0.2
 
 

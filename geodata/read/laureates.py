@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
-import shapely
 import pandas as pd
+import shapely
 
 from geodata.read import normalize as nz
 from geodata.errors import SourceFormatError
@@ -245,9 +245,8 @@ class CommuneIndex:
         for cp, code in zip(postal["code_postal"].tolist(), postal["insee_com"].tolist()):
             by_postal.setdefault(cp, []).append(code)
         pts = communes["point"].to_numpy()
-        drawn = ~shapely.is_missing(pts)
-        points = dict(zip([c for c, d in zip(codes, drawn) if d],
-                          zip(shapely.get_y(pts[drawn]).tolist(), shapely.get_x(pts[drawn]).tolist())))
+        points = {c: (lat, lon) for c, lat, lon, missing in zip(
+            codes, shapely.get_y(pts).tolist(), shapely.get_x(pts).tolist(), shapely.is_missing(pts)) if not missing}
         names = {} if regions is None else {nz.name_key(n): n for n in regions["nom_region"]}
         return cls(by_name_dep, by_name, by_postal, points, names)
 

@@ -116,7 +116,7 @@ def test_phone_type_and_tap_a_search_result(base_url, phone, ctx):
     assert abs(marker["clon"] - marker["lon"]) < 0.5 and abs(marker["clat"] - marker["lat"]) < 0.5
     assert "Pithiviers (commune recherchée)" in phone.find_element("css selector", "#carte .infolayer").text
     phone.save_screenshot(str(ARTIFACTS / "telephone_recherche_choisie.png"))
-    # the fiche's title is read whole: no line of it under the « Fiche PDF » button (it ran under it at 390 px)
+    # the fiche's title is read whole: no line of it under the floated « Fiche PDF » button at 390 px
     under = phone.execute_script("""
         const title = document.querySelector('#fiche .fiche h3'), pdf = document.getElementById('fiche-pdf');
         const b = pdf.getBoundingClientRect(), range = document.createRange();

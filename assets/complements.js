@@ -2,7 +2,7 @@
    versioned, cached URLs rather than inside every page: a trace names its part in
    meta.complement (dashboard/views/map_complements.py). Each time plotly.js is asked to draw a
    figure, its traces get their parts first (fetched once per page), then it is drawn, once.
-   Served from /assets (script-src 'self'); runs before plotly.js loads. */
+   Served from /assets (script-src 'self'); runs before or after plotly.js (async on a map page). */
 (function () {
   var loaded = {}, pending = {};
 
@@ -70,12 +70,37 @@
     });
   }
 
-  /* plotly.js defines window.Plotly when it runs (var Plotly = … in its bundle): install then. */
+  /* plotly.js defines window.Plotly when it runs (var Plotly = … in its bundle): install then.
+     On a map page it comes from an async script of <head> (data-ti-plotly): until it has run,
+     window.Plotly is a promise of it, so dcc.Graph, which would otherwise load plotly.js itself
+     (window.Plotly || a script of its own), waits for that one — never run twice. */
   if (window.Plotly) { install(window.Plotly); return; }
-  var current;
+  var current, waiting = [];
+  var script = document.querySelector('script[data-ti-plotly]');
+  var fail = function (message) {
+    waiting.splice(0).forEach(function (w) { w.reject(new Error(message)); });
+  };
+  if (script) {
+    script.addEventListener('error', function () { fail('plotly.js indisponible : ' + script.src); });
+  }
+  var promised = script && {
+    then: function (resolve, reject) {
+      if (current) { resolve(current); return; }
+      waiting.push({resolve: resolve, reject: reject});
+      window.setTimeout(function () {
+        if (!current) { fail('plotly.js non chargé après 30 s : ' + script.src); }
+      }, 30000);
+    }
+  };
   Object.defineProperty(window, 'Plotly', {
     configurable: true, enumerable: true,
-    get: function () { return current; },
-    set: function (P) { current = P; if (P) { install(P); } }
+    get: function () { return current || promised || undefined; },
+    set: function (P) {
+      current = P;
+      if (P) {
+        install(P);
+        waiting.splice(0).forEach(function (w) { w.resolve(P); });
+      }
+    }
   });
 })();

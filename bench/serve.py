@@ -246,24 +246,6 @@ def floor_page(app):
     return floor
 
 
-@contextmanager
-def serve_in_thread(flask_app):
-    """Serve a WSGI app on a free loopback port from a thread (werkzeug, threaded)."""
-    import logging
-
-    from werkzeug.serving import make_server
-
-    from tests.support.browser import free_port
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request on the console
-    srv = make_server("127.0.0.1", free_port(), flask_app, threaded=True)
-    th = threading.Thread(target=srv.serve_forever, daemon=True)
-    th.start()
-    try:
-        yield f"http://127.0.0.1:{srv.server_port}"
-    finally:
-        srv.shutdown()
-
-
 NETWORK_END_JS = """
 const ends = performance.getEntriesByType('resource').map(e => e.responseEnd);
 const nav = performance.getEntriesByType('navigation')[0];
@@ -611,9 +593,10 @@ def main():
         base = served.proxy_url if topo else served
         access_log = topo.access_log if topo else None
         try:
-            with serve_in_thread(baseline.server) as baseline_url, \
-                    serve_in_thread(baseline_embed.server) as baseline_embed_url, \
-                    serve_in_thread(floor) as floor_url:
+            from tests.support.browser import serve_wsgi
+            with serve_wsgi(baseline.server) as baseline_url, \
+                    serve_wsgi(baseline_embed.server) as baseline_embed_url, \
+                    serve_wsgi(floor) as floor_url:
                 paint = paint_times({"nous": base + "/", "simple": baseline_url + "/", "plancher": floor_url + "/",
                                      "nous, intégrée": base + "/" + EMBED_QUERY,
                                      "simple, intégrée": baseline_embed_url + "/"}, access_log, rounds=args.tours)

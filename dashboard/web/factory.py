@@ -117,7 +117,7 @@ def create_app(bundle: Bundle, **dash_kwargs) -> dash.Dash:
         if _page_path() in page_frame.INFO_PAGES:
             return ""
         state, ignored = ViewState.from_query(_page_query(), ctx.choices)
-        return "" if state.embed else page_preloads(state, tuple(ignored))
+        return "" if state.embed else static.plotly_script() + page_preloads(state, tuple(ignored))
 
     @functools.lru_cache(maxsize=len(page_frame.INFO_PAGES))
     def cached_info(name: str):

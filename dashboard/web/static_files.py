@@ -31,7 +31,7 @@ STYLE_PARTS = ("vendor/bootstrap.min.css", "vendor/dsfr/core/core.main.min.css",
 PLOTLY_BUNDLE = "vendor/plotly/plotly-ti.min.js"
 STATIC_DIR = "static"
 #: Scripts of /assets the embed view loads (it has no Dash renderer): see StaticFiles.embed_scripts.
-EMBED_ASSETS = ("complements.js", "lieux.js", "integration.js", "carte-integree.js")
+EMBED_ASSETS = ("complements.js", "lieux.js", "integration.js", "premier-dessin.js", "carte-integree.js")
 _URL_RE = re.compile(r"url\((['\"]?)(?!data:|https?:|/)([^)'\"]+)\1\)")
 
 
@@ -91,7 +91,8 @@ class StaticFiles:
 
     def embed_scripts(self) -> list[str]:
         """Scripts of the embed view, in order: the complements' hook (before plotly.js defines
-        ``window.Plotly``), plotly.js, place names, zoom fit, the drawing of the figure."""
+        ``window.Plotly``), plotly.js, place names, zoom fit, the first map drawn once complete, the
+        drawing of the figure."""
         before, after = EMBED_ASSETS[:1], EMBED_ASSETS[1:]
         return ([f"{self.assets_url}{n}?v={self._asset_versions[n]}" for n in before] + [self.plotly.url(self.prefix)]
                 + [f"{self.assets_url}{n}?v={self._asset_versions[n]}" for n in after])
@@ -103,12 +104,15 @@ class StaticFiles:
                 f'<link rel="stylesheet" href="{self.style.url(self.prefix)}">')
 
     def head_html(self) -> str:
-        """Tags of the page's ``<head>``: the stylesheet, and plotly.js fetched early (preload) from the
-        URL ``dcc.Graph`` loads it from (``meta ti-plotly``, read by ``assets/plotly-partiel.js``)."""
-        plotly = self.plotly.url(self.prefix)
-        return (f'<link rel="stylesheet" href="{self.style.url(self.prefix)}">'
-                f'<link rel="preload" as="script" href="{plotly}">'
-                f'<meta name="ti-plotly" content="{plotly}">')
+        """Tag of every page's ``<head>``: the stylesheet (a map page adds :meth:`plotly_script`)."""
+        return f'<link rel="stylesheet" href="{self.style.url(self.prefix)}">'
+
+    def plotly_script(self) -> str:
+        """plotly.js for a map page's ``<head>``, ``async``: fetched and run while the page's other
+        scripts load and its layout is asked, not when ``dcc.Graph`` mounts (it had been on the
+        first map's path: its 3 MB compiled just before the drawing). ``assets/complements.js``
+        makes ``dcc.Graph`` wait for it rather than load plotly.js a second time."""
+        return f'<script async src="{self.plotly.url(self.prefix)}" data-ti-plotly></script>'
 
     def response(self, version: str, name: str) -> Response:
         f = self.by_name.get(name)

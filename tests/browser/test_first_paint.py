@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.conftest import ARTIFACTS
-from tests.support.browser import chrome, console_errors, map_pixels, wait_map
+from tests.support.browser import chrome, console_errors, map_pixels, serve_wsgi, wait_map
 
 pytestmark = pytest.mark.browser
 
@@ -96,3 +96,84 @@ def test_embed_is_a_page_without_dash(base_url, driver):
     px = map_pixels(driver, ARTIFACTS / "premiere_peinture_integration.png")
     assert px["polygons"] > 2000 and px["blue"] > 30, px
     assert console_errors(driver) == []
+
+
+#: Counts the frames in which a map canvas had WebGL draw calls, by whether its map was complete at
+#: that moment (style and tiles loaded, a layer for every visible trace): run before the page's scripts.
+DRAW_LOG_JS = """
+window.__tiDraws = {partial: 0, complete: 0};
+let frame = 0, counted = new Set();
+const tick = () => { frame += 1; requestAnimationFrame(tick); };
+requestAnimationFrame(tick);
+const complete = (canvas) => {
+  const gd = canvas.closest('.js-plotly-plot'), fl = gd && gd._fullLayout;
+  for (const id of (fl && fl._subplots && fl._subplots.map) || []) {
+    const sub = fl[id] && fl[id]._subplot;
+    if (!sub || !sub.map || sub.map.getCanvas() !== canvas) continue;
+    const want = gd._fullData.filter(t => t.visible === true && t.subplot === id).length;
+    return sub.map.loaded() && Object.keys(sub.traceHash || {}).length >= want;
+  }
+  return false;
+};
+for (const proto of [WebGLRenderingContext.prototype, WebGL2RenderingContext.prototype]) {
+  for (const name of ['drawElements', 'drawArrays']) {
+    const original = proto[name];
+    proto[name] = function () {
+      const kind = complete(this.canvas) ? 'complete' : 'partial';
+      if (!counted.has(kind + frame)) { counted.add(kind + frame); window.__tiDraws[kind] += 1; }
+      return original.apply(this, arguments);
+    };
+  }
+}
+"""
+
+
+@pytest.mark.parametrize("query", ["?region=24&ti=dans", "?embed=1&region=24&ti=dans"], ids=["page", "integration"])
+def test_first_map_is_drawn_once_complete(base_url, driver, query):
+    """MapLibre painted every partial state of the first map (each trace's layers, each tile as it
+    came): full WebGL draws, in software here. Now, after the empty style's frame (a plain background:
+    the painter's set-up), the next frame drawn is the whole map."""
+    script = driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": DRAW_LOG_JS})
+    try:
+        driver.get(base_url + "/" + query)
+        wait_map(driver)
+    finally:
+        driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": script["identifier"]})
+    draws = driver.execute_script("return window.__tiDraws;")
+    assert draws["partial"] <= 1 and draws["complete"] > 0, draws
+    px = map_pixels(driver, ARTIFACTS / f"premier_dessin_{'integration' if 'embed' in query else 'page'}.png")
+    assert px["polygons"] > 2000 and px["blue"] > 30, px
+    # then MapLibre draws as usual: a zoom is drawn
+    before = driver.execute_script("return window.__tiDraws.complete;")  # frames
+    driver.execute_script("const gd = document.querySelector('#carte .js-plotly-plot');"
+                          "gd._fullLayout.map._subplot.map.zoomTo(gd._fullLayout.map.zoom + 0.5, {duration: 0});")
+    wait_map(driver)
+    assert driver.execute_script("return window.__tiDraws.complete;") > before
+    assert console_errors(driver) == []
+
+
+def test_graph_drawn_before_plotly_arrives_waits_for_it(demo_bundle, driver):
+    """plotly.js is an async script of <head>: when dcc.Graph mounts before it has run, the Graph waits
+    for it instead of loading plotly.js a second time (its own script)."""
+    from flask import request
+
+    from dashboard import create_app
+    server = create_app(demo_bundle).server
+
+    @server.before_request
+    def slow_plotly():  # plotly.js answered 2.5 s late (the page's layout long before)
+        if request.path.endswith("/plotly.min.js"):
+            time.sleep(2.5)
+    with serve_wsgi(server) as url:
+        driver.get(url + "/?region=24")
+        wait_map(driver)
+        timing = driver.execute_script(
+            "return performance.getEntriesByType('resource').map(e => [e.name, e.responseEnd]);")
+        scripts = driver.execute_script(
+            "return [...document.scripts].map(s => s.src).filter(s => s.includes('plotly'));")
+        errors = console_errors(driver)
+    layout = [end for name, end in timing if name.endswith("/_dash-layout")]
+    plotly = [end for name, end in timing if name.endswith("/plotly.min.js")]
+    assert layout and len(plotly) == 1 and plotly[0] > layout[0] + 1000  # the Graph was there first
+    assert len(scripts) == 1  # the <head> one only: dcc.Graph added none
+    assert errors == []

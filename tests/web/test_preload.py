@@ -45,8 +45,10 @@ def test_page_preloads_what_its_map_fetches(client, query):
 
 
 def test_other_pages_preload_no_map_file(client):
-    info = _preloads(client.get("/a-propos").get_data(as_text=True))
-    assert "fetch" not in info and not [u for u in info["script"] if DCC_PATH in u]
+    about = client.get("/a-propos").get_data(as_text=True)
+    info = _preloads(about)
+    assert "fetch" not in info and not [u for u in info.get("script", []) if DCC_PATH in u]
+    assert "plotly.min.js" not in about  # no map there: plotly.js is not fetched
     embed = client.get("/?embed=1&region=24").get_data(as_text=True)
     pre = _preloads(embed)
     spec = json.loads(re.search(r'<script type="application/json" id="figure-carte">(.*?)</script>', embed, re.S)

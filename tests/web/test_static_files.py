@@ -23,7 +23,7 @@ def app(demo_bundle):
 def _head_urls(client):
     page = client.get("/").data.decode()
     return page, re.findall(r'<link rel="stylesheet" href="([^"]+)"', page), \
-        re.findall(r'<meta name="ti-plotly" content="([^"]+)"', page)
+        re.findall(r'<script async src="([^"]+)" data-ti-plotly></script>', page)
 
 
 def test_one_versioned_stylesheet_without_import(app):
@@ -83,8 +83,8 @@ def test_plotly_is_the_partial_bundle_with_the_map_traces(app):
     client = app.server.test_client()
     _, _, plotly = _head_urls(client)
     page = client.get("/").data.decode()
-    assert f'<link rel="preload" as="script" href="{plotly[0]}">' in page
-    assert "/assets/plotly-partiel.js" in page  # dcc.Graph loads plotly.js from that URL
+    assert len(plotly) == 1 and page.index(plotly[0]) < page.index("</head>")  # async, from <head>
+    assert page.count("/plotly.min.js") == 1  # not also preloaded, nor a URL for dcc.Graph to load again
     body = client.get(plotly[0], headers={"Accept-Encoding": "identity"}).data
     import plotly as plotly_py
     full = (Path(plotly_py.__file__).parent / "package_data" / "plotly.min.js").read_bytes()

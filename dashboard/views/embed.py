@@ -94,6 +94,12 @@ def embed_page(ctx: DataContext, state: ViewState, ignored: list[str], sel=None)
     ])
 
 
+def embed_markup(ctx: DataContext) -> str:
+    """HTML of the body of the embed view of the whole country: the classes and ids an embed view
+    has (its stylesheet keeps the rules that can match them: ``dashboard.web.css_subset``)."""
+    return to_html(embed_page(ctx, ViewState().with_(embed=True), []))
+
+
 #: Graph config of the embed view's map.
 EMBED_CONFIG = {**GRAPH_CONFIG, "responsive": True, "displayModeBar": "hover"}
 FIGURE_DATA_ID = "figure-carte"

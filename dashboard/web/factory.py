@@ -19,7 +19,7 @@ from dashboard.callbacks.view import register_callbacks
 from dashboard.model.data import DataContext
 from dashboard.model.urls import AppUrls
 from dashboard.views import ids
-from dashboard.views.embed import embed_document, register_embed_callbacks
+from dashboard.views.embed import embed_document, embed_markup, register_embed_callbacks
 from dashboard.views.preload import component_by_id, dcc_chunk_urls, map_resource_urls, preload_tags
 from dashboard.views.layout import page
 from dashboard.views.info_pages import info_page
@@ -151,7 +151,7 @@ def create_app(bundle: Bundle, **dash_kwargs) -> dash.Dash:
         resp.headers["Vary"] = "Accept-Encoding"
         return resp
 
-    static = register_static_files(app)
+    static = register_static_files(app, embed_markup=lambda: embed_markup(ctx))
 
     @functools.lru_cache(maxsize=64)
     def embed_body(state: ViewState, ignored: tuple) -> tuple[bytes, bytes]:

@@ -177,3 +177,53 @@ def test_graph_drawn_before_plotly_arrives_waits_for_it(demo_bundle, driver):
     assert layout and len(plotly) == 1 and plotly[0] > layout[0] + 1000  # the Graph was there first
     assert len(scripts) == 1  # the <head> one only: dcc.Graph added none
     assert errors == []
+
+
+#: Every element's computed style (and its ::before/::after when drawn), in document order.
+STYLES_JS = """
+const out = [];
+for (const el of document.querySelectorAll('body *')) {
+  for (const pseudo of [null, '::before', '::after']) {
+    const cs = getComputedStyle(el, pseudo);
+    if (pseudo && (cs.content === 'none' || cs.content === 'normal')) continue;
+    let text = '';
+    for (let i = 0; i < cs.length; i++) { text += cs[i] + ':' + cs.getPropertyValue(cs[i]) + ';'; }
+    out.push((el.id ? '#' + el.id : el.tagName) + '.' + (el.getAttribute('class') || '') + (pseudo || '') + ' ' + text);
+  }
+}
+return out;
+"""
+SWAP_SHEET_JS = """
+const [href, done] = arguments;
+const old = document.querySelector('link[rel=stylesheet]');
+const link = document.createElement('link');
+link.rel = 'stylesheet'; link.href = href;
+link.onload = () => { old.remove(); requestAnimationFrame(() => requestAnimationFrame(() => done(true))); };
+link.onerror = () => done(false);
+old.after(link);
+"""
+
+
+def test_embed_stylesheet_gives_the_same_computed_styles_as_the_page_s(base_url, driver):
+    """The embed's own stylesheet (the page's rules that can apply to it, ~5× smaller): every element
+    of the drawn embed view, map and place names included, has the same computed style with it as
+    with the page's whole stylesheet."""
+    import re
+
+    import requests
+    full = re.search(r'<link rel="stylesheet" href="([^"]+)"', requests.get(base_url + "/", timeout=30).text).group(1)
+    driver.get(base_url + "/?embed=1&region=24&ti=dans")
+    wait_map(driver)
+    own = driver.execute_script("return document.querySelector('link[rel=stylesheet]').getAttribute('href');")
+    assert own != full and own.endswith("/integration.css")
+    with_own = driver.execute_script(STYLES_JS)
+    assert driver.execute_async_script(SWAP_SHEET_JS, full)
+    with_full = driver.execute_script(STYLES_JS)
+    assert len(with_own) == len(with_full) > 100
+    differ = [(a.split(" ", 1)[0], _props(a) - _props(b), _props(b) - _props(a))
+              for a, b in zip(with_own, with_full) if a != b]
+    assert not differ, differ[:3]
+
+
+def _props(style_line: str) -> set[str]:
+    return set(style_line.split(" ", 1)[1].split(";"))

@@ -68,38 +68,15 @@ def _unescape(name: str) -> str:
     return _ESCAPE.sub(one, name)
 
 
-def _outside_brackets(selector: str) -> str:
-    """The selector without what is inside ``(…)``, ``[…]`` and strings (not required to match)."""
-    out, depth, i, n = [], 0, 0, len(selector)
-    while i < n:
-        c = selector[i]
-        if c == "\\" and i + 1 < n:
-            if depth == 0:
-                out.append(selector[i:i + 2])
-            i += 2
-            continue
-        if c in "\"'":
-            end = i + 1
-            while end < n and selector[end] != c:
-                end += 2 if selector[end] == "\\" else 1
-            i = end + 1
-            continue
-        if c in "([":
-            depth += 1
-        elif c in ")]":
-            depth = max(depth - 1, 0)
-        elif depth == 0:
-            out.append(c)
-        i += 1
-    return "".join(out)
-
-
-def split_top(text: str, sep: str = ",") -> list[str]:
-    """``text`` split at ``sep`` outside brackets and strings."""
-    parts, depth, start, i, n = [], 0, 0, 0, len(text)
+def _tokens(text: str):
+    """``(index, token, depth)`` for each character of ``text`` outside strings (skipped whole), an
+    escape (``\\x``) as one token; ``depth``: how many ``(``/``[`` enclose it, a bracket counted as
+    inside itself."""
+    depth, i, n = 0, 0, len(text)
     while i < n:
         c = text[i]
         if c == "\\":
+            yield i, text[i:i + 2], depth
             i += 2
             continue
         if c in "\"'":
@@ -110,14 +87,24 @@ def split_top(text: str, sep: str = ",") -> list[str]:
             continue
         if c in "([":
             depth += 1
+            yield i, c, depth
         elif c in ")]":
-            depth -= 1
-        elif c == sep and depth == 0:
-            parts.append(text[start:i])
-            start = i + 1
+            yield i, c, depth
+            depth = max(depth - 1, 0)
+        else:
+            yield i, c, depth
         i += 1
-    parts.append(text[start:])
-    return parts
+
+
+def _outside_brackets(selector: str) -> str:
+    """The selector without what is inside ``(…)``, ``[…]`` and strings (not required to match)."""
+    return "".join(token for _, token, depth in _tokens(selector) if depth == 0)
+
+
+def split_top(text: str, sep: str = ",") -> list[str]:
+    """``text`` split at ``sep`` outside brackets and strings."""
+    cuts = [i for i, token, depth in _tokens(text) if token == sep and depth == 0]
+    return [text[a + 1:b] for a, b in zip([-1, *cuts], [*cuts, len(text)])]
 
 
 def can_match(selector: str, used: Used) -> bool:

@@ -6,7 +6,8 @@
    keeps loading as usual (only the painting is held), and the first frame drawn is the whole map.
    After that, drawing is MapLibre's own (pans, zooms, updates). A map still incomplete after
    HOLD_MS is drawn anyway. The very first frame (the empty style, a plain background) is drawn:
-   the painter sets up its WebGL state then, and a map whose first frame was skipped stayed blank. Served from /assets (script-src 'self'); runs before any map exists. */
+   the painter sets up its WebGL state then, and a map whose first frame was skipped stayed blank.
+   Served from /assets (script-src 'self'); runs before any map exists. */
 (function () {
   var HOLD_MS = 4000;
 

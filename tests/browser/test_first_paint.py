@@ -1,6 +1,8 @@
-"""First paint in Chromium (issue 20): no callback at load, plotly.js is the partial bundle, the
-figure's complements (pin hover texts, names, region lines) arrive, hidden tabs come when opened,
-and the embed view is a page without Dash; no console error; the URL still reproduces the view."""
+"""First paint in Chromium (issue 20): no callback at load, plotly.js is the partial bundle (an async
+script of <head> that dcc.Graph waits for), the figure's complements (pin hover texts, names, region
+lines) arrive, hidden tabs come when opened, the first map is drawn once complete, and the embed view
+is a page without Dash with its own smaller stylesheet (same computed styles); no console error; the
+URL still reproduces the view."""
 from __future__ import annotations
 
 import time

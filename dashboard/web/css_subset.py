@@ -68,6 +68,15 @@ def _unescape(name: str) -> str:
     return _ESCAPE.sub(one, name)
 
 
+def _string_end(text: str, i: int, newline_ends: bool = False) -> int:
+    """Index just past the string that opens at ``text[i]`` (its escapes skipped); a stylesheet's
+    string also ends at a line break (``newline_ends``: the browser's recovery)."""
+    quote, end, n = text[i], i + 1, len(text)
+    while end < n and text[end] != quote and not (newline_ends and text[end] == "\n"):
+        end += 2 if text[end] == "\\" else 1
+    return end + 1
+
+
 def _tokens(text: str):
     """``(index, token, depth)`` for each character of ``text`` outside strings (skipped whole), an
     escape (``\\x``) as one token; ``depth``: how many ``(``/``[`` enclose it, a bracket counted as
@@ -80,10 +89,7 @@ def _tokens(text: str):
             i += 2
             continue
         if c in "\"'":
-            end = i + 1
-            while end < n and text[end] != c:
-                end += 2 if text[end] == "\\" else 1
-            i = end + 1
+            i = _string_end(text, i)
             continue
         if c in "([":
             depth += 1
@@ -137,10 +143,7 @@ def _blocks(css: str):
             i += 2
             continue
         if c in "\"'":
-            end = i + 1
-            while end < len(css) and css[end] != c and css[end] != "\n":
-                end += 2 if css[end] == "\\" else 1
-            i = end + 1
+            i = _string_end(css, i, newline_ends=True)
             continue
         if c == "{":
             if depth == 0:

@@ -107,17 +107,17 @@ def create_app(bundle: Bundle, **dash_kwargs) -> dash.Dash:
 
     @functools.lru_cache(maxsize=256)
     def page_preloads(state: ViewState, ignored: tuple) -> str:
-        # what the view's first map needs, named in <head>: fetched while the page's scripts load
+        # plotly.js and what the view's first map needs, in <head>: fetched while the page's scripts load
         tree = cached_page(state, ignored)
         graph = component_by_id(tree, ids.MAP)
-        return preload_tags(map_resource_urls(graph.figure) if graph is not None else (),
+        return static.plotly_script() + preload_tags(map_resource_urls(graph.figure) if graph is not None else (),
                             dcc_chunk_urls(tree, app.config.requests_pathname_prefix or "/"))
 
     def view_head() -> str:
         if _page_path() in page_frame.INFO_PAGES:
             return ""
         state, ignored = ViewState.from_query(_page_query(), ctx.choices)
-        return "" if state.embed else static.plotly_script() + page_preloads(state, tuple(ignored))
+        return "" if state.embed else page_preloads(state, tuple(ignored))
 
     @functools.lru_cache(maxsize=len(page_frame.INFO_PAGES))
     def cached_info(name: str):

@@ -62,18 +62,13 @@ def serve_wsgi(wsgi_app):
     """Serve a WSGI app on a free loopback port from a thread of this process (werkzeug, threaded);
     yield its base URL."""
     import logging
-    import threading
 
     from werkzeug.serving import make_server
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request on the console
-    srv = make_server("127.0.0.1", free_port(), wsgi_app, threaded=True)
-    th = threading.Thread(target=srv.serve_forever, daemon=True)
-    th.start()
-    try:
-        yield f"http://127.0.0.1:{srv.server_port}"
-    finally:
-        srv.shutdown()
 
+    from tests.support.local_server import in_thread
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request on the console
+    with in_thread(make_server("127.0.0.1", free_port(), wsgi_app, threaded=True)) as url:
+        yield url
 
 def chrome(width=1400, height=1000, phone: tuple[int, int] | None = None):
     """Headless Chromium; ``phone=(w, h)`` emulates a phone screen of that size (touch, mobile viewport)."""

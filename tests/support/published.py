@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import http.server
 import json
-import threading
 import urllib.parse
 from contextlib import contextmanager
 from functools import partial
@@ -27,6 +26,7 @@ import pandas as pd
 
 from geodata.build.join import resolve_members
 from geodata.sources.registry import BAROMETRE_DEPARTEMENTS, SOURCES
+from tests.support.local_server import in_thread
 
 STATIC = "static.data.gouv.fr/resources"
 
@@ -195,10 +195,5 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 def serve_site(root: Path):
     """Serve ``root`` on loopback; yield the base URL for ``fetch(via=…)``."""
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(_Handler, directory=str(root)))
-    t = threading.Thread(target=httpd.serve_forever, daemon=True)
-    t.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with in_thread(httpd) as url:
+        yield url

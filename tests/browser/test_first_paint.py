@@ -154,29 +154,55 @@ def test_first_map_is_drawn_once_complete(base_url, driver, query):
     assert console_errors(driver) == []
 
 
+#: In the page: once dcc.Graph's box (#carte) is in the DOM, note when, and 0.5 s later tell the test
+#: server, which answers plotly.js only then (the Graph mounted first, whatever the machine's load).
+GRAPH_MOUNTED_JS = """
+new MutationObserver(function (records, observer) {
+  if (!document.getElementById('carte')) { return; }
+  observer.disconnect();
+  window.__tiGraphMounted = performance.now();
+  setTimeout(function () { fetch('/__graph-monte'); }, 500);
+}).observe(document, {childList: true, subtree: true});
+"""
+
+
 def test_graph_drawn_before_plotly_arrives_waits_for_it(demo_bundle, driver):
     """plotly.js is an async script of <head>: when dcc.Graph mounts before it has run, the Graph waits
-    for it instead of loading plotly.js a second time (its own script)."""
+    for it instead of loading plotly.js a second time (its own script). plotly.js is held by the server
+    until the page says the Graph is there (was a fixed 2.5 s delay: under load the layout itself came
+    later than that, and the test failed)."""
+    import threading
+
     from flask import request
 
     from dashboard import create_app
     server = create_app(demo_bundle).server
+    mounted = threading.Event()
 
-    @server.before_request
-    def slow_plotly():  # plotly.js answered 2.5 s late (the page's layout long before)
+    def hold_plotly():
+        if request.path == "/__graph-monte":
+            mounted.set()
+            return "", 204
         if request.path.endswith("/plotly.min.js"):
-            time.sleep(2.5)
-    with serve_wsgi(server) as url:
-        driver.get(url + "/?region=24")
-        wait_map(driver)
-        timing = driver.execute_script(
-            "return performance.getEntriesByType('resource').map(e => [e.name, e.responseEnd]);")
-        scripts = driver.execute_script(
-            "return [...document.scripts].map(s => s.src).filter(s => s.includes('plotly'));")
-        errors = console_errors(driver)
-    layout = [end for name, end in timing if name.endswith("/_dash-layout")]
+            mounted.wait(60)
+        return None
+    server.before_request_funcs.setdefault(None, []).insert(0, hold_plotly)  # before the app's 404 of odd paths
+    script = driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": GRAPH_MOUNTED_JS})
+    try:
+        with serve_wsgi(server) as url:
+            driver.get(url + "/?region=24")
+            wait_map(driver)
+            graph = driver.execute_script("return window.__tiGraphMounted;")
+            timing = driver.execute_script(
+                "return performance.getEntriesByType('resource').map(e => [e.name, e.responseEnd]);")
+            scripts = driver.execute_script(
+                "return [...document.scripts].map(s => s.src).filter(s => s.includes('plotly'));")
+            errors = console_errors(driver)
+    finally:
+        driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": script["identifier"]})
+    assert mounted.is_set()
     plotly = [end for name, end in timing if name.endswith("/plotly.min.js")]
-    assert layout and len(plotly) == 1 and plotly[0] > layout[0] + 1000  # the Graph was there first
+    assert graph and len(plotly) == 1 and plotly[0] > graph + 400  # the Graph was there first, and waited
     assert len(scripts) == 1  # the <head> one only: dcc.Graph added none
     assert errors == []
 

@@ -67,6 +67,23 @@ def test_warm_up_builds_the_default_layout_before_fork(demo_bundle, monkeypatch)
     assert calls == []
 
 
+def test_warm_up_makes_the_place_names_before_fork(demo_bundle, monkeypatch):
+    """The place names over the map (/geo/lieux.json, ~0.65 s to make) are made by ``warm_up``, not on
+    the first visitor's request of each process."""
+    import dashboard.web.routes
+    from dashboard.runtime import warm_up
+    from dashboard.views.map_overlays import places_url
+
+    app = create_app(demo_bundle)
+    warm_up(app)
+    calls = []
+    real = dashboard.web.routes.place_labels_json
+    monkeypatch.setattr(dashboard.web.routes, "place_labels_json", lambda ctx: calls.append(1) or real(ctx))
+    r = app.server.test_client().get(places_url(app._ti_context))
+    assert r.status_code == 200 and r.get_json()
+    assert calls == []
+
+
 def _dependency(client, output_part):
     return next(d for d in client.get("/_dash-dependencies").get_json() if output_part in d["output"])
 

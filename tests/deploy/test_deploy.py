@@ -227,6 +227,26 @@ def test_proxy_compresses_geometry_and_exports(topo, path, mimetype):
     assert len(raw) < len(plain) / 2
 
 
+def test_errors_of_the_proxy_itself_are_in_french(topo):
+    """What nginx refuses itself (an address over 8 KB, a body over 1 MB, headers too big) it says in
+    French, with its own status (was nginx's English page); an error of the app passes as it is."""
+    cases = [
+        (lambda: requests.get(topo.proxy_url + "/?region=" + "9" * 9000, timeout=10), 414, "Adresse trop longue"),
+        (lambda: requests.post(topo.proxy_url + "/_dash-update-component", data=b"0" * 1_100_000, timeout=10,
+                               headers={"Content-Type": "application/json"}), 413, "Envoi trop volumineux"),
+        (lambda: requests.get(topo.proxy_url + "/", headers={"X-Long": "b" * 20_000}, timeout=10), 400,
+         "Requête invalide"),
+    ]
+    for send, status, title in cases:
+        r = send()
+        assert r.status_code == status, (status, r.status_code)
+        assert r.headers["Content-Type"] == "text/html; charset=utf-8"
+        text = r.content.decode("utf-8")
+        assert '<html lang=fr>' in text and f"<h1>{title}</h1>" in text and "nginx" not in text, text[:300]
+    app_404 = requests.get(topo.proxy_url + "/geo/inconnu.geojson", timeout=10)
+    assert app_404.status_code == 404 and "Géométrie inconnue" in app_404.json()["message"]
+
+
 # --------------------------------------------------------------------------- an instance dies
 IDEMPOTENT = [
     ("/", b"_dash-config"),

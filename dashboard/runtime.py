@@ -221,19 +221,18 @@ def warm_up(app) -> None:
     """
     client = app.server.test_client()
     client.get(app.config.requests_pathname_prefix or "/")
-    # The embed view of France: its page and its stylesheet (the rules that can apply to it, ~0.3 s).
-    client.get((app.config.routes_pathname_prefix or "/") + "?embed=1", headers={"Accept-Encoding": "gzip"})
-    # The default view's layout (page built, serialised, gzipped: ~150 ms), shared by the workers.
-    client.get((app.config.routes_pathname_prefix or "/") + "_dash-layout", headers={"Accept-Encoding": "gzip"})
-    # The map's geometry files (France and region outlines), made and compressed once for all workers.
     ctx = app._ti_context  # noqa: SLF001 (read-only)
     routes = app.config.routes_pathname_prefix or "/"
-    for phase in (PHASES if ctx.has_ti else PHASES[:1]):
-        for overview in (True, False):
-            for level in ("epci", "ti"):
-                url = ctx.urls.geo(level, phase, ctx.geo_version, overview)
-                client.get(routes + url[len(ctx.urls.requests_prefix):], headers={"Accept-Encoding": "gzip"})
-    # ... the figure's complements (hover texts, names, region lines), and the place names drawn over the
-    # map (~0.65 s to make: the first visitor of each process waited that long for them)
-    for url in [complement_meta(ctx, name)[COMPLEMENT] for name in complement_names(ctx)] + [places_url(ctx)]:
-        client.get(routes + url[len(ctx.urls.requests_prefix):], headers={"Accept-Encoding": "gzip"})
+    packed = {"Accept-Encoding": "gzip"}
+    # The embed view of France: its page and its stylesheet (the rules that can apply to it, ~0.3 s);
+    # the default view's layout (page built, serialised, gzipped: ~150 ms), shared by the workers.
+    for path in ("?embed=1", "_dash-layout"):
+        client.get(routes + path, headers=packed)
+    # The map's geometry files (France and region outlines), made and compressed once for all workers;
+    # the figure's complements (hover texts, names, region lines); the place names drawn over the map
+    # (~0.65 s to make: the first visitor of each process waited that long for them).
+    urls = [ctx.urls.geo(level, phase, ctx.geo_version, overview) for phase in (PHASES if ctx.has_ti else PHASES[:1])
+            for overview in (True, False) for level in ("epci", "ti")]
+    urls += [complement_meta(ctx, name)[COMPLEMENT] for name in complement_names(ctx)] + [places_url(ctx)]
+    for url in urls:  # the page's URLs (requests prefix) asked at the app's routes
+        client.get(routes + url[len(ctx.urls.requests_prefix):], headers=packed)

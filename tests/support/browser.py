@@ -70,6 +70,7 @@ def serve_wsgi(wsgi_app):
     with in_thread(make_server("127.0.0.1", free_port(), wsgi_app, threaded=True)) as url:
         yield url
 
+
 def chrome(width=1400, height=1000, phone: tuple[int, int] | None = None):
     """Headless Chromium; ``phone=(w, h)`` emulates a phone screen of that size (touch, mobile viewport)."""
     from selenium import webdriver

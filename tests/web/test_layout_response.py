@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 
+import pytest
+
 import dashboard.web.factory
 from dashboard import create_app
 
@@ -52,13 +54,20 @@ def test_pin_hover_texts_are_built_once_per_phase(demo_bundle, monkeypatch):
     assert texts[0] == texts[1] == texts[2] and sum(len(t) for t in texts[0]) == len(ctx.laureats)
 
 
-def test_warm_up_builds_the_default_layout_before_fork(demo_bundle, monkeypatch):
-    """Most visitors open the map without a query: its layout is built once in gunicorn's master
-    (``warm_up`` runs under ``preload_app``) rather than once per worker on a visitor's request."""
+@pytest.fixture(scope="module")
+def warmed_app(demo_bundle):
+    """An app after ``warm_up`` (what gunicorn's master has before fork, under ``preload_app``)."""
     from dashboard.runtime import warm_up
 
     app = create_app(demo_bundle)
     warm_up(app)
+    return app
+
+
+def test_warm_up_builds_the_default_layout_before_fork(warmed_app, monkeypatch):
+    """Most visitors open the map without a query: its layout is built once in gunicorn's master
+    (``warm_up`` runs under ``preload_app``) rather than once per worker on a visitor's request."""
+    app = warmed_app
     calls = []
     real = dashboard.web.factory.to_json
     monkeypatch.setattr(dashboard.web.factory, "to_json", lambda layout: calls.append(1) or real(layout))
@@ -67,15 +76,13 @@ def test_warm_up_builds_the_default_layout_before_fork(demo_bundle, monkeypatch)
     assert calls == []
 
 
-def test_warm_up_makes_the_place_names_before_fork(demo_bundle, monkeypatch):
+def test_warm_up_makes_the_place_names_before_fork(warmed_app, monkeypatch):
     """The place names over the map (/geo/lieux.json, ~0.65 s to make) are made by ``warm_up``, not on
     the first visitor's request of each process."""
     import dashboard.web.routes
-    from dashboard.runtime import warm_up
     from dashboard.views.map_overlays import places_url
 
-    app = create_app(demo_bundle)
-    warm_up(app)
+    app = warmed_app
     calls = []
     real = dashboard.web.routes.place_labels_json
     monkeypatch.setattr(dashboard.web.routes, "place_labels_json", lambda ctx: calls.append(1) or real(ctx))

@@ -5,19 +5,23 @@
   var data = document.getElementById('figure-carte');
   var box = document.querySelector('#carte .carte-graphe');
   if (!data || !box) { return; }
-  var spec = JSON.parse(data.textContent);
-  window.Plotly.newPlot(box, spec.figure.data, spec.figure.layout, spec.config).then(function () {
-    document.dispatchEvent(new Event('ti:carte-dessinee'));  // place names (assets/lieux.js)
-    /* The plot takes its box's size when drawn; a box that changes size afterwards (the frame's
-       layout settling on a busy machine: a 300×250 frame showed the left part of a wider canvas,
-       off its region) gets the plot resized to it ("responsive" follows the window only). */
-    if (window.ResizeObserver) {
-      new ResizeObserver(function () {
-        var fl = box._fullLayout, r = box.getBoundingClientRect();
-        if (fl && (Math.abs(fl.width - r.width) > 2 || Math.abs(fl.height - r.height) > 2)) {
-          window.Plotly.Plots.resize(box);
-        }
-      }).observe(box);
+  var spec = JSON.parse(data.textContent), drawn = false;
+  /* The plot takes its box's size when drawn, and keeps it: "responsive" follows the window only.
+     A box that changes size afterwards (the host page resizing its frame, a phone turned, a frame
+     drawn while hidden in a closed tab, where plotly.js falls back to 700 px wide) gets the plot
+     resized to it; integration.js then fits the zoom to the new size. Observed from the start, so
+     that a change while the map is still loading is not missed. */
+  function followBox() {
+    var fl = box._fullLayout, r = box.getBoundingClientRect();
+    if (!drawn || !fl || r.width < 1 || r.height < 1) { return; }  // not drawn yet, or hidden
+    if (Math.abs(fl.width - r.width) > 2 || Math.abs(fl.height - r.height) > 2) {
+      window.Plotly.Plots.resize(box);
     }
+  }
+  if (window.ResizeObserver) { new ResizeObserver(followBox).observe(box); }
+  window.Plotly.newPlot(box, spec.figure.data, spec.figure.layout, spec.config).then(function () {
+    drawn = true;
+    document.dispatchEvent(new Event('ti:carte-dessinee'));  // place names (assets/lieux.js)
+    followBox();
   });
 })();

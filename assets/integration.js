@@ -24,22 +24,31 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
   }
 });
 
-/* The server chooses the zoom for a map about 900×620 px; in a smaller frame
-   (embed, phone) the view zooms out once, at load, so the same area stays in
-   sight. Only once the plot has its final size (styles loaded, responsive
-   resize done): a plot measured before that would zoom out far too much. */
+/* The server chooses the zoom for a map about 900×620 px; in a smaller map (embed, phone) the
+   view zooms out so that the same area stays in sight: at load, for each view the server moves to
+   (a new region, département or commune: a new uirevision), and when the map changes size (a frame
+   resized by its host page, a phone turned) as long as the user has not zoomed since. Only once
+   the plot has its final size (styles loaded, responsive resize done): a plot measured before that
+   would zoom out far too much. */
 (function () {
-  function tryFit(gd) {
-    if (gd.dataset.ajuste || !gd._fullLayout || !gd._fullLayout.map || !window.Plotly) { return; }
-    var r = gd.getBoundingClientRect(), fl = gd._fullLayout;
+  function fitZoom(gd) {
+    var fl = gd._fullLayout;
+    if (!fl || !fl.map || !window.Plotly) { return; }
+    var r = gd.getBoundingClientRect();
     if (r.height < 150 || r.width < 150 || Math.abs(fl.height - r.height) > 2 || Math.abs(fl.width - r.width) > 2) {
       return;  // not laid out at its final size yet: the next afterplot will tell
     }
-    gd.dataset.ajuste = '1';
-    var scale = Math.min(r.height / 620, r.width / 900, 1);
-    if (scale < 0.95) {
-      window.Plotly.relayout(gd, {'map.zoom': fl.map.zoom + Math.max(Math.log2(scale), -2)});
+    var rev = String(fl.uirevision), fit = gd._tiZoom;
+    if (!fit || fit.rev !== rev) {  // a view placed by the server
+      fit = gd._tiZoom = {rev: rev, server: fl.map.zoom, zoom: fl.map.zoom, width: 0, height: 0};
     }
+    if (Math.abs(fl.map.zoom - fit.zoom) > 1e-6) { return; }  // zoomed by the user since: theirs
+    if (Math.abs(fit.width - r.width) <= 2 && Math.abs(fit.height - r.height) <= 2) { return; }
+    var scale = Math.min(r.height / 620, r.width / 900, 1);
+    fit.width = r.width;
+    fit.height = r.height;
+    fit.zoom = fit.server + (scale < 0.95 ? Math.max(Math.log2(scale), -2) : 0);
+    if (Math.abs(fit.zoom - fl.map.zoom) > 1e-6) { window.Plotly.relayout(gd, {'map.zoom': fit.zoom}); }
   }
   /* In a small map (a 300×250 frame, a phone) the class legend is set in smaller type, so
      that it leaves most of the map in sight; it is set again after each update of the view. */
@@ -57,8 +66,8 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     var gd = document.querySelector('#carte .js-plotly-plot');
     if (!gd || !gd.on || gd.dataset.suivi) { return; }
     gd.dataset.suivi = '1';
-    gd.on('plotly_afterplot', function () { tryFit(gd); fitLegend(gd); });
-    tryFit(gd);
+    gd.on('plotly_afterplot', function () { fitZoom(gd); fitLegend(gd); });
+    fitZoom(gd);
     fitLegend(gd);
   });
   obs.observe(document.documentElement, {childList: true, subtree: true});

@@ -5,6 +5,7 @@ names, small frame). Screenshots are kept in tests/artifacts/."""
 from __future__ import annotations
 
 import io
+import math
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,6 +16,7 @@ from selenium.webdriver.common.actions.pointer_input import PointerInput
 from selenium.webdriver.common.keys import Keys
 
 from dashboard.model.data import DataContext
+from dashboard.model.state import ViewState
 from tests.conftest import ARTIFACTS
 from tests.support.browser import axe_violations, chrome, console_errors, map_pixels, scroll_to_centre, wait_map
 
@@ -115,6 +117,13 @@ def test_phone_type_and_tap_a_search_result(base_url, phone, ctx):
     assert marker["zoom"] > 7.5  # the EPCI in view, not the region
     assert abs(marker["clon"] - marker["lon"]) < 0.5 and abs(marker["clat"] - marker["lat"]) < 0.5
     assert "Pithiviers (commune recherchée)" in phone.find_element("css selector", "#carte .infolayer").text
+    # the area the server chose for a 900×620 map kept in sight: its zoom fitted to the phone's map
+    # for each view it moves to (it was fitted at load only: the EPCI view was cut to the phone's width)
+    _lon, _lat, zoom = ctx.view_for(ViewState(region=q["region"][0], territoire=q["territoire"][0],
+                                              commune=PITHIVIERS))
+    box = phone.find_element("css selector", "#carte .js-plotly-plot").rect
+    scale = min(box["width"] / 900, box["height"] / 620)
+    assert abs(marker["zoom"] - (zoom + math.log2(scale))) < 0.05, (marker["zoom"], zoom, box)
     phone.save_screenshot(str(ARTIFACTS / "telephone_recherche_choisie.png"))
     # the fiche's title is read whole: no line of it under the floated « Fiche PDF » button at 390 px
     under = phone.execute_script("""

@@ -264,6 +264,72 @@ def test_embed_in_a_frame_of_another_site(base_url, driver, other_site, width, h
     assert errors == []
 
 
+# the map's state in a frame: its box, plotly.js's size, MapLibre's canvas, and how many of the pins
+# are out of sight ([pins, out of sight])
+FRAME_MAP_JS = """
+const gd = document.querySelector('#carte .js-plotly-plot');
+const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
+if (!sub || !sub.map) return null;
+const r = gd.getBoundingClientRect(), c = gd.querySelector('canvas.maplibregl-canvas'), b = sub.map.getBounds();
+const sight = (traces) => {  // [points, points out of sight]
+  let n = 0, out = 0;
+  traces.forEach(t => t.lon.forEach((lon, i) => {
+    if (lon === null || t.lat[i] === null) return;
+    n++; if (!b.contains([lon, t.lat[i]])) out++; }));
+  return [n, out];
+};
+const lines = gd._fullData.filter(t => t.type === 'scattermap' && t.visible === true);
+return {box: [r.width, r.height], plot: [gd._fullLayout.width, gd._fullLayout.height],
+        canvas: [c.clientWidth, c.clientHeight], view: [innerWidth, innerHeight],
+        pins: sight(lines.filter(t => t.hoverinfo !== 'skip'))};
+"""
+
+
+def test_embed_follows_its_frame_when_the_host_page_changes_it(base_url, driver, other_site):
+    """A frame drawn while hidden (a closed tab of the host site: plotly.js falls back to 700 px wide)
+    then shown at 300×250, and a frame the host page shrinks from 900×620 to 300×250 once loaded:
+    each map ends at its frame's size with the whole region in sight (the first one stayed 700 px
+    wide, off its region; the second kept the zoom of the large frame, most pins out of sight)."""
+    root, origin = other_site
+    src = base_url + "/?embed=1&region=24&ti=dans"
+    (root / "cadres_changeants.html").write_text(
+        '<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Autre site</title></head><body>'
+        f'<iframe id="cache" src="{src}" width="300" height="250" style="display:none" title="Carte A"></iframe>'
+        f'<iframe id="reduit" src="{src}" width="900" height="620" title="Carte B"></iframe></body></html>',
+        encoding="utf-8")
+    driver.get(f"{origin}/cadres_changeants.html")
+
+    def state(frame_id):
+        driver.switch_to.frame(driver.find_element("id", frame_id))
+        try:
+            return driver.execute_script(FRAME_MAP_JS)
+        finally:
+            driver.switch_to.default_content()
+
+    _wait(driver, lambda d: state("cache"))  # plotted while hidden
+    _wait(driver, lambda d: (state("reduit") or {}).get("canvas", [0])[0] > 800)  # drawn large
+    driver.execute_script("document.getElementById('cache').style.display = '';"
+                          "const b = document.getElementById('reduit'); b.width = 300; b.height = 250;")
+
+    def settled(frame_id):
+        s = state(frame_id)
+        box, plot, canvas = s["box"], s["plot"], s["canvas"]
+        return s if (box[0] == s["view"][0] and all(abs(box[i] - v[i]) <= 2 for v in (plot, canvas) for i in (0, 1))
+                     and s["pins"][0] > 0 and s["pins"][1] == 0) else None
+    for frame_id in ("cache", "reduit"):
+        try:
+            _wait(driver, lambda d: settled(frame_id), timeout=20)
+        except Exception:
+            pytest.fail(f"{frame_id}: {state(frame_id)}")
+        driver.switch_to.frame(driver.find_element("id", frame_id))
+        try:
+            wait_map(driver)
+        finally:
+            driver.switch_to.default_content()
+        px = map_pixels(driver, ARTIFACTS / f"integration_cadre_{frame_id}.png", f"#{frame_id}")
+        assert px["blue"] > 30 and px["polygons"] > 1000, (frame_id, px)
+
+
 def test_integrer_gives_the_iframe_code_of_the_view(base_url, driver):
     _open(driver, base_url + "/?region=27&ti=dans")
     summary = driver.find_element("css selector", "#bloc-integration summary")

@@ -67,6 +67,17 @@ def geojson(gdf, id_col: str, precision: float = 0.001) -> dict:
     return {"type": "FeatureCollection", "features": feats}
 
 
+def geojson_bytes(gdf, id_col: str, precision: float = 0.001) -> bytes:
+    """:func:`geojson` as compact JSON bytes, written from GEOS's own GeoJSON of each geometry
+    (the same document: not parsed and written again, ~0.4 s a start for the map's files)."""
+    geoms = shapely.set_precision(gdf.geometry.to_numpy(), precision)
+    keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    ids_ = [json.dumps(str(fid)) for fid in gdf[id_col].to_numpy()[keep]]
+    feats = ",".join(f'{{"type":"Feature","id":{i},"properties":{{}},"geometry":{g}}}'
+                     for i, g in zip(ids_, shapely.to_geojson(geoms[keep])))
+    return f'{{"type":"FeatureCollection","features":[{feats}]}}'.encode()
+
+
 #: Zoom levels taken off an EPCI's fitted view: its neighbours and the nearest towns stay in sight.
 EPCI_CONTEXT_ZOOM = 0.8
 
@@ -224,8 +235,7 @@ class DataContext:
             table, id_col = t[t["phase"] == base[3:]], "ti_id"
             if region or dep:  # the TI of the region (of the département's region)
                 table = table[table["code_region"] == (region or self.departements.loc[dep, "code_region"])]
-        return self.once(("geo", name), lambda: json.dumps(
-            geojson(table.set_geometry(column), id_col), separators=(",", ":")).encode())
+        return self.once(("geo", name), lambda: geojson_bytes(table.set_geometry(column), id_col))
 
     @cached_property
     def region_lines(self) -> tuple[list, list]:

@@ -144,12 +144,8 @@ def commune_patch(p: Patch, ctx: DataContext, state: ViewState, before: ViewStat
 def place_labels(ctx: DataContext) -> list[list]:
     """[name, lon, lat, rank] of the towns named on the map, most important first."""
     def make():
-        from geodata.read.readers import _read_lzma
         com = ctx.bundle.communes
-        ids_ = _read_lzma("communes.csv.lzma", usecols=["id", "code"])
-        code_of = dict(zip(ids_["id"], ids_["code"]))
-        regions = {code_of.get(i) for i in _read_lzma("regions.csv.lzma")["chef_lieu_id"]}
-        prefectures = {code_of.get(i) for i in _read_lzma("departements.csv.lzma")["chef_lieu_id"]}
+        regions, prefectures = set(ctx.bundle.regions["chef_lieu"]), set(ctx.bundle.departements["chef_lieu"])
         pop = pd.to_numeric(com["population"], errors="coerce").fillna(0)
         rank = pd.Series(99, index=com.index)
         for threshold, r in reversed(PLACE_THRESHOLDS):

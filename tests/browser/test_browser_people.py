@@ -310,7 +310,7 @@ def test_print_media_not_blank_not_the_phone_layout(base_url, size):
 
 # --------------------------------------------------------------------------- map readability
 def test_place_names_off_the_legend_and_readable_filters(base_url, desktop, ctx):
-    """No town name over the class legend or the toolbar (« Moulins » hid a class); the chosen
+    """No town name over the class legend or the toolbar (« Moulins » hid a class) or cut by the map's edge; the chosen
     region is written whole in its filter box; the laureates' table in the page's font, dates on one line."""
     busiest = ctx.laureats.loc[ctx.laureats["code_region"] == "24", "epci_siren"].value_counts().index[0]
     desktop.get(base_url + f"/?region=24&territoire={busiest}")
@@ -333,6 +333,16 @@ def test_place_names_off_the_legend_and_readable_filters(base_url, desktop, ctx)
     style = desktop.execute_script("const s = getComputedStyle(arguments[0]); return [s.fontFamily, s.whiteSpace]",
                                    cell[0])
     assert "Marianne" in style[0] and style[1] == "nowrap", style
+    # nor a name cut by the map's edge (« Vandœuvre-lès-Nancy » showed its lower half at the top of region 27)
+    desktop.get(base_url + "/?region=27")
+    wait_map(desktop)
+    _wait(desktop, lambda d: d.find_elements("css selector", ".lieux .lieu"))
+    cut = desktop.execute_script("""
+        const m = document.querySelector('#carte canvas.maplibregl-canvas').getBoundingClientRect();
+        return [...document.querySelectorAll('.lieux .lieu')].filter(l => { const r = l.getBoundingClientRect();
+          return r.left < m.left - 1 || r.top < m.top - 1 || r.right > m.right + 1 || r.bottom > m.bottom + 1; })
+          .map(l => l.textContent);""")
+    assert cut == [], cut
     assert console_errors(desktop) == []
 
 

@@ -39,7 +39,8 @@ preload_app = True  # the bundle is read once, before fork
 
 timeout = settings.get("GUNICORN_TIMEOUT")
 graceful_timeout = 30
-keepalive = 2  # an idle kept-alive connection costs no thread (poller), but a file descriptor
+keepalive = 2  # an idle kept-alive connection costs no thread (poller), but a file descriptor; nginx's
+# upstream keepalive_timeout (deploy/nginx) is shorter, so that nginx never reuses a connection gunicorn is closing
 max_requests = 2000  # recycle workers now and then (memory), staggered
 max_requests_jitter = 200
 

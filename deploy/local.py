@@ -249,6 +249,7 @@ http {{
         least_conn;
 {servers}
         keepalive 16;
+        keepalive_timeout 1s;
     }}
 
     server {{

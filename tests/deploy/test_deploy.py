@@ -449,6 +449,22 @@ def test_proxy_timeouts_let_a_timed_out_get_be_replayed():
     assert {f.path: bool(exports.match("/" + f.path)) for f in EXPORTS} == {f.path: f.heavy for f in EXPORTS}
 
 
+def test_proxy_drops_idle_connections_before_gunicorn_does():
+    """Every upstream block (the Debian site, the compose site, the local topology) keeps idle connections
+    to the instances for less time than gunicorn's ``keepalive``: otherwise nginx may send a request on a
+    connection gunicorn is closing (reset: a GET is replayed and the instance marked failed for 10 s, a
+    POST is a 502). nginx's default is 60 s, gunicorn's setting 2 s."""
+    conf = (ROOT / "gunicorn.conf.py").read_text(encoding="utf-8")
+    gunicorn = float(re.search(r"^keepalive\s*=\s*(\d+(?:\.\d+)?)", conf, re.M).group(1))
+    for path in ("deploy/nginx/territoires-industrie.conf", "deploy/nginx/compose.conf", "deploy/local.py"):
+        text = (ROOT / path).read_text(encoding="utf-8").replace("{servers}", "")  # local.py's template
+        upstream = re.search(r"upstream territoires_industrie \{+([^}]*)\}", text)
+        assert upstream, path
+        m = re.search(r"\bkeepalive_timeout\s+(\d+)s\s*;", upstream.group(1))
+        idle = int(m.group(1)) if m else 60
+        assert idle < gunicorn, (path, idle, gunicorn)
+
+
 # --------------------------------------------------------------------------- issue 18: truncated bodies (defect 7)
 def test_page_retries_failed_callbacks_and_says_so_in_french(topo):
     """The callbacks' POSTs fail (network error, as when an instance dies: nginx never replays a POST):

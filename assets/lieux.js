@@ -1,7 +1,8 @@
 /* Town names over the map (no tiles, no font server): regional capitals at
    every zoom, préfectures from zoom 5.5, towns of 30 000+ inhabitants from 6.5,
    of 10 000+ from 7.5; a name that would overlap one already placed is left
-   out, and so is one over the legend or the toolbar, or cut by the map's edge. Data: /geo/lieux.json ([name, lon, lat, rank], most important first).
+   out, and so is one over the legend or the toolbar, or cut by the map's edge.
+   Data: /geo/lieux.json ([name, lon, lat, rank], most important first).
    Decorative for screen readers (aria-hidden): the places are in the fiche and
    the search. Served from /assets. */
 (function () {

@@ -55,27 +55,21 @@ def shows_france(state) -> bool:
     return not state.region and not state.departement
 
 
-def geojson(gdf, id_col: str, precision: float = 0.001) -> dict:
-    """GeoJSON FeatureCollection with feature ids and no properties (compact)."""
-    geoms = shapely.set_precision(gdf.geometry.to_numpy(), precision)
-    feats = []
-    for fid, g in zip(gdf[id_col], geoms):
-        if g is None or g.is_empty:
-            continue
-        feats.append({"type": "Feature", "id": str(fid), "properties": {},
-                      "geometry": json.loads(shapely.to_geojson(g))})
-    return {"type": "FeatureCollection", "features": feats}
-
-
 def geojson_bytes(gdf, id_col: str, precision: float = 0.001) -> bytes:
-    """:func:`geojson` as compact JSON bytes, the same bytes, written from GEOS's own GeoJSON of each
-    geometry without parsing it and writing it again (0.35 → 0.22 s of CPU for the files made at start)."""
+    """GeoJSON FeatureCollection with feature ids (as strings) and no properties, as compact JSON bytes;
+    coordinates rounded to ``precision``, missing and empty shapes left out. Written from GEOS's own
+    GeoJSON of each shape, not parsed and written again (0.35 → 0.22 s of CPU for the files made at start)."""
     geoms = shapely.set_precision(gdf.geometry.to_numpy(), precision)
     keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     ids_ = [json.dumps(str(fid)) for fid in gdf[id_col].to_numpy()[keep]]
     feats = ",".join(f'{{"type":"Feature","id":{i},"properties":{{}},"geometry":{g}}}'
                      for i, g in zip(ids_, shapely.to_geojson(geoms[keep])))
     return f'{{"type":"FeatureCollection","features":[{feats}]}}'.encode()
+
+
+def geojson(gdf, id_col: str, precision: float = 0.001) -> dict:
+    """The document of :func:`geojson_bytes`, for a figure that holds its geometry."""
+    return json.loads(geojson_bytes(gdf, id_col, precision))
 
 
 #: Zoom levels taken off an EPCI's fitted view: its neighbours and the nearest towns stay in sight.

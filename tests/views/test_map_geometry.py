@@ -91,18 +91,23 @@ def test_scope_files_hold_the_scope_only(demo_bundle):
 
 
 def test_geojson_bytes_is_the_geojson_document_on_hand_built_shapes():
-    """The geometry files are written from GEOS's GeoJSON of each shape: the same bytes as the
-    document of :func:`geojson` written compact (ids as strings, empty and missing shapes left out,
-    coordinates rounded to ``precision``; an id with an accent or a quote escaped as json.dumps does)."""
+    """The geometry files are written from GEOS's GeoJSON of each shape: the same bytes as the document
+    built feature by feature and written compact (ids as strings, empty and missing shapes left out,
+    coordinates rounded to ``precision``; an id with an accent or a quote escaped as json.dumps does);
+    :func:`geojson` is that document."""
     import geopandas as gpd
     from dashboard.model.data import geojson, geojson_bytes
     shapes = gpd.GeoDataFrame({"code": [1, "2A", 'é"3', "vide", "rien"]}, geometry=[
         shapely.box(0.12345, 45.00049, 1.5, 46.2), shapely.Polygon([(2, 41), (3, 41.5), (2.5, 42.123456)]),
         shapely.MultiPolygon([shapely.box(5, 45, 6, 46), shapely.box(7, 45, 8, 46)]), shapely.Polygon(), None],
         crs="EPSG:4326")
-    doc = json.dumps(geojson(shapes, "code"), separators=(",", ":"))
+    features = [{"type": "Feature", "id": str(fid), "properties": {},
+                 "geometry": json.loads(shapely.to_geojson(shapely.set_precision(g, 0.001)))}
+                for fid, g in zip(shapes["code"], shapes.geometry) if g is not None and not g.is_empty]
+    doc = json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":"))
     out = geojson_bytes(shapes, "code")
     assert out == doc.encode()
+    assert geojson(shapes, "code") == json.loads(doc)
     back = json.loads(out)
     assert [f["id"] for f in back["features"]] == ["1", "2A", 'é"3']
     assert back["features"][0]["geometry"]["coordinates"][0][0] in ([1.5, 45.0], [0.123, 45.0])

@@ -77,7 +77,7 @@ def test_warm_up_builds_the_default_layout_before_fork(warmed_app, monkeypatch):
 
 
 def test_warm_up_makes_the_place_names_before_fork(warmed_app, monkeypatch):
-    """The place names over the map (/geo/lieux.json, ~0.65 s to make) are made by ``warm_up``, not on
+    """The place names over the map (/geo/lieux.json, 0.18 s to make) are made by ``warm_up``, not on
     the first visitor's request of each process."""
     import dashboard.web.routes
     from dashboard.views.map_overlays import places_url

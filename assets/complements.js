@@ -72,9 +72,10 @@
 
   /* plotly.js defines window.Plotly when it runs (var Plotly = … in its bundle): install then.
      On a map page it comes from an async script of <head> (data-ti-plotly): until it has run,
-     window.Plotly is a promise of it, so dcc.Graph, which would otherwise load plotly.js itself
-     (window.Plotly || a script of its own), waits for that one — never run twice. Its failure
-     rejects the promise (dcc.Graph then says so), or, if it came before this script, 30 s do. */
+     window.Plotly is a promise of it, so the map's drawing (assets/carte-dessin.js) and the charts
+     of the tabs (dcc.Graph, which would otherwise load plotly.js itself: window.Plotly || a script
+     of its own) wait for that one — never run twice. Its failure rejects the promise (the map then
+     says so), or, if it came before this script, 30 s do. */
   if (window.Plotly) { install(window.Plotly); return; }
   var current, waiting = [];
   var script = document.querySelector('script[data-ti-plotly]');

@@ -64,10 +64,16 @@ def pct(values, p):
     return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
 
 
+def render_output() -> str:
+    """The render callback's map output (the map's changes, a store: dashboard/callbacks/view.py)."""
+    from dashboard.views import ids
+    return f"{ids.MAP_FIGURE}.data"
+
+
 def render_dependency(client):
     deps = client.get("/_dash-dependencies").get_json()
     for d in deps:
-        if "carte.figure" in d["output"] and any(i["id"] == "url" for i in d["inputs"]) and \
+        if render_output() in d["output"] and any(i["id"] == "url" for i in d["inputs"]) and \
                 "kpi-laureats" in d["output"]:
             return d
     raise RuntimeError("callback de rendu introuvable")
@@ -338,7 +344,7 @@ def load_test(base_url, seconds, users, expected_csv_rows, think=(1.0, 3.0), ram
         time.sleep(rnd.uniform(0, ramp))  # arrivals spread over `ramp` seconds (0: all at once)
         s = requests.Session()
         deps = s.get(base_url + "/_dash-dependencies", timeout=30).json()
-        dep = next(d for d in deps if "carte.figure" in d["output"] and "kpi-laureats" in d["output"])
+        dep = next(d for d in deps if render_output() in d["output"] and "kpi-laureats" in d["output"])
         prev = ""
         while time.time() < stop:
             kind = rnd.choices(["page", "filtre", "export"], weights=[2, 6, 2])[0]

@@ -59,7 +59,7 @@ def sync_body(ctx: DataContext, names: list[str], values, search, from_url: bool
 
 #: Outputs of the render callback, by name (the values :func:`render_body` returns under the same names).
 RENDER_OUTPUTS = {
-    "figure": Output(ids.MAP, "figure"),
+    "figure": Output(ids.MAP_FIGURE, "data"),  # the Patch of render_body, as map_change()
     "kpi_text": {k: Output(k, "children") for k in ids.KPIS},
     "kpi_title": {k: Output(k, "title") for k in ids.KPIS},
     "summary": Output(ids.SUMMARY, "children"),
@@ -231,7 +231,7 @@ def register_callbacks(app, ctx: DataContext) -> None:
     def render(search, rendered):
         """Recompute the map (as a Patch) and the KPI cards for the URL's state."""
         out = render_body(ctx, url_state(ctx, search)[0], url_state(ctx, rendered)[0], rendered)
-        return unchanged(RENDER_OUTPUTS) if out is None else out
+        return unchanged(RENDER_OUTPUTS) if out is None else {**out, "figure": map_change(out["figure"])}
 
     @app.callback(
         output=PANEL_OUTPUTS,
@@ -255,7 +255,7 @@ def register_callbacks(app, ctx: DataContext) -> None:
 
     @app.callback(
         Output(ids.URL, "search", allow_duplicate=True),
-        Input(ids.MAP, "clickData"),
+        Input(ids.MAP_CLICK, "data"),
         State(ids.URL, "search"),
         prevent_initial_call=True,
     )
@@ -296,13 +296,22 @@ def register_callbacks(app, ctx: DataContext) -> None:
         return departement_options_body(ctx, region)
 
     @app.callback(
-        Output(ids.MAP, "figure", allow_duplicate=True),
+        Output(ids.MAP_FIGURE, "data", allow_duplicate=True),
         Input(ids.GOTO, "value"),
         State(ids.URL, "search"),
         prevent_initial_call=True,
     )
     def go_to(view, search):
-        return go_to_body(ctx, view, url_state(ctx, search)[0])
+        p = go_to_body(ctx, view, url_state(ctx, search)[0])
+        return p if p is no_update else map_change(p)
+
+    # The map's changes drawn in the browser (assets/carte-dessin.js applies them to its figure).
+    app.clientside_callback(
+        ClientsideFunction(namespace="ti_carte", function_name="update"),
+        Output(ids.MAP_FIGURE, "id"),
+        Input(ids.MAP_FIGURE, "data"),
+        prevent_initial_call=True,
+    )
 
     @app.callback(
         Output(ids.URL, "search", allow_duplicate=True),
@@ -312,6 +321,12 @@ def register_callbacks(app, ctx: DataContext) -> None:
     )
     def reset(n, search):
         return reset_body(url_state(ctx, search)[0])
+
+
+def map_change(patch: Patch) -> dict:
+    """A map Patch as the data of the store :data:`~dashboard.views.ids.MAP_FIGURE`: its operations,
+    applied to the drawn figure by ``assets/carte-dessin.js`` (a store holds no figure to patch)."""
+    return {"operations": patch.to_plotly_json()["operations"]}
 
 
 def _clicked_location(click) -> str | None:

@@ -6,11 +6,10 @@ The embed view is the map first, sized to its frame (600×400 as well as
 legend, source and a "voir la carte complète" link to the same view. It is
 read-only, so it is a light page (:func:`embed_document`): no Dash renderer and
 no callback, the same pure figure builders, the figure's JSON in the page, drawn
-by plotly.js (``assets/carte-integree.js``), with the geometry of the view's scope only.
+by plotly.js (``assets/carte-dessin.js``), with the geometry of the view's scope only.
 """
 from __future__ import annotations
 
-import json
 from html import escape
 
 from dash import ClientsideFunction, Input, Output, html
@@ -24,7 +23,7 @@ from dashboard.views.map_complements import keep_drawn, without_empty_traces
 from dashboard.views.map_figure import map_figure, scope_geometry
 from dashboard.views.map_overlays import add_overlays, places_source
 from dashboard.model.kpi_text import KPI_LABELS, kpi_titles, kpi_values
-from dashboard.views.html_render import to_html
+from dashboard.views.html_render import figure_data_block, to_html
 from dashboard.views.layout import GRAPH_CONFIG, summary
 from dashboard.views.page_frame import EMBED_BLOCK, EMBED_CODE, map_box
 from dashboard.views.preload import map_resource_urls, preload_tags
@@ -51,7 +50,7 @@ def embed_figure(ctx: DataContext, state: ViewState, sel):
 
 def embed_page(ctx: DataContext, state: ViewState, ignored: list[str], sel=None):
     """Body of the embed view (``html`` components only; the map is drawn in ``#carte`` by
-    ``assets/carte-integree.js`` from the figure of :func:`embed_document`)."""
+    ``assets/carte-dessin.js`` from the figure of :func:`embed_document`)."""
     sel = filter_laureates(ctx.laureats, state) if sel is None else sel
     cards, scope = card_scope(ctx, state, sel)
     k = kpis(cards, ctx.choices)
@@ -102,7 +101,6 @@ def embed_markup(ctx: DataContext) -> str:
 
 #: Graph config of the embed view's map.
 EMBED_CONFIG = {**GRAPH_CONFIG, "responsive": True, "displayModeBar": "hover"}
-FIGURE_DATA_ID = "figure-carte"
 
 
 def embed_document(ctx: DataContext, state: ViewState, ignored: list[str], head: str, scripts: list[str]) -> str:
@@ -112,14 +110,12 @@ def embed_document(ctx: DataContext, state: ViewState, ignored: list[str], head:
     sel = filter_laureates(ctx.laureats, state)
     body = to_html(embed_page(ctx, state, ignored, sel))
     fig = embed_figure(ctx, state, sel)
-    data = '{"figure":' + fig.to_json() + ',"config":' + json.dumps(EMBED_CONFIG, ensure_ascii=False) + "}"
-    data = data.replace("</", "<\\/")  # never closes the data block
     tags = "".join(f'<script defer src="{escape(u, quote=True)}"></script>' for u in scripts)
     preloads = preload_tags(map_resource_urls(fig))  # its geometry, fetched while plotly.js loads
     return (f'<!DOCTYPE html>\n<html lang="fr"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{escape(EMBED_TITLE)}</title>{head}{preloads}{tags}</head><body>{body}"
-            f'<script type="application/json" id="{FIGURE_DATA_ID}">{data}</script></body></html>')
+            f'{figure_data_block(fig, EMBED_CONFIG)}</body></html>')
 
 
 def register_embed_callbacks(app) -> None:

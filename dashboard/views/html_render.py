@@ -37,3 +37,16 @@ def to_html(node) -> str:
     if tag in _VOID:
         return f"<{tag}{''.join(attrs)}>"
     return f"<{tag}{''.join(attrs)}>{to_html(props.get('children'))}</{tag}>"
+
+
+#: Id of the JSON data block holding a page's map figure (read by ``assets/carte-dessin.js``).
+FIGURE_DATA_ID = "figure-carte"
+
+
+def figure_data_block(fig, config: dict) -> str:
+    """``<script type="application/json">`` holding ``{"figure": …, "config": …}`` for
+    ``assets/carte-dessin.js``: data, not a script (the CSP is unchanged); ``</`` escaped so that
+    no value closes the block."""
+    import json
+    data = '{"figure":' + fig.to_json() + ',"config":' + json.dumps(config, ensure_ascii=False) + "}"
+    return f'<script type="application/json" id="{FIGURE_DATA_ID}">{data.replace("</", "<" + chr(92) + "/")}</script>'

@@ -5,6 +5,10 @@ from dashboard.model.state import FILTER_NAMES
 
 URL = "url"
 MAP = "carte"
+#: The map's changes sent by the server (operations of a Patch, applied by ``assets/carte-dessin.js``).
+MAP_FIGURE = "carte-figure"
+#: A click on the map (``{"points": [{"location": …}]}``, set by ``assets/carte-dessin.js``).
+MAP_CLICK = "carte-clic"
 NOTICE = "avis-parametres"
 DEMO_BANNER = "bandeau-demonstration"
 MISSING_BANNER = "bandeau-sources-absentes"

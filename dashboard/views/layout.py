@@ -225,13 +225,24 @@ def url_location(ctx: DataContext, state: ViewState):
     return dcc.Location(id=ids.URL, refresh=False, pathname=page, search=query, hash="", href=page + query)
 
 
+#: plotly.js config of the page's map.
+PAGE_MAP_CONFIG = {**GRAPH_CONFIG, "responsive": True}
+
+
+def page_figure(ctx: DataContext, state: ViewState, sel=None):
+    """The first map of the page of ``state`` (written in the page's HTML as a data block, drawn by
+    ``assets/carte-dessin.js`` before Dash starts): constant parts at cached URLs, overlays included."""
+    sel = filter_laureates(ctx.laureats, state) if sel is None else sel
+    fig = add_overlays(defer_complements(ctx, state, map_figure(ctx, state, sel)), ctx, state)
+    fig.update_layout(height=None, autosize=True)  # the map fills its box (CSS height): no jump while loading
+    return fig
+
+
 def page(ctx: DataContext, state: ViewState, ignored: list[str]):
     """The full page (the embed view is :func:`dashboard.views.embed.embed_page`)."""
     sel = filter_laureates(ctx.laureats, state)
     cards, scope = card_scope(ctx, state, sel)
     k = kpis(cards, ctx.choices)
-    fig = add_overlays(defer_complements(ctx, state, map_figure(ctx, state, sel)), ctx, state)
-    fig.update_layout(height=None, autosize=True)  # the map fills its box (CSS height): no jump while loading
     banners = []
     if ctx.demonstration:
         banners.append(dbc.Alert([
@@ -260,7 +271,10 @@ def page(ctx: DataContext, state: ViewState, ignored: list[str]):
     first_tab = initial_tab(state)
     stores = [url_location(ctx, state), dcc.Store(id=ids.RENDERED, data=state.to_query()),
               dcc.Store(id=ids.PANELS_DRAWN, data={first_tab: state.to_query()})]
-    graph = dcc.Graph(id=ids.MAP, figure=fig, config={**GRAPH_CONFIG, "responsive": True}, className="carte")
+    # The map's box: the map is drawn in it by assets/carte-dessin.js from the page's figure
+    # (page_figure, written in the page's HTML), its changes come through the store MAP_FIGURE.
+    graph = html.Div(id=ids.MAP, className="carte")
+    stores += [dcc.Store(id=ids.MAP_FIGURE), dcc.Store(id=ids.MAP_CLICK)]
     after_map = "apres-carte"
     search = html.Div(className="recherche-ligne", role="search", children=[
         html.Label("Rechercher une commune, un EPCI, un territoire ou un code postal", htmlFor=ids.SEARCH,

@@ -1,9 +1,9 @@
 """What the first map of a view needs, asked for from the page's ``<head>`` (``<link rel="preload">``).
 
-Without these hints each file is asked late, one step after another: Dash's renderer lays the page
-out, then loads the map's code (``dcc`` chunks, ``async-graph.js``…), plotly.js asks for the
-geometry only once it draws, and ``assets/complements.js`` for the hover texts, names and region
-lines only when plotly.js is called. Named in ``<head>``, they are fetched (or revalidated) while
+Without these hints each file is asked late, one step after another: plotly.js asks for the
+geometry only once it draws, ``assets/complements.js`` for the hover texts, names and region lines
+only when plotly.js is called, and Dash's renderer loads its components' code (``dcc`` chunks) only
+once it has laid the page out. Named in ``<head>``, they are fetched (or revalidated) while
 the page's scripts load, and found ready when asked.
 
 * :func:`map_resource_urls`: the geometry files (``geojson`` given by URL) and the complements

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import re
 from pathlib import Path
 
 import dash
@@ -18,14 +19,14 @@ from dashboard.views import page_frame
 from dashboard.callbacks.view import register_callbacks
 from dashboard.model.data import DataContext
 from dashboard.model.urls import AppUrls
-from dashboard.views import ids
 from dashboard.views.embed import embed_document, embed_markup, register_embed_callbacks
-from dashboard.views.preload import component_by_id, dcc_chunk_urls, map_resource_urls, preload_tags
-from dashboard.views.layout import page
+from dashboard.views.preload import dcc_chunk_urls, map_resource_urls, preload_tags
+from dashboard.views.layout import PAGE_MAP_CONFIG, page, page_figure
+from dashboard.views.html_render import figure_data_block
 from dashboard.views.info_pages import info_page
 from dashboard.web.routes import register_routes
 from dashboard.web.security import harden
-from dashboard.web.static_files import register_static_files
+from dashboard.web.static_files import NOT_DASH_ASSETS, register_static_files
 from dashboard.model.state import ViewState
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
@@ -87,7 +88,7 @@ def create_app(bundle: Bundle, **dash_kwargs) -> dash.Dash:
         use_async=False,  # plain WSGI dispatch: no event loop and thread per callback request
         # vendored CSS and style.css are joined in one versioned stylesheet (static_files.py); axe-core is
         # for tests; plotly.js (partial bundle) is served from a versioned URL too
-        assets_path_ignore=["vendor"], assets_ignore=r"^(style\.css|carte-integree\.js)$",
+        assets_path_ignore=["vendor"], assets_ignore="^(" + "|".join(re.escape(n) for n in NOT_DASH_ASSETS) + ")$",
         **dash_kwargs,
     )
     app._ti_context = ctx  # for tests and benchmarks only (the app's modules receive ctx); read-only
@@ -107,11 +108,12 @@ def create_app(bundle: Bundle, **dash_kwargs) -> dash.Dash:
 
     @functools.lru_cache(maxsize=256)
     def page_preloads(state: ViewState, ignored: tuple) -> str:
-        # plotly.js and what the view's first map needs, in <head>: fetched while the page's scripts load
+        # plotly.js, what the view's first map needs and the map itself (its figure, drawn by
+        # assets/carte-dessin.js as soon as plotly.js has run, before Dash's layout), in <head>
         tree = cached_page(state, ignored)
-        graph = component_by_id(tree, ids.MAP)
-        return static.plotly_script() + preload_tags(map_resource_urls(graph.figure) if graph is not None else (),
-                            dcc_chunk_urls(tree, app.config.requests_pathname_prefix or "/"))
+        fig = page_figure(ctx, state.with_(embed=False))
+        return (preload_tags(map_resource_urls(fig), dcc_chunk_urls(tree, app.config.requests_pathname_prefix or "/"))
+                + static.map_head(figure_data_block(fig, PAGE_MAP_CONFIG)))
 
     def view_head() -> str:
         if _page_path() in page_frame.INFO_PAGES:

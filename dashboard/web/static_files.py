@@ -36,7 +36,12 @@ PLOTLY_BUNDLE = "vendor/plotly/plotly-ti.min.js"
 EMBED_STYLE = "integration.css"
 STATIC_DIR = "static"
 #: Scripts of /assets the embed view loads (it has no Dash renderer): see StaticFiles.embed_scripts.
-EMBED_ASSETS = ("complements.js", "lieux.js", "integration.js", "premier-dessin.js", "carte-integree.js")
+EMBED_ASSETS = ("complements.js", "lieux.js", "integration.js", "premier-dessin.js", "carte-dessin.js")
+#: The script drawing a page's map from its figure (both views).
+MAP_SCRIPT = EMBED_ASSETS[-1]
+#: Files of /assets that Dash must not add to its pages (served otherwise: the joined stylesheet, the
+#: map's drawing in ``<head>``).
+NOT_DASH_ASSETS = ("style.css", MAP_SCRIPT)
 _URL_RE = re.compile(r"url\((['\"]?)(?!data:|https?:|/)([^)'\"]+)\1\)")
 
 
@@ -125,8 +130,7 @@ class StaticFiles:
         ``window.Plotly``), plotly.js, place names, zoom fit, the first map drawn once complete, the
         drawing of the figure."""
         before, after = EMBED_ASSETS[:1], EMBED_ASSETS[1:]
-        return ([f"{self.assets_url}{n}?v={self._asset_versions[n]}" for n in before] + [self.plotly.url(self.prefix)]
-                + [f"{self.assets_url}{n}?v={self._asset_versions[n]}" for n in after])
+        return [self._asset_url(n) for n in before] + [self.plotly.url(self.prefix)] + [self._asset_url(n) for n in after]
 
     def embed_head(self) -> str:
         """The embed view's stylesheet and icon (its scripts: :meth:`embed_scripts`)."""
@@ -138,11 +142,22 @@ class StaticFiles:
         """Tag of every page's ``<head>``: the stylesheet (a map page adds :meth:`plotly_script`)."""
         return f'<link rel="stylesheet" href="{self.style.url(self.prefix)}">'
 
+    def _asset_url(self, name: str) -> str:
+        return f"{self.assets_url}{name}?v={self._asset_versions[name]}"
+
+    def map_head(self, figure_block: str) -> str:
+        """The full page's map, in ``<head>``: plotly.js (:meth:`plotly_script`), the figure's data
+        block and :data:`MAP_SCRIPT`, deferred: it runs once the page is parsed (after Dash's scripts
+        and ``assets/complements.js``), and draws the map as soon as plotly.js has run, while Dash
+        asks for its layout. (Drawn earlier, from an async script, the map's start held the parser and
+        Dash's start back: the map was no sooner in its box.)"""
+        return self.plotly_script() + figure_block + f'<script defer src="{self._asset_url(MAP_SCRIPT)}"></script>'
+
     def plotly_script(self) -> str:
         """plotly.js for a map page's ``<head>``, ``async``: fetched and run while the page's other
-        scripts load and its layout is asked, not when ``dcc.Graph`` mounts (it had been on the
-        first map's path: its 3 MB compiled just before the drawing). ``assets/complements.js``
-        makes ``dcc.Graph`` wait for it rather than load plotly.js a second time."""
+        scripts load, drawing the map (:meth:`map_head`) before Dash's layout arrives. When it comes
+        late, ``assets/complements.js`` makes the map and the tabs' ``dcc.Graph`` wait for it rather
+        than load plotly.js a second time."""
         return f'<script async src="{self.plotly.url(self.prefix)}" data-ti-plotly></script>'
 
     def response(self, version: str, name: str) -> Response:

@@ -143,3 +143,31 @@ def test_unknown_parameters_are_reported_not_fatal(base_url, driver):
     assert "region=99" in notice and "foo" in notice
     assert parse_qs(urlsplit(driver.current_url).query).get("zone") == ["afr"]
     assert console_errors(driver) == []
+
+
+MAP_STATE_JS = """
+const gd = document.querySelector('#carte .js-plotly-plot'), m = gd._fullLayout.map._subplot.map;
+const c = m.getCenter();
+return {lon: c.lng, lat: c.lat, zoom: m.getZoom(),
+        geojson: gd.data.filter(t => typeof t.geojson === 'string').map(t => t.geojson)};
+"""
+
+
+def test_aller_a_moves_the_map_drawn_outside_dash(base_url, driver):
+    """The map is drawn outside Dash (assets/carte-dessin.js; a click on it: test_browser_fiche):
+    « Aller à » still moves it — centre, zoom and the finer outlines, sent as Patch operations."""
+    from tests.support.browser import type_in_dropdown
+    # Guadeloupe from the whole country: the map goes there, with the finer outlines (not the overview's)
+    driver.get(base_url + "/")
+    wait_map(driver)
+    type_in_dropdown(driver, "aller-a", "Guadeloupe",
+                     found=lambda d: [o for o in d.find_elements("css selector", ".dash-dropdown-option")
+                                      if o.text.strip() == "Guadeloupe"])[0].click()
+    WebDriverWait(driver, 20).until(lambda d: abs(d.execute_script(MAP_STATE_JS)["lon"] + 61.55) < 0.05)
+    state = driver.execute_script(MAP_STATE_JS)
+    assert abs(state["lat"] - 16.2) < 0.05 and state["zoom"] > 7, state
+    assert not [g for g in state["geojson"] if "france" in g], state["geojson"]  # not the coarse national file
+    wait_map(driver)
+    px = map_pixels(driver, ARTIFACTS / "carte_aller_a_guadeloupe.png")
+    assert px["polygons"] > 5000, px
+    assert console_errors(driver) == []

@@ -1,5 +1,5 @@
 """First paint in Chromium (issue 20): no callback at load, plotly.js is the partial bundle (an async
-script of <head> that dcc.Graph waits for), the figure's complements (pin hover texts, names, region
+script of <head>; the map is drawn from the page's figure as soon as it has run, before Dash's layout), the figure's complements (pin hover texts, names, region
 lines) arrive, hidden tabs come when opened, the first map is drawn once complete, and the embed view
 is a page without Dash with its own smaller stylesheet (same computed styles); no console error; the
 URL still reproduces the view."""
@@ -62,7 +62,9 @@ def test_page_starts_no_callback_and_gets_its_complements(base_url, driver):
     assert not [r for r in resources if "package_data/plotly.min.js" in r]  # Dash's full plotly.js: not asked
     assert [r for r in resources if r.startswith("/static/") and r.endswith("/plotly.min.js")]
     assert not [r for r in resources if r.split("?")[0].endswith("style.css")]  # one stylesheet, no @import chain
-    _preloads_used_once(driver, resources, kinds=(".geojson", "/complements/", "/async-graph.js"))
+    _preloads_used_once(driver, resources, kinds=(".geojson", "/complements/", "/async-dropdown.js"))
+    # the map is drawn from the page's figure (assets/carte-dessin.js), not by a dcc.Graph: no chart code
+    assert not [r for r in resources if "async-graph.js" in r]
     traces = _traces(driver)
     pins = [t for name, t in traces.items() if name.startswith("Lauréat")]
     assert pins and all(t["hovertext"] > 100 for t in pins)  # every pin's hover text, from its complement
@@ -154,8 +156,8 @@ def test_first_map_is_drawn_once_complete(base_url, driver, query):
     assert console_errors(driver) == []
 
 
-#: In the page: once dcc.Graph's box (#carte) is in the DOM, note when, and 0.5 s later tell the test
-#: server, which answers plotly.js only then (the Graph mounted first, whatever the machine's load).
+#: In the page: once the map's box (#carte) is in the DOM, note when, and 0.5 s later tell the test
+#: server, which answers plotly.js only then (Dash's layout rendered first, whatever the machine's load).
 GRAPH_MOUNTED_JS = """
 new MutationObserver(function (records, observer) {
   if (!document.getElementById('carte')) { return; }
@@ -166,10 +168,11 @@ new MutationObserver(function (records, observer) {
 """
 
 
-def test_graph_drawn_before_plotly_arrives_waits_for_it(demo_bundle, driver):
-    """plotly.js is an async script of <head>: when dcc.Graph mounts before it has run, the Graph waits
-    for it instead of loading plotly.js a second time (its own script). plotly.js is held by the server
-    until the page says the Graph is there (was a fixed 2.5 s delay: under load the layout itself came
+def test_map_waits_for_plotly_arriving_after_the_layout(demo_bundle, driver):
+    """plotly.js is an async script of <head>: when it arrives after Dash has rendered the page, the
+    map (assets/carte-dessin.js, which waits for it) is still drawn, into its box, and plotly.js is not
+    loaded a second time (no script of its own, as dcc.Graph would add). plotly.js is held by the server
+    until the page says the box is there (was a fixed 2.5 s delay: under load the layout itself came
     later than that, and the test failed)."""
     import threading
 
@@ -202,8 +205,8 @@ def test_graph_drawn_before_plotly_arrives_waits_for_it(demo_bundle, driver):
         driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": script["identifier"]})
     assert mounted.is_set()
     plotly = [end for name, end in timing if name.endswith("/plotly.min.js")]
-    assert graph and len(plotly) == 1 and plotly[0] > graph + 400  # the Graph was there first, and waited
-    assert len(scripts) == 1  # the <head> one only: dcc.Graph added none
+    assert graph and len(plotly) == 1 and plotly[0] > graph + 400  # the box was there first, the map waited
+    assert len(scripts) == 1  # the <head> one only
     assert errors == []
 
 

@@ -1,5 +1,8 @@
-"""Reading a Dash layout as the browser gets it (the JSON of ``/_dash-layout``)."""
+"""Reading a page as the browser gets it: the JSON of ``/_dash-layout``, the map's data block."""
 from __future__ import annotations
+
+import json
+import re
 
 
 def find_component(node, cid: str) -> dict | None:
@@ -17,8 +20,10 @@ def find_component(node, cid: str) -> dict | None:
     return None
 
 
-def map_figure_of(layout) -> dict:
-    """The figure of the map component (id ``carte``); an AssertionError if the layout has none."""
-    found = find_component(layout, "carte")
-    assert found is not None and "figure" in found["props"], "pas de carte dans la mise en page"
-    return found["props"]["figure"]
+def page_map_spec(page_html: str) -> dict:
+    """``{"figure", "config"}`` of the map of a page (its JSON data block, drawn by
+    ``assets/carte-dessin.js``); an AssertionError if the page has none."""
+    from dashboard.views.html_render import FIGURE_DATA_ID
+    found = re.search(rf'<script type="application/json" id="{FIGURE_DATA_ID}">(.*?)</script>', page_html, re.S)
+    assert found is not None, "pas de carte dans la page"
+    return json.loads(found.group(1).replace("<\\/", "</"))

@@ -100,7 +100,8 @@ def test_embed_is_a_light_page_with_its_figure_and_scope_geometry(ctx):
     whole of Dash and the geometry of all France for one region: 2.4 MB cold)."""
     import json as _json
 
-    from dashboard.views.embed import EMBED_CONFIG, FIGURE_DATA_ID, embed_document
+    from dashboard.views.embed import EMBED_CONFIG, embed_document
+    from dashboard.views.html_render import FIGURE_DATA_ID
     state, _ = ViewState.from_query("?embed=1&region=24&ti=dans", ctx.choices)
     doc = embed_document(ctx, state, [], head="<link rel=x>", scripts=["/a.js", "/plotly.js"])
     assert doc.startswith("<!DOCTYPE html>") and '<html lang="fr">' in doc and "<link rel=x>" in doc
@@ -114,6 +115,24 @@ def test_embed_is_a_light_page_with_its_figure_and_scope_geometry(ctx):
     assert geo and all("-region-24.geojson" in g for g in geo)  # the region's outlines only
     assert f'id="{FULL_VIEW_LINK}"' in doc and 'href="./?region=24&amp;ti=dans"' in doc
     assert 'id="bandeau-demonstration"' in doc and "Sources : DGE, ANCT" in doc
+
+
+def test_figure_data_block_is_data_that_nothing_can_close():
+    """The map's figure goes in the page as a JSON data block (assets/carte-dessin.js reads it): a text
+    of the data (a name, a hover text) holding ``</script>`` must not end the block and run as HTML."""
+    import json as _json
+
+    import plotly.graph_objects as go
+
+    from dashboard.views.html_render import FIGURE_DATA_ID, figure_data_block
+    name = "</script><script>alert(1)</script> « é »"
+    block = figure_data_block(go.Figure(go.Scattermap(lon=[1], lat=[2], text=[name], name=name)), {"locale": "fr"})
+    assert block.startswith(f'<script type="application/json" id="{FIGURE_DATA_ID}">') and block.endswith("</script>")
+    inner = block[block.index(">") + 1:-len("</script>")]
+    assert "</" not in inner  # the only end tag is the block's own
+    spec = _json.loads(inner.replace("<\\/", "</"))
+    assert spec["figure"]["data"][0]["name"] == name and spec["figure"]["data"][0]["text"] == [name]
+    assert spec["config"] == {"locale": "fr"}
 
 
 def test_empty_state_message(ctx):

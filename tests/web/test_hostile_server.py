@@ -15,6 +15,7 @@ from dashboard import create_app
 from dashboard.views.regional import regional_table_data
 from dashboard.web.security import harden
 from dashboard.model.state import ViewState
+from tests.support.layout_json import page_map_spec
 
 ENV_VARS = ("EMBED_ALLOWED_ORIGINS", "TI_MAX_CONTENT_LENGTH", "TI_DEBUG", "TI_ENABLE_MCP", "REDIS_URL",
             "TI_CACHE_TIMEOUT", "DASH_MCP_ENABLED", "DASH_DEBUG", "DASH_COMPRESS", "FLASK_DEBUG")
@@ -239,7 +240,8 @@ def test_under_a_path_prefix_geometry_and_exports_resolve(prefixed_app):
     page_url = "http://localhost/carte/?region=27"
     layout = c.get("/carte/_dash-layout", headers={"Referer": page_url}).get_json()
     text = json.dumps(layout)
-    geo_urls = set(__import__("re").findall(r'"(/carte/geo/[^"]+\.geojson\?v=\w+)"', text))
+    figure = json.dumps(page_map_spec(c.get("/carte/?region=27").get_data(as_text=True))["figure"])
+    geo_urls = set(__import__("re").findall(r'"(/carte/geo/[^"]+\.geojson\?v=\w+)"', figure))
     assert geo_urls
     links = set(__import__("re").findall(r'"(/carte/export\.(?:csv|geojson)\?[^"]*)"', text))
     assert len(links) == 2

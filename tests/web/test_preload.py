@@ -3,7 +3,6 @@ the view's figure, the ``dcc`` chunks of its components; the embed view, its geo
 file the app serves; nothing else is preloaded (a preload never used is a wasted download)."""
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
@@ -11,7 +10,7 @@ from dash import dcc, html
 
 from dashboard import create_app
 from dashboard.views.preload import DCC_PATH, dcc_chunk_urls, map_resource_urls, preload_tags
-from tests.support.layout_json import map_figure_of
+from tests.support.layout_json import page_map_spec
 
 PRELOAD_RE = re.compile(r'<link rel="preload" as="(\w+)"( crossorigin)? href="([^"]+)">')
 
@@ -33,13 +32,12 @@ def _preloads(html_text: str) -> dict[str, list[str]]:
 def test_page_preloads_what_its_map_fetches(client, query):
     page = client.get("/" + query).get_data(as_text=True)
     pre = _preloads(page)
-    layout = client.get("/_dash-layout", headers={"Referer": "http://localhost/" + query}).get_json()
-    fig = map_figure_of(layout)
+    fig = page_map_spec(page)["figure"]
     wanted = {t["geojson"] for t in fig["data"] if isinstance(t.get("geojson"), str)}
     wanted |= {t["meta"]["complement"] for t in fig["data"] if isinstance(t.get("meta"), dict)}
     assert set(pre["fetch"]) == wanted and len(pre["fetch"]) == len(wanted)  # each once
     chunks = [u for u in pre["script"] if DCC_PATH in u]
-    assert sorted(u.rsplit("/", 1)[1] for u in chunks) == ["async-dropdown.js", "async-graph.js", "async-slider.js"]
+    assert sorted(u.rsplit("/", 1)[1] for u in chunks) == ["async-dropdown.js", "async-slider.js"]
     for url in pre["fetch"] + chunks:  # all served (a preload of a 404 would be a console error)
         assert client.get(url).status_code == 200, url
 
@@ -51,8 +49,7 @@ def test_other_pages_preload_no_map_file(client):
     assert "plotly.min.js" not in about  # no map there: plotly.js is not fetched
     embed = client.get("/?embed=1&region=24").get_data(as_text=True)
     pre = _preloads(embed)
-    spec = json.loads(re.search(r'<script type="application/json" id="figure-carte">(.*?)</script>', embed, re.S)
-                      .group(1).replace("<\\/", "</"))
+    spec = page_map_spec(embed)
     assert pre["fetch"] == map_resource_urls(spec["figure"]) and all("-region-24" in u for u in pre["fetch"])
     assert "script" not in pre and DCC_PATH not in embed  # no Dash renderer there
 

@@ -112,6 +112,17 @@
     });
   }
 
+  /* An update that keeps the view (same uirevision: a filter, an indicator) keeps the map where it
+     is shown: the zoom fitted to a small map (assets/integration.js), or the user's own. The
+     server's zoom is for a 900×620 map: on a phone it cut the region to the screen's width. */
+  function keepView(layout) {
+    var fl = box._fullLayout, shown = fl && fl.map;
+    if (!shown || !layout.map || String(layout.uirevision) !== String(fl.uirevision)) { return layout; }
+    layout.map.zoom = shown.zoom;
+    layout.map.center = {lon: shown.center.lon, lat: shown.center.lat};
+    return layout;
+  }
+
   /* The operations of a Dash Patch (Assign, Merge, Delete: those dashboard/ sends), applied to
      a copy of the figure: each object on an operation's path copied, the rest shared. */
   function applyOperations(fig, operations) {
@@ -140,7 +151,7 @@
         if (!change || !Array.isArray(change.operations)) { return window.dash_clientside.no_update; }
         drawing = drawing.then(function () {
           figure = applyOperations(figure, change.operations);
-          return window.Plotly.react(box, figure.data, copyLayout(figure.layout), spec.config);
+          return window.Plotly.react(box, figure.data, keepView(copyLayout(figure.layout)), spec.config);
         }).catch(function (err) { window.console.error('carte : mise à jour impossible', err); });
         return window.dash_clientside.no_update;
       }

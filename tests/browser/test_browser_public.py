@@ -274,7 +274,7 @@ const r = gd.getBoundingClientRect(), c = gd.querySelector('canvas.maplibregl-ca
 const sight = (traces) => {  // [points, points out of sight]
   let n = 0, out = 0;
   traces.forEach(t => t.lon.forEach((lon, i) => {
-    if (lon === null || t.lat[i] === null) return;
+    if (!Number.isFinite(lon) || !Number.isFinite(t.lat[i])) return;  // a pin of the filter's hidden ones
     n++; if (!b.contains([lon, t.lat[i]])) out++; }));
   return [n, out];
 };
@@ -344,10 +344,28 @@ def test_integrer_gives_the_iframe_code_of_the_view(base_url, driver):
 
 
 # --------------------------------------------------------------------------- phone
-def test_phone_map_first_filters_in_drawer(base_url):
+PHONE_VIEW_JS = """
+const gd = document.querySelector('#carte .js-plotly-plot'), m = gd._fullLayout.map._subplot.map;
+const b = m.getBounds(), pins = gd._fullData.filter(t => (t.name || '').startsWith('Lauréat'));
+let out = 0, n = 0;
+pins.forEach(t => (t.lon || []).forEach((lon, i) => {
+  if (!Number.isFinite(lon) || !Number.isFinite(t.lat[i])) return;  // a pin of the filter's hidden ones
+  n += 1; if (!b.contains([lon, t.lat[i]])) out += 1; }));
+return {zoom: m.getZoom(), pins: n, out: out};
+"""
+
+
+def test_phone_map_first_filters_in_drawer(base_url, ctx):
+    """On a phone: the map in the first screen, the filters in a drawer; a filter chosen there keeps
+    the region in sight (the zoom fitted to the phone's map stays: the update brought back the
+    server's zoom for a 900×620 map, and cut the region to the phone's width)."""
+    from dashboard.model.state import ViewState
     d = chrome(phone=(390, 844))
     try:
         _open(d, base_url + "/?region=24")
+        fitted = d.execute_script(PHONE_VIEW_JS)
+        server_zoom = ctx.view_for(ViewState(region="24"))[2]
+        assert fitted["zoom"] < server_zoom - 0.5 and fitted["out"] == 0, (fitted, server_zoom)
         rect = d.execute_script("const r = document.querySelector('#carte').getBoundingClientRect();"
                                 "return [r.top, r.bottom, r.width, window.innerHeight, window.innerWidth];")
         d.save_screenshot(str(ARTIFACTS / "telephone_390x844.png"))
@@ -361,9 +379,18 @@ def test_phone_map_first_filters_in_drawer(base_url):
         _wait(d, lambda dd: dd.switch_to.active_element.get_attribute("id") == "fermer-filtres")
         assert d.find_element("id", "ouvrir-filtres").get_attribute("aria-expanded") == "true"
         d.save_screenshot(str(ARTIFACTS / "telephone_filtres.png"))
+        label = next(e for e in d.find_elements("css selector", "#tiroir-filtres label") if e.text.strip() == "Dans un TI")
+        scroll_to_centre(d, label)
+        label.click()
+        _wait(d, lambda dd: parse_qs(urlsplit(dd.current_url).query).get("ti") == ["dans"])
         d.find_element("id", "fermer-filtres").click()
         _wait(d, lambda dd: not dd.find_element("id", "tiroir-filtres").is_displayed())
         _wait(d, lambda dd: dd.switch_to.active_element.get_attribute("id") == "ouvrir-filtres")
+        _wait(d, lambda dd: dd.execute_script(PHONE_VIEW_JS)["pins"] < fitted["pins"])  # the filter drawn
+        wait_map(d)
+        after = d.execute_script(PHONE_VIEW_JS)
+        assert abs(after["zoom"] - fitted["zoom"]) < 1e-6 and after["out"] == 0, (after, fitted)
+        d.save_screenshot(str(ARTIFACTS / "telephone_filtre_choisi.png"))
         assert console_errors(d) == []
     finally:
         d.quit()

@@ -62,11 +62,6 @@ def components(tree):
                 stack.append(children)
 
 
-def component_by_id(tree, component_id):
-    """The component of ``tree`` whose id is ``component_id`` (None if there is none)."""
-    return next((c for c in components(tree) if getattr(c, "id", None) == component_id), None)
-
-
 def dcc_chunk_urls(tree, prefix: str) -> list[str]:
     """URLs of the ``dcc`` chunks the components of ``tree`` (a Dash component tree) load when they
     first render, in the order met; ``prefix``: the app's ``requests_pathname_prefix``."""

@@ -14,7 +14,7 @@
   if (!data) { return; }
   var spec = JSON.parse(data.textContent);
   var figure = spec.figure;  // what the map shows now (the server's updates apply to it)
-  var gd = document.querySelector('#carte .carte-graphe'), holder = null, drawn = false;
+  var box = document.querySelector('#carte .carte-graphe'), holder = null, drawn = false;
   var MAP_ID = 'carte', CLICK_STORE = 'carte-clic';
 
   /* The size inside the page's map box (assets/style.css: 620 px high, 62vh on a phone, a 1 px
@@ -30,15 +30,14 @@
     return {width: (w >= 1200 ? inner * 10 / 12 - 4 : inner * 0.75 - 6) - BORDER, height: 620 - BORDER};
   }
 
-  if (!gd) {  // the full page: the map waits off-screen (put in the document when plotly.js is here)
+  if (!box) {  // the full page: the map waits off-screen (put in the document when plotly.js is here)
     holder = document.createElement('div');
     holder.className = 'carte-en-attente';
     holder.setAttribute('aria-hidden', 'true');
-    gd = document.createElement('div');
-    gd.className = 'carte-graphe';
-    holder.appendChild(gd);
+    box = document.createElement('div');
+    box.className = 'carte-graphe';
+    holder.appendChild(box);
   }
-  var box = gd;
 
   function wait() {  // the holder off-screen, at the size of the box (unless the box came first)
     if (!holder || box.parentNode !== holder) { return; }

@@ -305,7 +305,8 @@ def register_callbacks(app, ctx: DataContext) -> None:
         p = go_to_body(ctx, view, url_state(ctx, search)[0])
         return p if p is no_update else map_change(p)
 
-    # The map's changes drawn in the browser (assets/carte-dessin.js applies them to its figure).
+    # The map's changes drawn in the browser (assets/carte-dessin.js applies them to its figure; a
+    # callback needs an output: the store's id, never changed, the function returns no_update).
     app.clientside_callback(
         ClientsideFunction(namespace="ti_carte", function_name="update"),
         Output(ids.MAP_FIGURE, "id"),

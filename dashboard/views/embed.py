@@ -24,7 +24,7 @@ from dashboard.views.map_figure import map_figure, scope_geometry
 from dashboard.views.map_overlays import add_overlays, places_source
 from dashboard.model.kpi_text import KPI_LABELS, kpi_titles, kpi_values
 from dashboard.views.html_render import figure_data_block, to_html
-from dashboard.views.layout import GRAPH_CONFIG, summary
+from dashboard.views.layout import PAGE_MAP_CONFIG, summary
 from dashboard.views.page_frame import EMBED_BLOCK, EMBED_CODE, map_box
 from dashboard.views.preload import map_resource_urls, preload_tags
 from dashboard.model.since import since_text
@@ -100,7 +100,7 @@ def embed_markup(ctx: DataContext) -> str:
 
 
 #: Graph config of the embed view's map.
-EMBED_CONFIG = {**GRAPH_CONFIG, "responsive": True, "displayModeBar": "hover"}
+EMBED_CONFIG = {**PAGE_MAP_CONFIG, "displayModeBar": "hover"}
 
 
 def embed_document(ctx: DataContext, state: ViewState, ignored: list[str], head: str, scripts: list[str]) -> str:

@@ -2,6 +2,7 @@
 renderer): the same components, the same attributes, text escaped."""
 from __future__ import annotations
 
+import json
 from html import escape
 
 _RENAMED = {"className": "class", "htmlFor": "for"}
@@ -47,6 +48,6 @@ def figure_data_block(fig, config: dict) -> str:
     """``<script type="application/json">`` holding ``{"figure": …, "config": …}`` for
     ``assets/carte-dessin.js``: data, not a script (the CSP is unchanged); ``</`` escaped so that
     no value closes the block."""
-    import json
     data = '{"figure":' + fig.to_json() + ',"config":' + json.dumps(config, ensure_ascii=False) + "}"
-    return f'<script type="application/json" id="{FIGURE_DATA_ID}">{data.replace("</", "<" + chr(92) + "/")}</script>'
+    data = data.replace("</", "<\\/")  # never closes the data block
+    return f'<script type="application/json" id="{FIGURE_DATA_ID}">{data}</script>'

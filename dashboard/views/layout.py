@@ -229,10 +229,10 @@ def url_location(ctx: DataContext, state: ViewState):
 PAGE_MAP_CONFIG = {**GRAPH_CONFIG, "responsive": True}
 
 
-def page_figure(ctx: DataContext, state: ViewState, sel=None):
+def page_figure(ctx: DataContext, state: ViewState):
     """The first map of the page of ``state`` (written in the page's HTML as a data block, drawn by
     ``assets/carte-dessin.js`` before Dash starts): constant parts at cached URLs, overlays included."""
-    sel = filter_laureates(ctx.laureats, state) if sel is None else sel
+    sel = filter_laureates(ctx.laureats, state)
     fig = add_overlays(defer_complements(ctx, state, map_figure(ctx, state, sel)), ctx, state)
     fig.update_layout(height=None, autosize=True)  # the map fills its box (CSS height): no jump while loading
     return fig

@@ -139,7 +139,7 @@ class StaticFiles:
                 f'<link rel="stylesheet" href="{self.embed_style.url(self.prefix)}">')
 
     def head_html(self) -> str:
-        """Tag of every page's ``<head>``: the stylesheet (a map page adds :meth:`plotly_script`)."""
+        """Tag of every page's ``<head>``: the stylesheet (a map page adds :meth:`map_head`)."""
         return f'<link rel="stylesheet" href="{self.style.url(self.prefix)}">'
 
     def _asset_url(self, name: str) -> str:

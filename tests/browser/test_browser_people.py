@@ -4,7 +4,6 @@ result → fiche → sort a column → back), a printed page, the map's readabil
 names, small frame). Screenshots are kept in tests/artifacts/."""
 from __future__ import annotations
 
-import io
 import math
 import time
 from urllib.parse import parse_qs, urlsplit
@@ -18,7 +17,8 @@ from selenium.webdriver.common.keys import Keys
 from dashboard.model.data import DataContext
 from dashboard.model.state import ViewState
 from tests.conftest import ARTIFACTS
-from tests.support.browser import axe_violations, chrome, console_errors, map_pixels, scroll_to_centre, wait_map
+from tests.support.browser import (axe_violations, chrome, console_errors, map_pixels, rgb_pixels, scroll_to_centre,
+                                   wait_map)
 
 pytestmark = pytest.mark.browser
 
@@ -267,10 +267,8 @@ def test_keyboard_walk_search_fiche_sort_back(base_url, desktop, ctx):
 
 # --------------------------------------------------------------------------- print
 def _coloured(png: bytes) -> int:
-    from PIL import Image
-    img = Image.open(io.BytesIO(png)).convert("RGB")
-    px = list(img.get_flattened_data()) if hasattr(img, "get_flattened_data") else list(img.getdata())
-    return sum(1 for c in px if max(c) - min(c) > 30)
+    px = rgb_pixels(png)
+    return int((px.max(axis=1) - px.min(axis=1) > 30).sum())
 
 
 @pytest.mark.parametrize("size", [(1440, 900), (390, 844)])

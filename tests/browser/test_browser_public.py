@@ -16,8 +16,8 @@ from dashboard.model.data import DataContext
 from dashboard.views.page_frame import INFO_PAGES
 from geodata.read.readers import read_postcodes
 
-from tests.support.browser import (axe_violations, chrome, console_errors, free_port, map_pixels, scroll_to_centre,
-                                   type_in_dropdown, wait_map)
+from tests.support.browser import (axe_violations, chrome, console_errors, free_port, map_pixels, rgb_pixels,
+                                   scroll_to_centre, type_in_dropdown, wait_map)
 from tests.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
@@ -398,13 +398,10 @@ def test_phone_map_first_filters_in_drawer(base_url, ctx):
 
 # --------------------------------------------------------------------------- place names, zones
 def _green(driver, path):
-    from PIL import Image
-    import io
     png = driver.find_element("css selector", "#carte").screenshot_as_png
     path.write_bytes(png)
-    img = Image.open(io.BytesIO(png)).convert("RGB")
-    px = list(img.get_flattened_data()) if hasattr(img, "get_flattened_data") else list(img.getdata())
-    return sum(1 for c in px if c[1] > c[0] + 40 and c[1] > c[2] + 5 and c[1] > 120)  # bluish green squares
+    r, g, b = rgb_pixels(png).T
+    return int(((g > r + 40) & (g > b + 5) & (g > 120)).sum())  # bluish green squares
 
 
 def test_place_names_and_zone_layer(base_url, driver):

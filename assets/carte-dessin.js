@@ -68,7 +68,8 @@
     return P.newPlot(box, figure.data, copyLayout(figure.layout), spec.config);
   }).then(function () {
     drawn = true;
-    document.dispatchEvent(new Event('ti:carte-dessinee'));  // place names (assets/lieux.js)
+    box.setAttribute('data-dessinee', '');  // the zoom may be fitted now (assets/integration.js)
+    document.dispatchEvent(new Event('ti:carte-dessinee'));  // place names (assets/lieux.js), the fit
     followBox();
     if (holder) { listen(); }
   }).catch(function (err) {  // plotly.js not loaded, or the drawing failed: said in the map's place

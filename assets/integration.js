@@ -29,11 +29,13 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
    (a new region, département or commune: a new uirevision), and when the map changes size (a frame
    resized by its host page, a phone turned) as long as the user has not zoomed since. Only once
    the plot has its final size (styles loaded, responsive resize done): a plot measured before that
-   would zoom out far too much. */
+   would zoom out far too much. And only once the map's first drawing is done (the attribute
+   data-dessinee, set by assets/carte-dessin.js): until then plotly.js sets the map, when its geometry
+   has come, to the view of the figure it started from, undoing a zoom fitted in between. */
 (function () {
   function fitZoom(gd) {
     var fl = gd._fullLayout;
-    if (!fl || !fl.map || !window.Plotly) { return; }
+    if (!fl || !fl.map || !window.Plotly || !gd.hasAttribute('data-dessinee')) { return; }
     var r = gd.getBoundingClientRect();
     if (r.height < 150 || r.width < 150 || Math.abs(fl.height - r.height) > 2 || Math.abs(fl.width - r.width) > 2) {
       return;  // not laid out at its final size yet: the next afterplot will tell
@@ -55,7 +57,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
   var SMALL_WIDTH = 520, SMALL_HEIGHT = 360, SMALL_FONT = 9;
   function fitLegend(gd) {
     var fl = gd._fullLayout, ann = gd.layout && gd.layout.annotations;
-    if (!fl || !ann || !ann.length || !window.Plotly) { return; }
+    if (!fl || !ann || !ann.length || !window.Plotly || !gd.hasAttribute('data-dessinee')) { return; }
     if (fl.width >= SMALL_WIDTH && fl.height >= SMALL_HEIGHT) { return; }
     var font = ann[0].font || {};
     if (font.size === SMALL_FONT) { return; }
@@ -71,4 +73,8 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     fitLegend(gd);
   });
   obs.observe(document.documentElement, {childList: true, subtree: true});
+  document.addEventListener('ti:carte-dessinee', function () {  // the first drawing done
+    var gd = document.querySelector('#carte .js-plotly-plot');
+    if (gd) { fitZoom(gd); fitLegend(gd); }
+  });
 })();

@@ -396,6 +396,60 @@ def test_phone_map_first_filters_in_drawer(base_url, ctx):
         d.quit()
 
 
+#: Run before the page's own scripts: the map's geometry (.geojson, fetched by plotly.js with
+#: XMLHttpRequest) is sent only half a second after Dash has rendered the page and the map is in its
+#: box; each zoom given to the map by plotly.js's relayout is noted, with whether the map's first
+#: drawing was done then (the event ti:carte-dessinee of assets/carte-dessin.js).
+HOLD_GEOMETRY_JS = """
+window.__zooms = [];
+let drawn = false;
+document.addEventListener('ti:carte-dessinee', () => { drawn = true; });
+(function wrap() {  // plotly.js arrives async: its relayout wrapped as soon as it is here
+  const P = window.Plotly;
+  if (!P || !P.relayout) { setTimeout(wrap, 1); return; }
+  const relayout = P.relayout;
+  P.relayout = function (gd, update) {
+    if (update && update['map.zoom'] !== undefined) { window.__zooms.push({zoom: update['map.zoom'], drawn: drawn}); }
+    return relayout.apply(this, arguments);
+  };
+})();
+const open = XMLHttpRequest.prototype.open, send = XMLHttpRequest.prototype.send;
+XMLHttpRequest.prototype.open = function (method, url) { this._url = String(url); return open.apply(this, arguments); };
+XMLHttpRequest.prototype.send = function (body) {
+  if (!this._url.includes('.geojson')) { return send.call(this, body); }
+  const xhr = this;
+  (function go() {
+    if (!document.querySelector('#carte .js-plotly-plot')) { setTimeout(go, 20); return; }
+    window.__geometrieRetenue = true;
+    setTimeout(() => send.call(xhr, body), 500);  // the page's scripts have seen the map in its box
+  })();
+};
+"""
+
+
+def test_phone_map_fitted_when_the_page_comes_before_the_geometry(base_url, ctx):
+    """On a phone, the page rendered (the map moved into its box) while the map still waits for its
+    geometry: the zoom is fitted to the phone's map, once its first drawing is done. It was fitted in
+    between, and plotly.js, setting the map to its figure's view when the geometry came, undid it
+    or not depending on the order of its own two updates (8 pins out of sight, about one run of the
+    suite in six; four times in ten in this set-up)."""
+    from dashboard.model.state import ViewState
+    d = chrome(phone=(390, 844))
+    try:
+        d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": HOLD_GEOMETRY_JS})
+        _open(d, base_url + "/?region=24")
+        assert d.execute_script("return window.__geometrieRetenue === true")  # the order forced
+        fitted = d.execute_script(PHONE_VIEW_JS)
+        server_zoom = ctx.view_for(ViewState(region="24"))[2]
+        zooms = d.execute_script("return window.__zooms")
+        assert zooms and all(z["drawn"] for z in zooms), zooms  # fitted after the first drawing only
+        assert fitted["zoom"] < server_zoom - 0.5 and fitted["out"] == 0, (fitted, server_zoom)
+        assert abs(fitted["zoom"] - zooms[-1]["zoom"]) < 1e-6, (fitted, zooms)
+        assert console_errors(d) == []
+    finally:
+        d.quit()
+
+
 # --------------------------------------------------------------------------- place names, zones
 def _green(driver, path):
     png = driver.find_element("css selector", "#carte").screenshot_as_png

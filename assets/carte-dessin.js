@@ -65,7 +65,7 @@
   var drawing = Promise.resolve(window.Plotly).then(function (P) {
     if (!P || !P.newPlot) { throw new Error('plotly.js absent'); }
     wait();
-    return P.newPlot(box, figure.data, copyLayout(figure.layout), spec.config);
+    return P.newPlot(box, figure.data, fitted(copyLayout(figure.layout)), spec.config);
   }).then(function () {
     drawn = true;
     box.setAttribute('data-dessinee', '');  // the zoom may be fitted now (assets/integration.js)
@@ -102,6 +102,13 @@
     return JSON.parse(JSON.stringify(layout || {}));
   }
 
+  /* A view placed by the server, fitted to the size the map is drawn at (a phone, a small frame:
+     assets/integration.js), so that it is drawn once at its zoom. */
+  function fitted(layout) {
+    var r = box.getBoundingClientRect();
+    return window.ti_carte_ajustement ? window.ti_carte_ajustement(box, layout, r.width, r.height) : layout;
+  }
+
   /* A click on a territory: its location to Dash (the fields of dcc.Graph's clickData the server reads). */
   function listen() {
     box.on('plotly_click', function (ev) {
@@ -114,12 +121,18 @@
 
   /* An update that keeps the view (same uirevision: a filter, an indicator) keeps the map where it
      is shown: the zoom fitted to a small map (assets/integration.js), or the user's own. The
-     server's zoom is for a 900×620 map: on a phone it cut the region to the screen's width. */
+     server's zoom is for a 900×620 map: on a phone it cut the region to the screen's width. A new
+     view is fitted to the map's size before it is drawn. Either way a small map keeps its small
+     legend. */
   function keepView(layout) {
     var fl = box._fullLayout, shown = fl && fl.map;
-    if (!shown || !layout.map || String(layout.uirevision) !== String(fl.uirevision)) { return layout; }
-    layout.map.zoom = shown.zoom;
-    layout.map.center = {lon: shown.center.lon, lat: shown.center.lat};
+    if (!shown || !layout.map) { return layout; }
+    var same = String(layout.uirevision) === String(fl.uirevision);
+    layout = fitted(layout);
+    if (same) {
+      layout.map.zoom = shown.zoom;
+      layout.map.center = {lon: shown.center.lon, lat: shown.center.lat};
+    }
     return layout;
   }
 

@@ -33,6 +33,26 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
    data-dessinee, set by assets/carte-dessin.js): until then plotly.js sets the map, when its geometry
    has come, to the view of the figure it started from, undoing a zoom fitted in between. */
 (function () {
+  var SMALL_WIDTH = 520, SMALL_HEIGHT = 360, SMALL_FONT = 9;
+  function zoomFor(server, width, height) {  // the server's zoom, for a map of this size
+    var scale = Math.min(height / 620, width / 900, 1);
+    return server + (scale < 0.95 ? Math.max(Math.log2(scale), -2) : 0);
+  }
+  /* The layout of a view the server placed, fitted before it is drawn (assets/carte-dessin.js,
+     for the first drawing and for a new view): the map is drawn once, at its zoom, instead of being
+     drawn at the server's zoom then zoomed out (MapLibre cutting its tiles again). */
+  window.ti_carte_ajustement = function (gd, layout, width, height) {
+    if (!layout.map || typeof layout.map.zoom !== 'number' || width < 150 || height < 150) { return layout; }
+    var server = layout.map.zoom;
+    layout.map = Object.assign({}, layout.map, {zoom: zoomFor(server, width, height)});
+    gd._tiZoom = {rev: String(layout.uirevision), server: server, zoom: layout.map.zoom, width: width, height: height};
+    var ann = layout.annotations;
+    if ((width < SMALL_WIDTH || height < SMALL_HEIGHT) && ann && ann.length) {
+      layout.annotations = [Object.assign({}, ann[0], {font: Object.assign({}, ann[0].font, {size: SMALL_FONT}),
+                                                        borderpad: 2})].concat(ann.slice(1));
+    }
+    return layout;
+  };
   function fitZoom(gd) {
     var fl = gd._fullLayout;
     if (!fl || !fl.map || !window.Plotly || !gd.hasAttribute('data-dessinee')) { return; }
@@ -46,15 +66,13 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     }
     if (Math.abs(fl.map.zoom - fit.zoom) > 1e-6) { return; }  // zoomed by the user since: theirs
     if (Math.abs(fit.width - r.width) <= 2 && Math.abs(fit.height - r.height) <= 2) { return; }
-    var scale = Math.min(r.height / 620, r.width / 900, 1);
     fit.width = r.width;
     fit.height = r.height;
-    fit.zoom = fit.server + (scale < 0.95 ? Math.max(Math.log2(scale), -2) : 0);
+    fit.zoom = zoomFor(fit.server, r.width, r.height);
     if (Math.abs(fit.zoom - fl.map.zoom) > 1e-6) { window.Plotly.relayout(gd, {'map.zoom': fit.zoom}); }
   }
   /* In a small map (a 300×250 frame, a phone) the class legend is set in smaller type, so
      that it leaves most of the map in sight; it is set again after each update of the view. */
-  var SMALL_WIDTH = 520, SMALL_HEIGHT = 360, SMALL_FONT = 9;
   function fitLegend(gd) {
     var fl = gd._fullLayout, ann = gd.layout && gd.layout.annotations;
     if (!fl || !ann || !ann.length || !window.Plotly || !gd.hasAttribute('data-dessinee')) { return; }

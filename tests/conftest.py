@@ -31,16 +31,18 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 os.environ["TI_OFFLINE"] = "1"
 
 
-def _find_mirror() -> Path | None:
-    candidates = [os.environ.get("TI_SHARED_DATA"), ROOT.parent / "shared" / "data", ROOT / "data" / "raw"]
+def find_mirror(candidates) -> Path | None:
+    """The first of ``candidates`` (folders, None skipped) holding a file under ``territoires-industrie/``:
+    a download that failed (the app's background fetch, offline) leaves empty folders, not a mirror."""
     for c in candidates:
-        if c and (Path(c) / "territoires-industrie").is_dir():
+        folder = Path(c) / "territoires-industrie" if c else None
+        if folder is not None and folder.is_dir() and any(p.is_file() for p in folder.rglob("*")):
             return Path(c).resolve()
     return None
 
 
 #: The source mirror, or None on a fresh clone without one.
-SHARED = _find_mirror()
+SHARED = find_mirror([os.environ.get("TI_SHARED_DATA"), ROOT.parent / "shared" / "data", ROOT / "data" / "raw"])
 REQUIRE_SOURCES = os.environ.get("TI_REQUIRE_SOURCES") == "1"
 #: Folders (under the run's base folder) of the bundles the workers share: demonstration laureates,
 #: the hand-written official-format fixture, two files of the published shape.

@@ -98,3 +98,16 @@ def test_long_modules_are_handed_out_first():
     assert sorted(ids, key=run_order) == [
         "tests/browser/test_offline_start.py::t", "tests/deploy/test_deploy.py::t", "tests/web/test_runtime.py::t",
         "tests/geodata/test_build.py::t", "tests/model/test_since.py::t", "tests/test_layering.py::t"]
+
+
+def test_empty_folders_of_a_failed_fetch_are_not_a_mirror(tmp_path):
+    """The mirror is a folder with files under territoires-industrie/: the empty folders a failed
+    download left in data/raw/ are skipped for the next candidate (else 13 tests failed on a fresh
+    clone after « python app.py » offline)."""
+    failed, real = tmp_path / "raw", tmp_path / "miroir"
+    (failed / "territoires-industrie").mkdir(parents=True)
+    (failed / "zones" / "afr").mkdir(parents=True)
+    assert conftest.find_mirror([None, failed]) is None
+    (real / "territoires-industrie" / "tous").mkdir(parents=True)
+    (real / "territoires-industrie" / "tous" / "liste.csv").write_text("x\n", encoding="utf-8")
+    assert conftest.find_mirror([None, failed, real]) == real.resolve()

@@ -71,13 +71,12 @@ def download(url: str, dest: Path, expected_sha256: str | None = None, retries: 
     if checksum is not None and checksum[0].lower() not in hashlib.algorithms_available:
         raise ValueError(f"algorithme de somme de contrôle inconnu {checksum[0]!r}")
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + ".part")
     last = None
     for attempt in range(1, retries + 1):
         try:
             req = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-            with urllib.request.urlopen(req, timeout=timeout) as resp, open(part, "wb") as fh:
+            with urllib.request.urlopen(req, timeout=timeout) as resp, _opened(part) as fh:
                 total = int(resp.headers.get("Content-Length") or 0) or None
                 announced = resp.headers.get("X-Checksum-Sha256")
                 h = hashlib.sha256()
@@ -110,6 +109,13 @@ def download(url: str, dest: Path, expected_sha256: str | None = None, retries: 
             if attempt < retries:
                 time.sleep(backoff * 2 ** (attempt - 1))
     raise FetchError(f"{url} : échec après {retries} tentative(s) ({last})")
+
+
+def _opened(part: Path):
+    """``part`` opened for writing, its folder made first: only once a response has come, so that a
+    failed download leaves no empty folder (an empty ``data/raw/…`` looked like a source folder)."""
+    part.parent.mkdir(parents=True, exist_ok=True)
+    return open(part, "wb")
 
 
 def via_rewriter(via: str | None):

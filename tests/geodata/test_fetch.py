@@ -90,6 +90,19 @@ def test_gives_up_after_retries_and_writes_nothing(server, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_unreachable_address_leaves_no_empty_folder(tmp_path):
+    """A download that gets no answer (offline: the app's fetch at start) makes no folder: the empty
+    data/raw/territoires-industrie it left was taken for a mirror by the tests (13 failures)."""
+    import socket
+    with socket.socket() as s:  # a loopback port nobody listens on: refused at once, no network
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    dest = tmp_path / "raw" / "territoires-industrie" / "liste.csv"
+    with pytest.raises(FetchError, match="1 tentative"):
+        download(f"http://127.0.0.1:{port}/liste.csv", dest, retries=1, timeout=2, progress=False)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_checksum_mismatch_keeps_previous_file(server, tmp_path):
     handler, url = server
     handler.wrong_checksum = True

@@ -15,6 +15,7 @@ from geodata.build.pipeline import build, laureates_input, source_fingerprint
 from geodata.bundle import BUNDLE_FILES, Bundle, BundleError, bundle_exists, load_bundle, read_manifest
 from geodata.errors import GeodataError
 from geodata.schema import PHASES
+from geodata.sources.locate import has_files
 from dashboard.views.map_complements import complement_names
 from dashboard.views.map_figure import COMPLEMENT, complement_meta
 from dashboard.views.map_overlays import places_url
@@ -30,12 +31,7 @@ def source_dir_from_env() -> Path | None:
     env = settings.get("TI_SOURCE_DIR")
     if env:
         return Path(env)
-    return DEFAULT_RAW if _has_files(DEFAULT_RAW) else None
-
-
-def _has_files(folder: Path) -> bool:
-    """Does ``folder`` hold at least one file (a failed download leaves only empty folders)?"""
-    return folder.is_dir() and any(p.is_file() for p in folder.rglob("*"))
+    return DEFAULT_RAW if has_files(DEFAULT_RAW) else None
 
 
 @contextmanager
@@ -68,7 +64,7 @@ def fetch_in_background(dest: Path = DEFAULT_RAW, timeout: float = 5.0, out=None
             print(f"Sources officielles téléchargées dans {dest} : elles serviront au prochain démarrage.",
                   file=out)
         except (FetchError, OSError) as exc:
-            got = "quelques-unes sont arrivées, " if _has_files(dest) else ""
+            got = "quelques-unes sont arrivées, " if has_files(dest) else ""
             print(f"Téléchargement des sources incomplet ({got}{str(exc).splitlines()[0][:300]}) ; "
                   "la carte sert l'instantané embarqué.", file=out)
 

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pytest
 
+from geodata.sources.locate import has_files
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -35,8 +37,7 @@ def find_mirror(candidates) -> Path | None:
     """The first of ``candidates`` (folders, None skipped) holding a file under ``territoires-industrie/``:
     a download that failed (the app's background fetch, offline) leaves empty folders, not a mirror."""
     for c in candidates:
-        folder = Path(c) / "territoires-industrie" if c else None
-        if folder is not None and folder.is_dir() and any(p.is_file() for p in folder.rglob("*")):
+        if c and has_files(Path(c) / "territoires-industrie"):
             return Path(c).resolve()
     return None
 

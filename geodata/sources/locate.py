@@ -15,3 +15,10 @@ def find_source_file(source_dir: Path | None, source: Source) -> Path | None:
         if p.is_file() or (p.is_dir() and any(p.iterdir())):
             return p
     return None
+
+
+def has_files(folder: Path) -> bool:
+    """Does ``folder`` hold at least one file? A download that failed leaves at most empty folders:
+    they are not a source folder (the app's ``data/raw/``, the tests' mirror)."""
+    folder = Path(folder)
+    return folder.is_dir() and any(p.is_file() for p in folder.rglob("*"))

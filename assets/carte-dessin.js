@@ -65,7 +65,7 @@
   var drawing = Promise.resolve(window.Plotly).then(function (P) {
     if (!P || !P.newPlot) { throw new Error('plotly.js absent'); }
     wait();
-    return P.newPlot(box, figure.data, fitted(copyLayout(figure.layout)), spec.config);
+    return P.newPlot(box, figure.data, fitted(copyLayout(figure.layout), 'view'), spec.config);
   }).then(function () {
     drawn = true;
     box.setAttribute('data-dessinee', '');  // the zoom may be fitted now (assets/integration.js)
@@ -102,11 +102,13 @@
     return JSON.parse(JSON.stringify(layout || {}));
   }
 
-  /* A view placed by the server, fitted to the size the map is drawn at (a phone, a small frame:
-     assets/integration.js), so that it is drawn once at its zoom. */
-  function fitted(layout) {
-    var r = box.getBoundingClientRect();
-    return window.ti_carte_ajustement ? window.ti_carte_ajustement(box, layout, r.width, r.height) : layout;
+  /* The layout fitted to the size the map is drawn at (a phone, a small frame: assets/integration.js):
+     its legend (part 'legend'), and the zoom of a view the server placed (part 'view'), so that the
+     map is drawn once at its zoom. */
+  function fitted(layout, part) {
+    var r = box.getBoundingClientRect(), fit = window.ti_carte_ajustement;
+    return fit ? (part === 'view' ? fit.view(box, layout, r.width, r.height) : fit.legend(layout, r.width, r.height))
+      : layout;
   }
 
   /* A click on a territory: its location to Dash (the fields of dcc.Graph's clickData the server reads). */
@@ -127,13 +129,10 @@
   function keepView(layout) {
     var fl = box._fullLayout, shown = fl && fl.map;
     if (!shown || !layout.map) { return layout; }
-    var same = String(layout.uirevision) === String(fl.uirevision);
-    layout = fitted(layout);
-    if (same) {
-      layout.map.zoom = shown.zoom;
-      layout.map.center = {lon: shown.center.lon, lat: shown.center.lat};
-    }
-    return layout;
+    if (String(layout.uirevision) !== String(fl.uirevision)) { return fitted(layout, 'view'); }
+    layout.map.zoom = shown.zoom;
+    layout.map.center = {lon: shown.center.lon, lat: shown.center.lat};
+    return fitted(layout, 'legend');
   }
 
   /* The operations of a Dash Patch (Assign, Merge, Delete: those dashboard/ sends), applied to

@@ -33,25 +33,34 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
    data-dessinee, set by assets/carte-dessin.js): until then plotly.js sets the map, when its geometry
    has come, to the view of the figure it started from, undoing a zoom fitted in between. */
 (function () {
-  var SMALL_WIDTH = 520, SMALL_HEIGHT = 360, SMALL_FONT = 9;
+  var SMALL_WIDTH = 520, SMALL_HEIGHT = 360, SMALL_FONT = 9, SMALL_PAD = 2;
   function zoomFor(server, width, height) {  // the server's zoom, for a map of this size
     var scale = Math.min(height / 620, width / 900, 1);
     return server + (scale < 0.95 ? Math.max(Math.log2(scale), -2) : 0);
   }
-  /* The layout of a view the server placed, fitted before it is drawn (assets/carte-dessin.js,
-     for the first drawing and for a new view): the map is drawn once, at its zoom, instead of being
-     drawn at the server's zoom then zoomed out (MapLibre cutting its tiles again). */
-  window.ti_carte_ajustement = function (gd, layout, width, height) {
-    if (!layout.map || typeof layout.map.zoom !== 'number' || width < 150 || height < 150) { return layout; }
-    var server = layout.map.zoom;
-    layout.map = Object.assign({}, layout.map, {zoom: zoomFor(server, width, height)});
-    gd._tiZoom = {rev: String(layout.uirevision), server: server, zoom: layout.map.zoom, width: width, height: height};
-    var ann = layout.annotations;
-    if ((width < SMALL_WIDTH || height < SMALL_HEIGHT) && ann && ann.length) {
-      layout.annotations = [Object.assign({}, ann[0], {font: Object.assign({}, ann[0].font, {size: SMALL_FONT}),
-                                                        borderpad: 2})].concat(ann.slice(1));
+  function isSmall(width, height) { return width < SMALL_WIDTH || height < SMALL_HEIGHT; }
+  /* A layout fitted before it is drawn (assets/carte-dessin.js), for a map of width × height:
+     legend(layout, …): its class legend in smaller type on a small map (every update);
+     view(gd, layout, …): also the zoom of a view the server placed (the first drawing, a new view),
+     so that the map is drawn once at its zoom instead of drawn at the server's then zoomed out
+     (MapLibre cutting its tiles again). */
+  window.ti_carte_ajustement = {
+    legend: function (layout, width, height) {
+      var ann = layout.annotations;
+      if (isSmall(width, height) && ann && ann.length) {
+        layout.annotations = [Object.assign({}, ann[0], {font: Object.assign({}, ann[0].font, {size: SMALL_FONT}),
+                                                          borderpad: SMALL_PAD})].concat(ann.slice(1));
+      }
+      return layout;
+    },
+    view: function (gd, layout, width, height) {
+      if (!layout.map || typeof layout.map.zoom !== 'number' || width < 150 || height < 150) { return layout; }
+      var server = layout.map.zoom;
+      layout.map = Object.assign({}, layout.map, {zoom: zoomFor(server, width, height)});
+      gd._tiZoom = {rev: String(layout.uirevision), server: server, zoom: layout.map.zoom, width: width,
+                    height: height};
+      return window.ti_carte_ajustement.legend(layout, width, height);
     }
-    return layout;
   };
   function fitZoom(gd) {
     var fl = gd._fullLayout;
@@ -76,10 +85,10 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
   function fitLegend(gd) {
     var fl = gd._fullLayout, ann = gd.layout && gd.layout.annotations;
     if (!fl || !ann || !ann.length || !window.Plotly || !gd.hasAttribute('data-dessinee')) { return; }
-    if (fl.width >= SMALL_WIDTH && fl.height >= SMALL_HEIGHT) { return; }
+    if (!isSmall(fl.width, fl.height)) { return; }
     var font = ann[0].font || {};
     if (font.size === SMALL_FONT) { return; }
-    window.Plotly.relayout(gd, {'annotations[0].font.size': SMALL_FONT, 'annotations[0].borderpad': 2});
+    window.Plotly.relayout(gd, {'annotations[0].font.size': SMALL_FONT, 'annotations[0].borderpad': SMALL_PAD});
   }
 
   var obs = new MutationObserver(function () {

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.serve import SETTLE, fmt_ratio, time_to_idle_map  # noqa: E402
-from tests.support.browser import chrome, serve  # noqa: E402
+from tests.support.browser import chrome, serve_gunicorn  # noqa: E402
 
 #: Warm-up loads per page before measuring (the second one makes V8 keep the compiled scripts).
 WARM_UP = 2
@@ -64,10 +64,9 @@ def worktree(commit: str, path: Path):
 
 def served(stack: ExitStack, tree: Path, bundle: Path, log: Path) -> str:
     """gunicorn of ``tree`` (its own configuration, one worker) on a free port; its base URL."""
-    cmd = [sys.executable, "-m", "gunicorn", "-c", str(tree / "gunicorn.conf.py"), "app:server"]
     env = {"TI_BUNDLE_DIR": str(bundle), "TI_SOURCE_DIR": "", "WEB_CONCURRENCY": "1", "TI_LOG": str(log),
            "PYTHONPATH": str(tree)}
-    return stack.enter_context(serve(env, cmd=cmd, cwd=tree))
+    return stack.enter_context(serve_gunicorn(env, root=tree))
 
 
 def measure(urls: dict[str, str], rounds: int, first_visit: bool) -> dict[str, list[float]]:

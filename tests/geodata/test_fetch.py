@@ -12,6 +12,7 @@ from geodata.sources.download import FetchError, download, fetch
 from geodata.sources.registry import FETCHABLE, FILE_SOURCES, SOURCES
 
 from tests.conftest import SHARED
+from tests.support.browser import free_port
 
 pytestmark = pytest.mark.needs_sources
 
@@ -93,10 +94,7 @@ def test_gives_up_after_retries_and_writes_nothing(server, tmp_path):
 def test_unreachable_address_leaves_no_empty_folder(tmp_path):
     """A download that gets no answer (offline: the app's fetch at start) makes no folder: the empty
     data/raw/territoires-industrie it left was taken for a mirror by the tests (13 failures)."""
-    import socket
-    with socket.socket() as s:  # a loopback port nobody listens on: refused at once, no network
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()  # a loopback port nobody listens on: refused at once, no network
     dest = tmp_path / "raw" / "territoires-industrie" / "liste.csv"
     with pytest.raises(FetchError, match="1 tentative"):
         download(f"http://127.0.0.1:{port}/liste.csv", dest, retries=1, timeout=2, progress=False)

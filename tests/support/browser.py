@@ -71,6 +71,15 @@ def serve_wsgi(wsgi_app):
         yield url
 
 
+@contextmanager
+def serve_gunicorn(env_extra: dict, root: Path = ROOT):
+    """The production command, ``gunicorn app:server`` with the ``gunicorn.conf.py`` of the tree
+    ``root`` (a worktree of another revision, for ``bench/ab.py``), until it answers; yield its base URL."""
+    cmd = [sys.executable, "-m", "gunicorn", "-c", str(root / "gunicorn.conf.py"), "app:server"]
+    with serve(env_extra, cmd=cmd, cwd=root) as base:
+        yield base
+
+
 def chrome(width=1400, height=1000, phone: tuple[int, int] | None = None):
     """Headless Chromium; ``phone=(w, h)`` emulates a phone screen of that size (touch, mobile viewport)."""
     from selenium import webdriver

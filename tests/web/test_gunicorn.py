@@ -2,12 +2,11 @@
 fresh — the browser's first parallel requests included — with the security headers."""
 from __future__ import annotations
 
-import sys
 
 import pytest
 import requests
 
-from tests.support.browser import ROOT, assert_no_server_error, chrome, console_errors, serve, wait_map
+from tests.support.browser import assert_no_server_error, chrome, console_errors, serve_gunicorn, wait_map
 from tests.conftest import ARTIFACTS, SHARED
 
 pytestmark = pytest.mark.browser
@@ -15,10 +14,9 @@ pytestmark = pytest.mark.browser
 
 def test_gunicorn_first_load(demo_bundle_dir):
     log = ARTIFACTS / "gunicorn.log"
-    cmd = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "app:server"]
     env = {"TI_BUNDLE_DIR": str(demo_bundle_dir), "TI_SOURCE_DIR": str(SHARED or ""), "WEB_CONCURRENCY": "2",
            "TI_LOG": str(log)}
-    with serve(env, cmd=cmd, cwd=ROOT) as base:
+    with serve_gunicorn(env) as base:
         h = requests.get(base + "/healthz", timeout=10)
         assert h.status_code == 200 and h.json()["donnees_arretees_au"] == "2021-09-24"
         r = requests.get(base + "/?embed=1", timeout=10, headers={"Accept-Encoding": "gzip"})

@@ -8,9 +8,7 @@ from __future__ import annotations
 import re
 import select
 import socket
-import sys
 import tempfile
-
 
 import pytest
 import requests
@@ -18,7 +16,7 @@ import requests
 import gunicorn_worker
 from gunicorn_worker import DeadlineSocket
 from tests.conftest import ARTIFACTS, SHARED
-from tests.support.browser import ROOT, serve
+from tests.support.browser import serve_gunicorn
 
 HEADERS = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\n"
 
@@ -88,10 +86,9 @@ def test_gunicorn_answers_whole_responses_with_and_without_body(demo_bundle_dir)
     """Through the real worker: GET, HEAD, 304 and a static file (sendfile) all answered whole, on one
     kept-alive connection (a held header block never sent would hang the next request)."""
     log = ARTIFACTS / "gunicorn_ecritures.log"
-    cmd = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "app:server"]
     env = {"TI_BUNDLE_DIR": str(demo_bundle_dir), "TI_SOURCE_DIR": str(SHARED or ""), "WEB_CONCURRENCY": "1",
            "TI_LOG": str(log)}
-    with serve(env, cmd=cmd, cwd=ROOT) as base, requests.Session() as s:
+    with serve_gunicorn(env) as base, requests.Session() as s:
         health = s.get(base + "/healthz", timeout=10)
         assert health.status_code == 200 and health.json()["statut"]
         head = s.head(base + "/healthz", timeout=10)

@@ -5,13 +5,12 @@ thread (2 workers × 4), and ``/healthz`` timed out until they closed."""
 from __future__ import annotations
 
 import socket
-import sys
 import threading
 import time
 
 import requests
 
-from tests.support.browser import ROOT, serve
+from tests.support.browser import serve_gunicorn
 from tests.conftest import ARTIFACTS, SHARED
 
 N_SLOW = 8
@@ -57,10 +56,9 @@ class Trickler:
 
 def test_healthz_answers_while_slow_clients_trickle(demo_bundle_dir):
     log = ARTIFACTS / "gunicorn_lents.log"
-    cmd = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "app:server"]
     env = {"TI_BUNDLE_DIR": str(demo_bundle_dir), "TI_SOURCE_DIR": str(SHARED or ""), "WEB_CONCURRENCY": "2",
            "TI_LOG": str(log), "GUNICORN_IO_TIMEOUT": "6"}
-    with serve(env, cmd=cmd, cwd=ROOT) as base:
+    with serve_gunicorn(env) as base:
         port = int(base.rsplit(":", 1)[1])
         with Trickler(port, N_SLOW) as slow:
             times = []

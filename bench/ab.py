@@ -7,10 +7,10 @@ Usage::
 
 Each revision is checked out in a temporary git worktree and served by gunicorn with its own
 ``gunicorn.conf.py`` and the same data bundle; a second server of ``REV_A`` is the A/A control. In one
-headless Chromium (as ``bench/serve.py``), the three pages load in turn, page to page, each loaded twice
-first (V8 keeps compiled code from the second load of a script on), a pause of 1.5 s after each; medians
-of the time to the first idle map (MapLibre loaded, idle, features drawn). ``--premiere-visite``: each
-load in a newly started browser (nothing cached, nothing compiled).
+headless Chromium (``bench/serve.py``'s measurement), the three pages load in turn, page to page, each
+loaded twice first (V8 keeps compiled code from the second load of a script on), 1.5 s of pause after
+each measured load; medians of the time to the first idle map (MapLibre loaded, idle, features drawn).
+``--premiere-visite``: each load in a newly started browser (nothing cached, nothing compiled).
 
 On this 2-core machine, one page's time varies by ±10 % from run to run; a change worth less than the
 control's distance from × 1 cannot be told from noise. The last line can be compared from run to run::
@@ -26,15 +26,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.serve import SETTLE, fmt_ratio, time_to_idle_map  # noqa: E402
-from tests.support.browser import chrome, serve_gunicorn  # noqa: E402
+from bench.serve import fmt_ratio, paint_times  # noqa: E402
+from tests.support.browser import serve_gunicorn  # noqa: E402
 
 #: Warm-up loads per page before measuring (the second one makes V8 keep the compiled scripts).
 WARM_UP = 2
@@ -70,31 +69,13 @@ def served(stack: ExitStack, tree: Path, bundle: Path, log: Path) -> str:
 
 
 def measure(urls: dict[str, str], rounds: int, first_visit: bool) -> dict[str, list[float]]:
-    """Seconds to the first idle map of each page, ``rounds`` times, pages in turn."""
-    times = {name: [] for name in urls}
+    """Seconds to the first idle map of each page, ``rounds`` times, pages in turn (``bench/serve.py``'s
+    measurement); for a first visit, only the medians come back (one value per page)."""
     if first_visit:
-        for _ in range(rounds):
-            for name, url in urls.items():
-                d = chrome()
-                try:
-                    time.sleep(SETTLE)
-                    times[name].append(time_to_idle_map(d, url)[0])
-                finally:
-                    d.quit()
-        return times
-    d = chrome()
-    try:
-        for url in urls.values():
-            for _ in range(WARM_UP):
-                time_to_idle_map(d, url)
-                time.sleep(SETTLE)
-        for _ in range(rounds):
-            for name, url in urls.items():
-                times[name].append(time_to_idle_map(d, url)[0])
-                time.sleep(SETTLE)
-    finally:
-        d.quit()
-    return times
+        _, cold, _ = paint_times(urls, rounds=0, cold_rounds=rounds)
+        return {name: [cold[name][0]] for name in urls}
+    warm, _, _ = paint_times(urls, rounds=rounds, cold_rounds=0, warm_up=WARM_UP)
+    return {name: [idle for idle, _ in runs] for name, runs in warm.items()}
 
 
 def main(argv=None) -> None:

@@ -284,9 +284,10 @@ return performance.getEntriesByType('resource').reduce((s, e) => s + e.transferS
 SETTLE = 1.5
 
 
-def paint_times(urls: dict, access_log=None, rounds=5, cold_rounds=None):
+def paint_times(urls: dict, access_log=None, rounds=5, cold_rounds=None, warm_up=1):
     """First idle map in Chromium, every page of ``urls`` (name -> URL) in turn, ``rounds`` times,
-    after one warm-up load each (static files in the browser cache, as for a returning visitor);
+    after ``warm_up`` loads each (static files in the browser cache, as for a returning visitor; from
+    the second load of a script on, V8 also keeps its compiled code);
     then, ``cold_rounds`` (default: ``rounds``) times in turn, each page in a browser just started (first visit: no HTTP
     cache and no compiled code — clearing the cache of a browser that had run the page left V8's
     compiled scripts in its renderer, so a « first visit » compiled nothing). Returns
@@ -304,10 +305,11 @@ def paint_times(urls: dict, access_log=None, rounds=5, cold_rounds=None):
     def drawn(name):
         return FLOOR_DRAWN_JS if name == "plancher" else None
 
-    d = chrome()
+    d = chrome() if rounds else None
     try:
         for name, url in urls.items():
-            time_to_idle_map(d, url, drawn_js=drawn(name))
+            for _ in range(warm_up if rounds else 0):
+                time_to_idle_map(d, url, drawn_js=drawn(name))
         for _ in range(rounds):
             for name, url in urls.items():
                 before = posts()
@@ -318,7 +320,8 @@ def paint_times(urls: dict, access_log=None, rounds=5, cold_rounds=None):
                 if name == "nous" and before is not None:
                     callbacks.append(posts() - before)
     finally:
-        d.quit()
+        if d is not None:
+            d.quit()
     for _ in range(rounds if cold_rounds is None else cold_rounds):
         for name, url in urls.items():
             d = chrome()  # a new browser, its own new profile: nothing cached, nothing compiled
@@ -329,7 +332,7 @@ def paint_times(urls: dict, access_log=None, rounds=5, cold_rounds=None):
             finally:
                 d.quit()
     cold = {name: (statistics.median(x[0] for x in v), statistics.median(x[1] for x in v))
-            for name, v in cold_runs.items()}
+            for name, v in cold_runs.items() if v}
     return warm, cold, callbacks
 
 
